@@ -1,0 +1,351 @@
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+const (
+	sessionCookie = "patrolmap_session"
+	callerKey     = "patrolmap.caller"
+)
+
+// callerOf returns who made the request (CallerNone when anonymous).
+func callerOf(c *gin.Context) patrol.Caller {
+	if v, ok := c.Get(callerKey); ok {
+		return v.(patrol.Caller)
+	}
+	return patrol.Caller{}
+}
+
+// authenticate identifies the caller from a bearer token (user token or device secret), Basic
+// auth (device id and secret, as OwnTracks sends) or the session cookie. Bad credentials are
+// 401; no credentials leave the caller anonymous for the route to decide.
+func (s *Server) authenticate(c *gin.Context) {
+	ctx := c.Request.Context()
+	if h := c.GetHeader("Authorization"); h != "" {
+		scheme, value, _ := strings.Cut(h, " ")
+		value = strings.TrimSpace(value)
+		switch strings.ToLower(scheme) {
+		case "bearer":
+			caller, err := s.db.CallerByToken(ctx, value)
+			if errors.Is(err, patrol.ErrNotFound) {
+				caller, err = s.db.CallerByDeviceSecret(ctx, value)
+			}
+			if err != nil {
+				s.authFailure(c, err)
+				return
+			}
+			c.Set(callerKey, caller)
+		case "basic":
+			raw, err := base64.StdEncoding.DecodeString(value)
+			if err != nil {
+				writeProblem(c, problem(http.StatusUnauthorized, "malformed Basic credentials"))
+				return
+			}
+			ident, secret, _ := strings.Cut(string(raw), ":")
+			caller, err := s.db.CallerByDeviceSecret(ctx, secret)
+			if err != nil {
+				s.authFailure(c, err)
+				return
+			}
+			if caller.Device.Ident != ident {
+				writeProblem(c, problem(http.StatusUnauthorized, "the secret does not belong to this device"))
+				return
+			}
+			c.Set(callerKey, caller)
+		default:
+			writeProblem(c, problem(http.StatusUnauthorized, "unsupported Authorization scheme"))
+			return
+		}
+		c.Next()
+		return
+	}
+	if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
+		caller, err := s.db.CallerBySession(ctx, id)
+		if err != nil {
+			if errors.Is(err, patrol.ErrUnavailable) {
+				fail(c, err)
+				return
+			}
+			// An expired or ended session is simply no session.
+			c.Next()
+			return
+		}
+		if unsafeMethod(c.Request.Method) && c.FullPath() != "/api/v1/login" {
+			token := c.GetHeader("X-CSRF-Token")
+			if subtle.ConstantTimeCompare([]byte(token), []byte(caller.CSRFToken)) != 1 {
+				writeProblem(c, problem(http.StatusForbidden, "missing or wrong X-CSRF-Token header for a cookie-authenticated write"))
+				return
+			}
+		}
+		c.Set(callerKey, caller)
+	}
+	c.Next()
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+func (s *Server) authFailure(c *gin.Context, err error) {
+	if errors.Is(err, patrol.ErrNotFound) {
+		c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
+		writeProblem(c, problem(http.StatusUnauthorized, "unknown or revoked credentials"))
+		return
+	}
+	fail(c, err)
+}
+
+// requireUser lets only signed-in users (not devices) through.
+func (s *Server) requireUser(c *gin.Context) {
+	switch callerOf(c).Kind {
+	case patrol.CallerUser:
+		c.Next()
+	case patrol.CallerDevice:
+		writeProblem(c, problem(http.StatusForbidden, "a device secret may only send its own fixes"))
+	default:
+		c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
+		writeProblem(c, problem(http.StatusUnauthorized, "sign in or send a bearer token"))
+	}
+}
+
+// requireCaller lets users and devices through.
+func (s *Server) requireCaller(c *gin.Context) {
+	if callerOf(c).Kind == patrol.CallerNone {
+		c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
+		writeProblem(c, problem(http.StatusUnauthorized, "sign in or send a bearer token or device secret"))
+		return
+	}
+	c.Next()
+}
+
+// requireRole lets only users with one of the roles through.
+func (s *Server) requireRole(roles ...patrol.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		caller := callerOf(c)
+		for _, r := range roles {
+			if caller.User.Role == r {
+				c.Next()
+				return
+			}
+		}
+		writeProblem(c, problem(http.StatusForbidden, "your role may not do this"))
+	}
+}
+
+// unitInScope loads the unit named by code and checks the caller may see it: 404 when it does
+// not exist, 403 when it is outside the caller's scope.
+func (s *Server) unitInScope(c *gin.Context, field, code string) (patrol.Unit, bool) {
+	if code == "" {
+		writeProblem(c, badField(field, "required"))
+		return patrol.Unit{}, false
+	}
+	if !validCode(code) {
+		writeProblem(c, badField(field, "not a unit code"))
+		return patrol.Unit{}, false
+	}
+	u, err := s.db.UnitByCode(c.Request.Context(), code)
+	if errors.Is(err, patrol.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, "no unit with code "+strconv.Quote(code), FieldError{Field: field, Message: "unknown unit"}))
+		return patrol.Unit{}, false
+	}
+	if err != nil {
+		fail(c, err)
+		return patrol.Unit{}, false
+	}
+	if !callerOf(c).InScope(u.ID) {
+		writeProblem(c, problem(http.StatusForbidden, "this unit is outside your scope"))
+		return patrol.Unit{}, false
+	}
+	return u, true
+}
+
+func validCode(code string) bool {
+	if len(code) == 0 || len(code) > 63 {
+		return false
+	}
+	for i, r := range code {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '-'))
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// audit records an action of the caller; a failure to audit is logged, not hidden.
+func (s *Server) audit(c *gin.Context, unitID int, action, target string, detail []byte) {
+	caller := callerOf(c)
+	e := patrol.AuditEntry{UserID: caller.User.ID, Username: caller.User.Username, UnitID: unitID, Action: action, Target: target, Detail: detail, Addr: c.ClientIP()}
+	if caller.Kind == patrol.CallerDevice {
+		e.Username = "device:" + caller.Device.Ident
+	}
+	if err := s.db.Audit(c.Request.Context(), e); err != nil {
+		s.log.Error("audit write failed", "action", action, "err", err)
+	}
+}
+
+// loginThrottle counts failed logins per user and per address in a sliding window.
+type loginThrottle struct {
+	mu       sync.Mutex
+	limit    int
+	window   time.Duration
+	failures map[string][]time.Time
+}
+
+func newLoginThrottle(limit int, window time.Duration) *loginThrottle {
+	return &loginThrottle{limit: limit, window: window, failures: map[string][]time.Time{}}
+}
+
+// blocked reports whether a key has reached the limit, and for how long it stays blocked.
+func (t *loginThrottle) blocked(now time.Time, keys ...string) (bool, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var wait time.Duration
+	for _, k := range keys {
+		list := t.prune(now, k)
+		if len(list) >= t.limit {
+			if w := list[len(list)-t.limit].Add(t.window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+	}
+	return wait > 0, wait
+}
+
+func (t *loginThrottle) prune(now time.Time, k string) []time.Time {
+	list := t.failures[k]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) >= t.window {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(t.failures, k)
+	} else {
+		t.failures[k] = list
+	}
+	return list
+}
+
+func (t *loginThrottle) fail(now time.Time, keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		list := t.prune(now, k)
+		if len(list) > 4*t.limit {
+			list = list[1:]
+		}
+		t.failures[k] = append(list, now)
+	}
+	// Keep memory bounded under a spray of usernames.
+	if len(t.failures) > 100000 {
+		for k := range t.failures {
+			t.prune(now, k)
+		}
+	}
+}
+
+func (t *loginThrottle) reset(k string) {
+	t.mu.Lock()
+	delete(t.failures, k)
+	t.mu.Unlock()
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c *gin.Context) {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	var fields []FieldError
+	if req.Username == "" || len(req.Username) > 64 {
+		fields = append(fields, FieldError{Field: "username", Message: "required, at most 64 characters"})
+	}
+	if req.Password == "" || len(req.Password) > 256 {
+		fields = append(fields, FieldError{Field: "password", Message: "required, at most 256 characters"})
+	}
+	if len(fields) > 0 {
+		writeProblem(c, problem(http.StatusBadRequest, "username and password are required", fields...))
+		return
+	}
+	now := s.cfg.Now()
+	userKey, addrKey := "u:"+strings.ToLower(req.Username), "a:"+c.ClientIP()
+	if blocked, wait := s.throttle.blocked(now, userKey, addrKey); blocked {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		writeProblem(c, problem(http.StatusTooManyRequests, "too many failed logins; try again later"))
+		return
+	}
+	user, err := s.db.CheckPassword(c.Request.Context(), req.Username, req.Password)
+	if errors.Is(err, patrol.ErrBadCredentials) {
+		s.throttle.fail(now, userKey, addrKey)
+		s.audit(c, 0, "login.failed", req.Username, nil)
+		writeProblem(c, problem(http.StatusUnauthorized, "wrong username or password"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.throttle.reset(userKey)
+	// A new session id at every login; an old cookie's session ends.
+	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
+		if prev, err := s.db.CallerBySession(c.Request.Context(), old); err == nil {
+			s.db.DeleteSession(c.Request.Context(), prev.SessionID)
+		}
+	}
+	id, csrf, err := s.db.CreateSession(c.Request.Context(), user.ID, s.cfg.SessionTTL, c.ClientIP())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.cfg.SecureCookies || c.Request.TLS != nil,
+	})
+	c.Set(callerKey, patrol.Caller{Kind: patrol.CallerUser, User: user})
+	s.audit(c, user.UnitID, "login", user.Username, nil)
+	c.JSON(http.StatusOK, meBody(user, csrf))
+}
+
+func (s *Server) logout(c *gin.Context) {
+	caller := callerOf(c)
+	if caller.SessionID != nil {
+		if err := s.db.DeleteSession(c.Request.Context(), caller.SessionID); err != nil {
+			fail(c, err)
+			return
+		}
+		s.audit(c, caller.User.UnitID, "logout", caller.User.Username, nil)
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	c.Status(http.StatusNoContent)
+}
+
+func meBody(u patrol.User, csrf string) gin.H {
+	var unit any
+	if u.UnitCode != "" {
+		unit = u.UnitCode
+	}
+	return gin.H{"username": u.Username, "full_name": u.FullName, "role": u.Role, "unit": unit, "csrf_token": csrf}
+}
+
+func (s *Server) me(c *gin.Context) {
+	caller := callerOf(c)
+	c.JSON(http.StatusOK, meBody(caller.User, caller.CSRFToken))
+}

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+// FieldError names one bad field of a request and why it is bad.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+// problem builds a Problem for a status with a human detail.
+func problem(status int, detail string, fields ...FieldError) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+}
+
+// badField is a 400 naming one field.
+func badField(field, message string) *Problem {
+	return problem(http.StatusBadRequest, field+": "+message, FieldError{Field: field, Message: message})
+}
+
+// writeProblem sends p as application/problem+json and stops the handler chain.
+func writeProblem(c *gin.Context, p *Problem) {
+	if p.Instance == "" {
+		p.Instance = c.Request.URL.Path
+	}
+	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "5")
+	}
+	body, _ := json.Marshal(p)
+	c.Header("Content-Type", "application/problem+json")
+	c.Header("Cache-Control", "no-store")
+	c.Status(p.Status)
+	c.Writer.Write(body)
+	c.Abort()
+}
+
+// fail maps an error to a problem response: the one place that turns errors into HTTP.
+// Internal details (SQL, stack traces) are logged, never sent.
+func fail(c *gin.Context, err error) {
+	var p *Problem
+	var maxErr *http.MaxBytesError
+	var geomErr interface{ GeometryField() (string, string) }
+	switch {
+	case errors.As(err, &p):
+	case errors.As(err, &geomErr):
+		field, reason := geomErr.GeometryField()
+		p = badField(field, reason)
+	case errors.As(err, &maxErr):
+		p = problem(http.StatusRequestEntityTooLarge, "the request body exceeds the limit of "+strconv.FormatInt(maxErr.Limit, 10)+" bytes")
+	case errors.Is(err, patrol.ErrNotFound):
+		p = problem(http.StatusNotFound, "no such record")
+	case errors.Is(err, patrol.ErrConflict):
+		p = problem(http.StatusConflict, "a record with the same identity already exists")
+	case errors.Is(err, patrol.ErrUnavailable):
+		slog.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
+		p = problem(http.StatusServiceUnavailable, "the database is unavailable; retry later")
+	default:
+		slog.Error("request failed", "path", c.Request.URL.Path, "err", err)
+		p = problem(http.StatusInternalServerError, "internal error")
+	}
+	writeProblem(c, p)
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/webmap"
+)
+
+// defaultTileURL is OpenStreetMap's tile server; PATROLMAP_TILE_URL="" disables the basemap.
+const defaultTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", envOr("PATROLMAP_ADDR", "127.0.0.1:8080"), "HTTP listen address")
+	osmandAddr := fs.String("osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
+	drain := fs.Duration("drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	url, err := databaseURL()
+	if err != nil {
+		return err
+	}
+	// The database may still be starting: keep trying for a while, then serve anyway and let
+	// /readyz say it is not ready.
+	var db *store.Store
+	for i := 0; ; i++ {
+		db, err = store.Open(ctx, url, store.Options{MaxConns: 20})
+		if err == nil || i >= 15 || ctx.Err() != nil {
+			break
+		}
+		log.Warn("database not reachable yet; retrying", "err", err)
+		time.Sleep(2 * time.Second)
+	}
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+
+	if !webmap.Built() {
+		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
+	}
+	srv := api.New(api.Config{
+		TileURL:         envOr("PATROLMAP_TILE_URL", defaultTileURL),
+		TileAttribution: envOr("PATROLMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+		SecureCookies:   os.Getenv("PATROLMAP_SECURE_COOKIES") == "true",
+		Version:         version,
+	}, db, webmap.Assets(), log)
+
+	servers := []*http.Server{newHTTPServer(*addr, srv.Handler())}
+	if *osmandAddr != "" {
+		servers = append(servers, newHTTPServer(*osmandAddr, srv.OsmAndHandler()))
+	}
+	errc := make(chan error, len(servers))
+	for _, hs := range servers {
+		ln, err := net.Listen("tcp", hs.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", hs.Addr, err)
+		}
+		log.Info("serving", "addr", "http://"+ln.Addr().String())
+		go func(hs *http.Server, ln net.Listener) { errc <- hs.Serve(ln) }(hs, ln)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	srv.Drain()
+	if *drain > 0 {
+		time.Sleep(*drain)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var firstErr error
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("shutdown %s: %w", hs.Addr, err)
+		}
+	}
+	log.Info("stopped")
+	return firstErr
+}
+
+func newHTTPServer(addr string, h http.Handler) *http.Server {
+	if strings.HasPrefix(addr, ":") {
+		addr = "0.0.0.0" + addr
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}

@@ -1,0 +1,225 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+)
+
+// Limits used to clean fixes and to build coverage segments.
+const (
+	// MaxAccuracyM is the worst accuracy (metres) a fix may report and
+	// still count; worse fixes get FlagLowAccuracy.
+	MaxAccuracyM = 100.0
+	// MaxSpeedKmh is the implied speed at or above which two fixes cannot
+	// both be right: the later one gets FlagJump, and the pair never forms
+	// a segment.
+	MaxSpeedKmh = 150.0
+	// MaxSegmentGap is the time between two fixes at or above which they do
+	// not form a segment.
+	MaxSegmentGap = 5 * time.Minute
+	// PassGap is the time outside a cell after which coming back starts a
+	// new pass; a shorter absence continues the pass.
+	PassGap = 10 * time.Minute
+	// MaxFutureSkew is how far past the caller's now a fix's time may be.
+	MaxFutureSkew = 5 * time.Minute
+	// JumpRelocateFixes is how many consecutive fixes, each implausible
+	// from the last accepted fix but plausible from one another, make
+	// FlagTrack believe the device really is at the new place.
+	JumpRelocateFixes = 3
+	// MaxReportedSpeed is the highest speed (m/s) a fix may report.
+	MaxReportedSpeed = 150.0
+)
+
+// maxSpeedMS is MaxSpeedKmh in metres per second.
+const maxSpeedMS = MaxSpeedKmh / 3.6
+
+// FixFlag marks a fix that counts for nothing in coverage.
+type FixFlag uint16
+
+// Fix quality flags.
+const (
+	// FlagLowAccuracy: the reported accuracy is worse than MaxAccuracyM.
+	FlagLowAccuracy FixFlag = 1 << iota
+	// FlagJump: the implied speed from the previous accepted fix is at or
+	// above MaxSpeedKmh.
+	FlagJump
+	// FlagDuplicate: another fix of the device has the same time.
+	FlagDuplicate
+	// FlagOffDuty: reserved for callers, for fixes outside duty; FlagTrack
+	// leaves it alone.
+	FlagOffDuty
+)
+
+// FlagsIgnored are the flags that make a fix count for nothing.
+const FlagsIgnored = FlagLowAccuracy | FlagJump | FlagDuplicate | FlagOffDuty
+
+// flagsComputed are the flags FlagTrack recomputes.
+const flagsComputed = FlagLowAccuracy | FlagJump | FlagDuplicate
+
+// Names returns the names of the flags set in f, in bit order:
+// low_accuracy, jump, duplicate, off_duty.
+func (f FixFlag) Names() []string {
+	var out []string
+	for _, x := range [...]FixFlag{FlagLowAccuracy, FlagJump, FlagDuplicate, FlagOffDuty} {
+		if f&x != 0 {
+			out = append(out, x.name())
+		}
+	}
+	return out
+}
+
+// name returns the wire name of a single flag.
+func (f FixFlag) name() string {
+	switch f {
+	case FlagLowAccuracy:
+		return "low_accuracy"
+	case FlagJump:
+		return "jump"
+	case FlagDuplicate:
+		return "duplicate"
+	case FlagOffDuty:
+		return "off_duty"
+	}
+	return fmt.Sprintf("flag_%d", uint16(f))
+}
+
+// Has reports whether all flags in x are set in f.
+func (f FixFlag) Has(x FixFlag) bool { return f&x == x }
+
+// String returns the flag names joined by "|", or "none".
+func (f FixFlag) String() string {
+	if f == 0 {
+		return "none"
+	}
+	return strings.Join(f.Names(), "|")
+}
+
+// Fix is one GPS position of a device.
+type Fix struct {
+	Time     time.Time
+	Point    orb.Point // [lon, lat]
+	Accuracy float64   // metres; 0 means good or unknown
+	Speed    float64   // reported, m/s; NaN means unknown
+	Flags    FixFlag
+}
+
+// Ignored reports whether f carries a flag that makes it count for nothing.
+func (f Fix) Ignored() bool { return f.Flags&FlagsIgnored != 0 }
+
+// FieldError is bad input in one named field.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns "field: reason".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// ValidateFix returns a *FieldError naming the first bad field of f, or
+// nil: lat and lon must be finite and in range and not both 0 (the "no
+// position" many trackers send); time must be set, not before 2000 and not
+// more than MaxFutureSkew after now; accuracy must be finite and not
+// negative; speed must be NaN (unknown) or finite, not negative and at most
+// MaxReportedSpeed. A fix that fails is not a fix: callers log and drop it.
+func ValidateFix(f Fix, now time.Time) error {
+	lon, lat := f.Point[0], f.Point[1]
+	switch {
+	case math.IsNaN(lat) || math.IsInf(lat, 0):
+		return &FieldError{Field: "lat", Reason: "is not a number"}
+	case lat < -90 || lat > 90:
+		return &FieldError{Field: "lat", Reason: fmt.Sprintf("%v is not in [-90, 90]", lat)}
+	case math.IsNaN(lon) || math.IsInf(lon, 0):
+		return &FieldError{Field: "lon", Reason: "is not a number"}
+	case lon < -180 || lon > 180:
+		return &FieldError{Field: "lon", Reason: fmt.Sprintf("%v is not in [-180, 180]", lon)}
+	case lat == 0 && lon == 0:
+		return &FieldError{Field: "lat", Reason: "lat and lon are both 0, which trackers send for no position"}
+	case f.Time.IsZero():
+		return &FieldError{Field: "time", Reason: "is required"}
+	case f.Time.Before(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)):
+		return &FieldError{Field: "time", Reason: fmt.Sprintf("%s is before 2000", f.Time.UTC().Format(time.RFC3339))}
+	case f.Time.After(now.Add(MaxFutureSkew)):
+		return &FieldError{Field: "time", Reason: fmt.Sprintf("%s is more than %v after the server's time %s", f.Time.UTC().Format(time.RFC3339), MaxFutureSkew, now.UTC().Format(time.RFC3339))}
+	case math.IsNaN(f.Accuracy) || math.IsInf(f.Accuracy, 0):
+		return &FieldError{Field: "accuracy", Reason: "is not a number"}
+	case f.Accuracy < 0:
+		return &FieldError{Field: "accuracy", Reason: fmt.Sprintf("%v is negative", f.Accuracy)}
+	case math.IsInf(f.Speed, 0):
+		return &FieldError{Field: "speed", Reason: "is not a number"}
+	case f.Speed < 0:
+		return &FieldError{Field: "speed", Reason: fmt.Sprintf("%v is negative", f.Speed)}
+	case f.Speed > MaxReportedSpeed:
+		return &FieldError{Field: "speed", Reason: fmt.Sprintf("%v m/s is above %v m/s", f.Speed, MaxReportedSpeed)}
+	}
+	return nil
+}
+
+// distanceM returns the great-circle (haversine) distance in metres.
+func distanceM(a, b orb.Point) float64 { return orbgeo.DistanceHaversine(a, b) }
+
+// plausible reports whether a device can move from a to b: the time
+// difference is positive and the implied speed below MaxSpeedKmh.
+func plausible(a, b Fix) bool {
+	dt := b.Time.Sub(a.Time).Seconds()
+	return dt > 0 && distanceM(a.Point, b.Point) < maxSpeedMS*dt
+}
+
+// FlagTrack recomputes FlagLowAccuracy, FlagJump and FlagDuplicate on one
+// device's fixes, which must be sorted by time; FlagOffDuty is left as it
+// is.
+//
+//   - FlagDuplicate: a fix with the same time as the fix before it (the
+//     first of equal times is kept).
+//   - FlagLowAccuracy: accuracy worse than MaxAccuracyM.
+//   - FlagJump: a fix judged against the last accepted fix, the latest one
+//     with no flag at all, whose implied speed from it is MaxSpeedKmh or
+//     more. The first unflagged fix is accepted as it is. There is no time
+//     limit on the judgement: after a gap of any length the next fix is a
+//     jump only if the distance is too far for the time, so 30 km after an
+//     hour off is fine and 30 km after six minutes is a jump. A jump needs
+//     a positive time difference; a fix not after the accepted one (input
+//     not sorted) is accepted.
+//   - Relocation: if JumpRelocateFixes consecutive candidate fixes are all
+//     jumps from the accepted fix but each is plausible from the one before
+//     it, the device really moved (or the accepted fix was the glitch):
+//     their jump flags are cleared and the last of them becomes the
+//     accepted fix. The pair across the move is still implausible, so it
+//     never forms a coverage segment.
+func FlagTrack(fixes []Fix) {
+	ref := -1     // index of the last accepted fix
+	var run []int // consecutive jumps that agree with one another
+	for i := range fixes {
+		f := &fixes[i]
+		f.Flags &^= flagsComputed
+		if i > 0 && f.Time.Equal(fixes[i-1].Time) {
+			f.Flags |= FlagDuplicate
+		}
+		if f.Accuracy > MaxAccuracyM {
+			f.Flags |= FlagLowAccuracy
+		}
+		if f.Flags != 0 {
+			continue
+		}
+		if ref < 0 || !f.Time.After(fixes[ref].Time) || plausible(fixes[ref], *f) {
+			ref, run = i, run[:0]
+			continue
+		}
+		f.Flags |= FlagJump
+		if len(run) > 0 && plausible(fixes[run[len(run)-1]], *f) {
+			run = append(run, i)
+		} else {
+			run = append(run[:0], i)
+		}
+		if len(run) >= JumpRelocateFixes {
+			for _, j := range run {
+				fixes[j].Flags &^= FlagJump
+			}
+			ref, run = i, run[:0]
+		}
+	}
+}

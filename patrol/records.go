@@ -1,0 +1,127 @@
+package patrol
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+)
+
+// Categories lists the incident categories in the order the map and report show them.
+var Categories = []string{"theft", "robbery", "drugs", "gambling", "disorder", "traffic_accident", "fire", "fraud", "other"}
+
+// ValidCategory reports whether s is an incident category.
+func ValidCategory(s string) bool {
+	for _, c := range Categories {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Incident statuses; void incidents count for nothing.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+	StatusVoid   = "void"
+)
+
+// ValidStatus reports whether s is an incident status.
+func ValidStatus(s string) bool { return s == StatusOpen || s == StatusClosed || s == StatusVoid }
+
+// Incident is a recorded security or order event at a place and time.
+type Incident struct {
+	ID          int64
+	UnitID      int
+	ExternalID  string // empty when the source gave none
+	Time        time.Time
+	Lat, Lon    float64
+	Category    string
+	Severity    int
+	Status      string
+	Description string
+	Source      string
+}
+
+// Area kinds.
+const (
+	KindKeyArea          = "key_area"
+	KindKeyRoad          = "key_road"
+	KindResidentialGroup = "residential_group"
+	KindOther            = "other"
+)
+
+// ValidAreaKind reports whether s is an area kind.
+func ValidAreaKind(s string) bool {
+	return s == KindKeyArea || s == KindKeyRoad || s == KindResidentialGroup || s == KindOther
+}
+
+// Area is a key area, key road, residential group or other named place of a unit.
+type Area struct {
+	ID                  int64
+	UnitID              int
+	Kind                string
+	Name                string
+	Geometry            json.RawMessage // GeoJSON geometry, 4326
+	BufferM             float64
+	RequiredNightVisits int
+	MinDwellMin         int
+}
+
+// Road is one line of a unit's road network.
+type Road struct {
+	ID       int64
+	UnitID   int
+	Name     string
+	Geometry json.RawMessage // GeoJSON LineString
+}
+
+// Fix is one GPS position of a device, ready to store. Unknown numbers are NaN.
+type Fix struct {
+	UnitID   int
+	DeviceID int
+	Time     time.Time
+	Lat, Lon float64
+	Accuracy float64
+	Speed    float64 // m/s
+	Heading  float64
+	Altitude float64
+	Battery  float64 // percent 0..100
+	Source   string
+	Flags    uint16
+}
+
+// Unknown is the value of a fix number the device did not send.
+var Unknown = math.NaN()
+
+// IngestResult counts what a batch of fixes or incidents did.
+type IngestResult struct {
+	Accepted   int
+	Duplicates int
+}
+
+// Rejection is one entry of the rejection log: input that was refused and why.
+type Rejection struct {
+	ID          int64     `json:"id"`
+	ReceivedAt  time.Time `json:"received_at"`
+	UnitID      int       `json:"unit_id,omitempty"`
+	DeviceIdent string    `json:"device"`
+	Source      string    `json:"source"`
+	Reason      string    `json:"reason"`
+	Raw         string    `json:"raw"`
+	Addr        string    `json:"addr"`
+}
+
+// StoredFix is a fix as read back, with its device's id text.
+type StoredFix struct {
+	Fix
+	DeviceIdent string
+	ReceivedAt  time.Time
+}
+
+// FixFilter selects stored fixes: a unit, optionally one device, and [From, To).
+type FixFilter struct {
+	UnitID   int
+	DeviceID int // 0: every device of the unit
+	From, To time.Time
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+// partitions remembers the monthly fix partitions known to exist, per database.
+type partitionCache struct {
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+var fixPartitions = partitionCache{known: map[string]bool{}}
+
+// ensurePartitions creates the monthly partitions of fix that the times need.
+func (s *Store) ensurePartitions(ctx context.Context, times []time.Time) error {
+	months := map[time.Time]bool{}
+	for _, t := range times {
+		u := t.UTC()
+		months[time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)] = true
+	}
+	db := s.pool.Config().ConnConfig.Database + "@" + s.pool.Config().ConnConfig.Host
+	for m := range months {
+		key := db + "/" + m.Format("2006-01")
+		fixPartitions.mu.Lock()
+		ok := fixPartitions.known[key]
+		fixPartitions.mu.Unlock()
+		if ok {
+			continue
+		}
+		if _, err := s.pool.Exec(ctx, `SELECT ensure_fix_partition($1)`, m); err != nil {
+			return classify(fmt.Errorf("ensure fix partition %s: %w", m.Format("2006-01"), err))
+		}
+		fixPartitions.mu.Lock()
+		fixPartitions.known[key] = true
+		fixPartitions.mu.Unlock()
+	}
+	return nil
+}
+
+func nullable(f float64) *float32 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	v := float32(f)
+	return &v
+}
+
+// InsertFixes stores fixes in one transaction; a fix whose (device, time) is already stored,
+// or repeated within the batch, counts as a duplicate. It returns only after commit.
+func (s *Store) InsertFixes(ctx context.Context, fixes []patrol.Fix) (patrol.IngestResult, error) {
+	var res patrol.IngestResult
+	if len(fixes) == 0 {
+		return res, nil
+	}
+	times := make([]time.Time, len(fixes))
+	units := make([]int32, len(fixes))
+	devices := make([]int32, len(fixes))
+	lons := make([]float64, len(fixes))
+	lats := make([]float64, len(fixes))
+	acc := make([]*float32, len(fixes))
+	speed := make([]*float32, len(fixes))
+	heading := make([]*float32, len(fixes))
+	alt := make([]*float32, len(fixes))
+	batt := make([]*float32, len(fixes))
+	src := make([]string, len(fixes))
+	flags := make([]int16, len(fixes))
+	for i, f := range fixes {
+		times[i] = f.Time.UTC().Truncate(time.Microsecond)
+		units[i] = int32(f.UnitID)
+		devices[i] = int32(f.DeviceID)
+		lons[i], lats[i] = f.Lon, f.Lat
+		acc[i], speed[i], heading[i], alt[i], batt[i] = nullable(f.Accuracy), nullable(f.Speed), nullable(f.Heading), nullable(f.Altitude), nullable(f.Battery)
+		src[i] = f.Source
+		if src[i] == "" {
+			src[i] = "api"
+		}
+		flags[i] = int16(f.Flags)
+	}
+	if err := s.ensurePartitions(ctx, times); err != nil {
+		return res, err
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO fix (unit_id, device_id, ts, geom, accuracy, speed, heading, altitude, battery, source, flags)
+		SELECT u, d, t, ST_SetSRID(ST_MakePoint(x, y), 4326), a, sp, h, al, b, so, fl
+		FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::real[], $8::real[], $9::real[], $10::real[], $11::text[], $12::smallint[])
+		  AS q(u, d, t, x, y, a, sp, h, al, b, so, fl)
+		ON CONFLICT (device_id, ts) DO NOTHING`,
+		units, devices, times, lons, lats, acc, speed, heading, alt, batt, src, flags)
+	if err != nil {
+		return res, classify(fmt.Errorf("insert fixes: %w", err))
+	}
+	res.Accepted = int(tag.RowsAffected())
+	res.Duplicates = len(fixes) - res.Accepted
+	return res, nil
+}
+
+// EachFix streams the fixes that match f in (device, time) order to fn without holding them all
+// in memory.
+func (s *Store) EachFix(ctx context.Context, f patrol.FixFilter, fn func(patrol.StoredFix) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT f.unit_id, f.device_id, d.ident, f.ts, ST_Y(f.geom), ST_X(f.geom),
+		f.accuracy, f.speed, f.heading, f.altitude, f.battery, f.source, f.flags, f.received_at
+		FROM fix f JOIN device d ON d.id = f.device_id
+		WHERE f.unit_id = $1 AND ($2 = 0 OR f.device_id = $2) AND f.ts >= $3 AND f.ts < $4
+		ORDER BY d.ident, f.ts`, f.UnitID, f.DeviceID, f.From, f.To)
+	if err != nil {
+		return classify(fmt.Errorf("read fixes: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sf patrol.StoredFix
+		var acc, speed, heading, alt, batt *float32
+		var flags int16
+		if err := rows.Scan(&sf.UnitID, &sf.DeviceID, &sf.DeviceIdent, &sf.Time, &sf.Lat, &sf.Lon,
+			&acc, &speed, &heading, &alt, &batt, &sf.Source, &flags, &sf.ReceivedAt); err != nil {
+			return classify(fmt.Errorf("read fixes: %w", err))
+		}
+		sf.Time = sf.Time.UTC()
+		sf.Flags = uint16(flags)
+		sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
+		if err := fn(sf); err != nil {
+			return err
+		}
+	}
+	return classify(rows.Err())
+}
+
+func orNaN(p *float32) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return float64(*p)
+}

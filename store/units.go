@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+const unitColumns = `id, code, name, timezone, ST_AsGeoJSON(boundary, 7)::text, to_char(night_start, 'HH24:MI'), to_char(night_end, 'HH24:MI'), h3_res`
+
+func scanUnit(row pgx.Row) (patrol.Unit, error) {
+	var u patrol.Unit
+	var boundary *string
+	err := row.Scan(&u.ID, &u.Code, &u.Name, &u.TimeZone, &boundary, &u.NightStart, &u.NightEnd, &u.H3Res)
+	if boundary != nil {
+		u.Boundary = json.RawMessage(*boundary)
+	}
+	return u, err
+}
+
+// UnitByCode returns the unit with a code.
+func (s *Store) UnitByCode(ctx context.Context, code string) (patrol.Unit, error) {
+	u, err := scanUnit(s.pool.QueryRow(ctx, `SELECT `+unitColumns+` FROM unit WHERE code = $1`, code))
+	if err != nil {
+		return u, classify(fmt.Errorf("unit %s: %w", code, err))
+	}
+	return u, nil
+}
+
+// UnitByID returns the unit with an id.
+func (s *Store) UnitByID(ctx context.Context, id int) (patrol.Unit, error) {
+	u, err := scanUnit(s.pool.QueryRow(ctx, `SELECT `+unitColumns+` FROM unit WHERE id = $1`, id))
+	if err != nil {
+		return u, classify(fmt.Errorf("unit %d: %w", id, err))
+	}
+	return u, nil
+}
+
+// ListUnits returns one unit (unitID > 0) or all, ordered by code.
+func (s *Store) ListUnits(ctx context.Context, unitID int) ([]patrol.Unit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+unitColumns+` FROM unit WHERE $1 = 0 OR id = $1 ORDER BY code`, unitID)
+	if err != nil {
+		return nil, classify(fmt.Errorf("list units: %w", err))
+	}
+	defer rows.Close()
+	var out []patrol.Unit
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, classify(fmt.Errorf("list units: %w", err))
+		}
+		out = append(out, u)
+	}
+	return out, classify(rows.Err())
+}
+
+// checkBoundary validates a GeoJSON Polygon or MultiPolygon with PostGIS.
+func (s *Store) checkBoundary(ctx context.Context, geojson json.RawMessage) error {
+	if geojson == nil {
+		return nil
+	}
+	var typ, reason string
+	var valid bool
+	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
+		string(geojson)).Scan(&typ, &valid, &reason)
+	if err != nil {
+		return &GeometryError{Field: "boundary", Reason: "not a GeoJSON geometry"}
+	}
+	if typ != "POLYGON" && typ != "MULTIPOLYGON" {
+		return &GeometryError{Field: "boundary", Reason: "must be a Polygon or MultiPolygon, got " + typ}
+	}
+	if !valid {
+		return &GeometryError{Field: "boundary", Reason: "invalid polygon: " + reason}
+	}
+	return nil
+}
+
+// CreateUnit stores a new unit.
+func (s *Store) CreateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
+	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
+		return patrol.Unit{}, err
+	}
+	var boundary *string
+	if u.Boundary != nil {
+		b := string(u.Boundary)
+		boundary = &b
+	}
+	var id int
+	err := s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res)
+		VALUES ($1, $2, $3, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), $5::time, $6::time, $7) RETURNING id`,
+		u.Code, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res).Scan(&id)
+	if err != nil {
+		return patrol.Unit{}, classify(fmt.Errorf("create unit %s: %w", u.Code, err))
+	}
+	return s.UnitByID(ctx, id)
+}
+
+// UpdateUnit replaces a unit's name, zone, boundary (when given), night window and resolution.
+func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
+	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
+		return patrol.Unit{}, err
+	}
+	var boundary *string
+	if u.Boundary != nil {
+		b := string(u.Boundary)
+		boundary = &b
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE unit SET name = $2, timezone = $3,
+		boundary = coalesce(ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), boundary),
+		night_start = $5::time, night_end = $6::time, h3_res = $7, updated_at = now() WHERE id = $1`,
+		u.ID, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res)
+	if err != nil {
+		return patrol.Unit{}, classify(fmt.Errorf("update unit %s: %w", u.Code, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return patrol.Unit{}, fmt.Errorf("update unit %s: %w", u.Code, patrol.ErrNotFound)
+	}
+	return s.UnitByID(ctx, u.ID)
+}

@@ -1,0 +1,95 @@
+// header.js fills the top bar once signed in: the unit picker (only when
+// the user sees several units; else the unit's name), the user's name and
+// role, the logout button and, on phones, the button that opens the panel.
+// The language toggle works before login too (see bindLanguageToggle).
+
+import { byId, h, clear } from './dom.js';
+import { label, language, setLanguage, onLanguageChange } from './i18n.js';
+
+// bindLanguageToggle makes the VI/EN button switch language and mark the
+// active one.
+export function bindLanguageToggle() {
+  const button = byId('lang-toggle');
+  const render = () => {
+    const lang = language();
+    button.dataset.lang = lang;
+    for (const option of button.querySelectorAll('[data-lang-option]')) {
+      option.classList.toggle('active', option.dataset.langOption === lang);
+    }
+  };
+  button.addEventListener('click', () => setLanguage(language() === 'vi' ? 'en' : 'vi'));
+  onLanguageChange(render);
+  render();
+}
+
+function unitName(unit) {
+  return unit.name || unit.code;
+}
+
+// initHeader shows the signed-in parts of the header. units are the unit
+// properties ({code, name…}); onUnitChange(code) runs when the picker
+// changes; onLogout when the logout button is pressed.
+export function initHeader({ user, units, selected, onUnitChange, onLogout }) {
+  const name = byId('user-name');
+  const role = byId('user-role');
+  name.textContent = user.full_name || user.username || '';
+  const renderRole = () => {
+    role.textContent = user.role ? label('role', user.role) : '';
+  };
+  renderRole();
+  onLanguageChange(renderRole);
+  byId('user-box').hidden = false;
+
+  const picker = byId('unit-picker');
+  const pickerWrap = byId('unit-picker-wrap');
+  const unitLabel = byId('unit-name');
+  clear(picker);
+  for (const unit of units) picker.append(h('option', { value: unit.code }, unitName(unit)));
+  const several = units.length > 1;
+  pickerWrap.hidden = !several;
+  unitLabel.hidden = several || units.length === 0;
+  const showUnit = (code) => {
+    picker.value = code;
+    const unit = units.find((u) => u.code === code);
+    unitLabel.textContent = unit ? unitName(unit) : '';
+  };
+  if (selected) showUnit(selected);
+  picker.addEventListener('change', () => {
+    showUnit(picker.value);
+    onUnitChange(picker.value);
+  });
+
+  const logout = byId('logout');
+  logout.hidden = false;
+  logout.addEventListener('click', () => {
+    logout.disabled = true;
+    onLogout();
+  });
+
+  initPanelToggle();
+}
+
+// initPanelToggle wires the phone-only button that slides the side panel
+// in and out, the panel's close button and Esc.
+function initPanelToggle() {
+  const toggle = byId('panel-toggle');
+  const panel = byId('side-panel');
+  const setOpen = (open) => {
+    document.body.classList.toggle('panel-open', open);
+    toggle.setAttribute('aria-expanded', String(open));
+    if (open) panel.focus();
+  };
+  toggle.hidden = false;
+  toggle.addEventListener('click', () => setOpen(!document.body.classList.contains('panel-open')));
+  byId('panel-close').addEventListener('click', () => {
+    setOpen(false);
+    toggle.focus();
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && document.body.classList.contains('panel-open') && !document.querySelector('dialog[open]')) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+}
+

@@ -1,0 +1,194 @@
+// controller.js switches one map layer on and off, (re)loads it when the
+// unit, the period or the window changes, and keeps its row in the side
+// panel up to date: the toggle, a quiet note, the feature count and the
+// legend.
+//
+// A layer definition is
+//   {name, defaultOn, depends: ['unit' | 'period' | 'window' …],
+//    layer: L.Layer, load(view, signal) → Promise<features drawn>,
+//    clear(), legend() → Node | null, swatch: legend item for the toggle}
+//
+// The toggle (data-testid "layer-toggle-<name>") carries the state for
+// tests: data-loaded="true" and data-count="<features drawn>" once the layer
+// has been drawn (or has failed quietly: then data-state says
+// "unavailable" or "error" and data-count is 0).
+
+import { h, clear } from '../dom.js';
+import { isAbort } from '../api.js';
+import { swatch } from '../legend.js';
+import { t, formatNumber, onLanguageChange } from '../i18n.js';
+
+export class LayerController {
+  constructor(def, map) {
+    this.def = def;
+    this.map = map;
+    this.on = Boolean(def.defaultOn);
+    this.view = null;
+    this.stale = true;
+    this.count = null;
+    this.failure = null; // 'unavailable' | 'error'
+    this.abort = null;
+    this.loading = false;
+    this.element = this.#build();
+    this.#setOff();
+    if (this.on) map.addLayer(def.layer);
+    onLanguageChange(() => this.#renderTexts());
+  }
+
+  get name() {
+    return this.def.name;
+  }
+
+  #build() {
+    const name = this.def.name;
+    this.toggle = h('input', {
+      type: 'checkbox',
+      id: `layer-${name}`,
+      class: 'layer-toggle',
+      testid: `layer-toggle-${name}`,
+      checked: this.on,
+      dataset: { layer: name, loaded: 'false', state: 'off' },
+      onchange: () => this.setOn(this.toggle.checked),
+    });
+    this.title = h('span', { class: 'layer-title' });
+    this.badge = h('span', { class: 'layer-count', testid: `layer-count-${name}`, hidden: true });
+    this.note = h('p', { class: 'layer-note', testid: `layer-note-${name}`, id: `layer-note-${name}`, hidden: true });
+    this.legendBox = h('div', { class: 'layer-legend', testid: `layer-legend-${name}`, hidden: true });
+    this.toggle.setAttribute('aria-describedby', this.note.id);
+    const row = h('li', { class: 'layer-row', dataset: { layer: name } },
+      h('label', { class: 'layer-label', for: this.toggle.id },
+        this.toggle,
+        this.def.swatch ? swatch(this.def.swatch) : null,
+        this.title,
+        this.badge,
+      ),
+      this.note,
+      this.legendBox,
+    );
+    this.#renderTexts();
+    return row;
+  }
+
+  #renderTexts() {
+    this.title.textContent = t(`layer.${this.def.name}`);
+    this.badge.title = t('layer.countTitle');
+    if (this.count !== null) this.badge.textContent = formatNumber(this.count);
+    if (this.on) {
+      this.#renderNote();
+      this.#renderLegend();
+    }
+  }
+
+  #renderNote() {
+    let key = null;
+    if (this.loading) key = 'layer.loading';
+    else if (this.failure === 'unavailable') key = 'layer.unavailable';
+    else if (this.failure === 'error') key = 'layer.failed';
+    else if (this.count === 0) key = 'layer.empty';
+    this.note.textContent = key ? t(key) : '';
+    this.note.hidden = !key;
+    this.note.dataset.kind = this.failure || (this.loading ? 'loading' : 'info');
+  }
+
+  #renderLegend() {
+    clear(this.legendBox);
+    const node = this.on && !this.loading && !this.failure && this.count > 0 ? this.def.legend?.() : null;
+    if (node) this.legendBox.append(node);
+    this.legendBox.hidden = !node;
+  }
+
+  #setState(state) {
+    this.toggle.dataset.state = state;
+    const done = state === 'ready' || state === 'unavailable' || state === 'error';
+    this.toggle.dataset.loaded = done ? 'true' : 'false';
+    if (done) this.toggle.dataset.count = String(this.count ?? 0);
+    else delete this.toggle.dataset.count;
+    this.element.dataset.state = state;
+  }
+
+  #setOff() {
+    this.#setState(this.on ? 'pending' : 'off');
+    this.badge.hidden = true;
+    this.note.hidden = true;
+    this.legendBox.hidden = true;
+  }
+
+  // setOn shows or hides the layer, loading it first when needed.
+  setOn(on) {
+    this.on = on;
+    this.toggle.checked = on;
+    if (!on) {
+      this.#cancel();
+      this.loading = false;
+      this.map.removeLayer(this.def.layer);
+      this.#setOff();
+      return Promise.resolve();
+    }
+    this.map.addLayer(this.def.layer);
+    if (this.stale || this.failure) return this.load();
+    this.#setState('ready');
+    this.badge.hidden = false;
+    this.#renderNote();
+    this.#renderLegend();
+    return Promise.resolve();
+  }
+
+  // update takes a new view ({unit, range, window…}); changed lists which of
+  // its parts changed (all when omitted). It reloads the layer when it is on
+  // and depends on a changed part, else marks it stale for later.
+  update(view, changed) {
+    this.view = view;
+    const affected = !changed || (this.def.depends || []).some((k) => changed.includes(k));
+    if (!affected) return Promise.resolve();
+    this.stale = true;
+    return this.on ? this.load() : Promise.resolve();
+  }
+
+  // refresh reloads the layer now (if on) or on its next showing.
+  refresh() {
+    this.stale = true;
+    return this.on ? this.load() : Promise.resolve();
+  }
+
+  #cancel() {
+    if (this.abort) this.abort.abort();
+    this.abort = null;
+  }
+
+  // load fetches and draws the layer. It never rejects: failures become a
+  // quiet note under the toggle.
+  async load() {
+    if (!this.view) return;
+    this.#cancel();
+    const controller = new AbortController();
+    this.abort = controller;
+    this.loading = true;
+    this.failure = null;
+    this.#setState('loading');
+    this.#renderNote();
+    this.#renderLegend();
+    try {
+      const count = await this.def.load(this.view, controller.signal);
+      if (controller.signal.aborted) return;
+      this.count = count;
+      this.stale = false;
+      this.loading = false;
+      this.badge.textContent = formatNumber(count);
+      this.badge.hidden = false;
+      this.#setState('ready');
+    } catch (err) {
+      if (controller.signal.aborted || isAbort(err)) return;
+      this.def.clear();
+      this.count = 0;
+      this.loading = false;
+      this.failure = err && err.notAvailable ? 'unavailable' : 'error';
+      this.badge.hidden = true;
+      this.#setState(this.failure);
+      if (this.failure === 'error') console.warn(`layer ${this.def.name}:`, err);
+    } finally {
+      if (this.abort === controller) this.abort = null;
+    }
+    this.#renderNote();
+    this.#renderLegend();
+  }
+}

@@ -1,0 +1,72 @@
+// hotspots.js draws Getis-Ord Gi* hot and cold spots (GET
+// /api/v1/hotspots) in the usual 99/95/90 % confidence colours. Cells that
+// are not significant are drawn as faint outlines so the study area shows.
+
+import { api } from '../api.js';
+import { legend } from '../legend.js';
+import { createHexLayer } from './hexagons.js';
+import { t, formatNumber, formatFixed, formatP } from '../i18n.js';
+
+// HOTSPOT_COLORS maps class and confidence to a fill colour.
+export const HOTSPOT_COLORS = {
+  hot: { 99: '#d62f27', 95: '#ed7551', 90: '#fab984' },
+  cold: { 99: '#4575b5', 95: '#849eba', 90: '#c0ccbe' },
+};
+const NONE_STROKE = '#9a9a9a';
+const LEGEND_ORDER = [
+  ['hot', 99], ['hot', 95], ['hot', 90], ['none', 0], ['cold', 90], ['cold', 95], ['cold', 99],
+];
+
+// hotspotBin returns [class, confidence] for a cell, with 'none' when the
+// cell is not significant at any level.
+export function hotspotBin(p) {
+  const c = Number(p.confidence);
+  if ((p.class === 'hot' || p.class === 'cold') && HOTSPOT_COLORS[p.class][c]) return [p.class, c];
+  return ['none', 0];
+}
+
+function binLabel([cls, c]) {
+  return cls === 'none' ? t('hotspot.none') : t(`hotspot.${cls}`, { c });
+}
+
+// createHotspotsLayer returns the layer definition for hot spots.
+export function createHotspotsLayer({ renderer }) {
+  return createHexLayer({
+    name: 'hotspots',
+    depends: ['unit', 'period'],
+    renderer,
+    swatch: { shape: 'box', fill: HOTSPOT_COLORS.hot[99] },
+    fetch: (view, signal) => api.hotspots(view.query, signal),
+    summarize(features) {
+      const present = new Set(features.map((f) => hotspotBin(f.properties || {}).join(':')));
+      return { present };
+    },
+    style(p) {
+      const [cls, c] = hotspotBin(p);
+      if (cls === 'none') return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
+      const color = HOTSPOT_COLORS[cls][c];
+      return { color, weight: 0.6, opacity: 1, fillColor: color, fillOpacity: 0.7 };
+    },
+    popup(p) {
+      return {
+        title: binLabel(hotspotBin(p)),
+        rows: [
+          [t('hotspot.count'), formatNumber(p.count)],
+          [t('hotspot.z'), typeof p.z === 'number' ? formatFixed(p.z, 2) : null],
+          [t('hotspot.p'), formatP(p.p)],
+          [t('hotspot.confidence'), Number(p.confidence) > 0 ? `${formatNumber(Number(p.confidence))} %` : '–'],
+          [t('hotspot.significant'), t(p.significant ? 'common.yes' : 'common.no')],
+          [t('coverage.cell'), p.cell],
+        ],
+      };
+    },
+    legend(stats) {
+      const items = LEGEND_ORDER.filter((bin) => stats.present?.has(bin.join(':'))).map((bin) =>
+        bin[0] === 'none'
+          ? { label: binLabel(bin), shape: 'outline', stroke: NONE_STROKE }
+          : { label: binLabel(bin), fill: HOTSPOT_COLORS[bin[0]][bin[1]] },
+      );
+      return legend(items, { note: t('hotspot.note') });
+    },
+  });
+}

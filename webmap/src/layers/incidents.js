@@ -1,0 +1,178 @@
+// incidents.js draws the period's incidents (GET /api/v1/incidents) as
+// dots coloured by category and sized by severity. Below street zoom, dots
+// closer than a grid cell on screen are merged into numbered clusters;
+// clicking a cluster zooms to it.
+
+import L from '../leaflet.js';
+import { api } from '../api.js';
+import { PANES } from '../map.js';
+import { h, definitionList } from '../dom.js';
+import { legend } from '../legend.js';
+import { t, label, formatNumber, formatDateTime } from '../i18n.js';
+
+export const CATEGORY_COLORS = {
+  theft: '#1f77b4',
+  robbery: '#e41a1c',
+  drugs: '#7b3294',
+  gambling: '#8c564b',
+  disorder: '#ff7f0e',
+  traffic_accident: '#b8b000',
+  fire: '#8b0000',
+  fraud: '#17becf',
+  other: '#737373',
+};
+export const CLUSTER_BELOW_ZOOM = 16;
+const CELL_PX = 56;
+
+function colorOf(category) {
+  return CATEGORY_COLORS[category] || CATEGORY_COLORS.other;
+}
+
+// gridCluster groups items that carry screen coordinates {x, y} by the
+// square grid cell of cellPx pixels they fall in. Each group has its
+// items, their mean x and y, and the most frequent category (ties go to the
+// category seen first).
+export function gridCluster(items, cellPx = CELL_PX) {
+  const cells = new Map();
+  for (const item of items) {
+    const key = `${Math.floor(item.x / cellPx)}:${Math.floor(item.y / cellPx)}`;
+    let cell = cells.get(key);
+    if (!cell) {
+      cell = { items: [], x: 0, y: 0 };
+      cells.set(key, cell);
+    }
+    cell.items.push(item);
+  }
+  const groups = [];
+  for (const cell of cells.values()) {
+    const n = cell.items.length;
+    const counts = new Map();
+    let x = 0;
+    let y = 0;
+    for (const item of cell.items) {
+      x += item.x;
+      y += item.y;
+      counts.set(item.category, (counts.get(item.category) || 0) + 1);
+    }
+    let top = null;
+    for (const [category, c] of counts) if (top === null || c > counts.get(top)) top = category;
+    groups.push({ items: cell.items, x: x / n, y: y / n, category: top });
+  }
+  return groups;
+}
+
+// createIncidentsLayer returns the layer definition for incidents.
+export function createIncidentsLayer({ map }) {
+  const group = L.layerGroup([], { pane: PANES.incidents.name });
+  let points = []; // {latlng, feature, category}
+  let shownView = null;
+  let categories = new Set();
+
+  const dot = (point) => {
+    const p = point.feature.properties || {};
+    const severity = Math.min(5, Math.max(1, Number(p.severity) || 3));
+    const marker = L.circleMarker(point.latlng, {
+      pane: PANES.incidents.name,
+      pmIgnore: true,
+      radius: 3 + severity,
+      color: '#ffffff',
+      weight: 1.5,
+      fillColor: colorOf(point.category),
+      fillOpacity: 0.92,
+    });
+    marker.bindPopup(() => incidentPopup(p, shownView), { maxWidth: 300, minWidth: 200 });
+    return marker;
+  };
+
+  const cluster = (g, zoom) => {
+    const latlngs = g.items.map((item) => item.latlng);
+    const center = map.unproject([g.x, g.y], zoom);
+    const size = Math.round(26 + Math.min(18, Math.log2(g.items.length) * 4));
+    const text = t('incident.cluster', { count: formatNumber(g.items.length) });
+    const badge = h('span', { class: 'incident-cluster' }, formatNumber(g.items.length));
+    badge.style.borderColor = colorOf(g.category);
+    const marker = L.marker(center, {
+      pane: PANES.incidents.name,
+      pmIgnore: true,
+      title: text,
+      alt: text,
+      keyboard: true,
+      icon: L.divIcon({ className: 'incident-cluster-icon', html: badge, iconSize: [size, size] }),
+    });
+    marker.on('click', () => {
+      map.fitBounds(L.latLngBounds(latlngs), { padding: [40, 40], maxZoom: CLUSTER_BELOW_ZOOM });
+    });
+    return marker;
+  };
+
+  const render = () => {
+    group.clearLayers();
+    const zoom = map.getZoom();
+    if (zoom >= CLUSTER_BELOW_ZOOM) {
+      for (const point of points) group.addLayer(dot(point));
+      return;
+    }
+    const items = points.map((point) => {
+      const px = map.project(point.latlng, zoom);
+      return { ...point, x: px.x, y: px.y };
+    });
+    for (const g of gridCluster(items)) {
+      group.addLayer(g.items.length === 1 ? dot(g.items[0]) : cluster(g, zoom));
+    }
+  };
+
+  group.on('add', () => {
+    map.on('zoomend', render);
+    render();
+  });
+  group.on('remove', () => map.off('zoomend', render));
+
+  return {
+    name: 'incidents',
+    defaultOn: false,
+    depends: ['unit', 'period'],
+    layer: group,
+    swatch: { shape: 'dot', fill: CATEGORY_COLORS.theft, stroke: '#ffffff' },
+    async load(view, signal) {
+      const fc = await api.incidents(view.query, signal);
+      shownView = view;
+      points = [];
+      categories = new Set();
+      for (const feature of fc.features) {
+        const g = feature?.geometry;
+        if (!g || g.type !== 'Point' || !Array.isArray(g.coordinates)) continue;
+        if (feature.properties?.status === 'void') continue;
+        const category = feature.properties?.category || 'other';
+        points.push({ latlng: L.GeoJSON.coordsToLatLng(g.coordinates), feature, category });
+        categories.add(CATEGORY_COLORS[category] ? category : 'other');
+      }
+      if (map.hasLayer(group)) render();
+      return points.length;
+    },
+    clear() {
+      points = [];
+      group.clearLayers();
+    },
+    legend: () =>
+      legend(
+        Object.keys(CATEGORY_COLORS)
+          .filter((c) => categories.has(c))
+          .map((c) => ({ label: label('category', c), shape: 'dot', fill: CATEGORY_COLORS[c], stroke: '#ffffff' })),
+      ),
+  };
+}
+
+function incidentPopup(p, view) {
+  const rows = [
+    [t('incident.time'), p.time ? formatDateTime(p.time, view?.timeZone) : null],
+    [t('incident.category'), label('category', p.category)],
+    [t('incident.severity'), p.severity != null ? `${formatNumber(Number(p.severity))}/5` : null],
+    [t('incident.status'), p.status ? label('status', p.status) : null],
+    [t('incident.externalId'), p.external_id ? String(p.external_id) : null],
+  ];
+  return h('div', { class: 'popup', testid: 'incident-popup' },
+    h('h3', { class: 'popup-title' }, label('category', p.category)),
+    definitionList(rows),
+    p.description ? h('p', { class: 'popup-text' }, String(p.description)) : null,
+  );
+}

@@ -1,0 +1,108 @@
+// map.js creates the Leaflet map: panes that keep layers in a fixed order,
+// the basemap from the configured tile URL (or none), zoom and scale
+// controls, and one canvas renderer shared by the hexagon layers.
+
+import L from './leaflet.js';
+import { t, onLanguageChange } from './i18n.js';
+
+// PANES lists our panes bottom to top (Leaflet's overlayPane is 400,
+// markerPane 600, tooltipPane 650, popupPane 700).
+export const PANES = {
+  hexagons: { name: 'pm-hexagons', zIndex: 405 },
+  boundary: { name: 'pm-boundary', zIndex: 410 },
+  areas: { name: 'pm-areas', zIndex: 420 },
+  roads: { name: 'pm-roads', zIndex: 430 },
+  incidents: { name: 'pm-incidents', zIndex: 610 },
+};
+
+const VIETNAM = { center: [16.0, 106.0], zoom: 6 };
+
+// createMap builds the map in container. config is the body of
+// GET /api/v1/config ({tile_url, tile_attribution, version}).
+export function createMap(container, config = {}) {
+  const map = L.map(container, {
+    zoomControl: false,
+    minZoom: 3,
+    maxZoom: 20,
+    zoomSnap: 0.5,
+    keyboard: true,
+  });
+  for (const pane of Object.values(PANES)) {
+    map.createPane(pane.name).style.zIndex = String(pane.zIndex);
+  }
+  map.getPane(PANES.boundary.name).style.pointerEvents = 'none';
+
+  let zoom = null;
+  const addZoom = () => {
+    if (zoom) zoom.remove();
+    zoom = L.control.zoom({ zoomInTitle: t('map.zoomIn'), zoomOutTitle: t('map.zoomOut') }).addTo(map);
+  };
+  addZoom();
+  onLanguageChange(addZoom);
+  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+
+  const basemap = basemapLayer(config);
+  if (basemap) {
+    basemap.addTo(map);
+  } else {
+    container.classList.add('no-basemap');
+    addNoBasemapNote(map);
+  }
+
+  map.setView(VIETNAM.center, VIETNAM.zoom);
+
+  return {
+    map,
+    hexRenderer: L.canvas({ pane: PANES.hexagons.name, padding: 0.3 }),
+    fitGeometry(geometry) {
+      if (!geometry) return false;
+      const bounds = L.geoJSON(geometry).getBounds();
+      if (!bounds.isValid()) return false;
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
+      return true;
+    },
+  };
+}
+
+// usableTileURL reports whether url looks like an XYZ template.
+export function usableTileURL(url) {
+  return typeof url === 'string' && /\{z\}/.test(url) && /\{x\}/.test(url) && /\{y\}/.test(url);
+}
+
+function basemapLayer(config) {
+  if (!usableTileURL(config.tile_url)) return null;
+  return L.tileLayer(config.tile_url, {
+    maxZoom: 20,
+    maxNativeZoom: 19,
+    attribution: plainAttribution(config.tile_attribution),
+  });
+}
+
+// plainAttribution turns the configured attribution (which may hold HTML
+// such as "&copy; <a …>OpenStreetMap</a>") into escaped plain text, because
+// Leaflet writes attributions as HTML.
+export function plainAttribution(raw) {
+  if (typeof raw !== 'string' || raw.trim() === '') return '';
+  const text = new DOMParser().parseFromString(raw, 'text/html').body.textContent || '';
+  return escapeHTML(text.replace(/\s+/g, ' ').trim());
+}
+
+function escapeHTML(s) {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+function addNoBasemapNote(map) {
+  const NoBasemap = L.Control.extend({
+    options: { position: 'bottomright' },
+    onAdd() {
+      const el = L.DomUtil.create('div', 'no-basemap-note');
+      el.dataset.testid = 'no-basemap';
+      el.textContent = t('map.noBasemap');
+      onLanguageChange(() => {
+        el.textContent = t('map.noBasemap');
+      });
+      return el;
+    },
+  });
+  new NoBasemap().addTo(map);
+}
