@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 WEB_SRC := $(shell find webmap/src -type f 2>/dev/null) webmap/build.mjs webmap/package.json
 
-.PHONY: all build web demo test test-go vet bench clean
+.PHONY: all build web demo test vet bench bench-scale clean
 
 all: build
 
@@ -35,6 +35,10 @@ vet:
 ## bench: benchmarks, results written into docs/BENCHMARKS.md
 bench: build
 	./scripts/bench
+
+## bench-scale: the 30-ward synthetic sample (about 15 million fixes) and coverage at scale
+bench-scale: build
+	./scripts/bench-scale
 
 clean:
 	rm -rf bin webmap/dist/*.js webmap/dist/*.css webmap/dist/*.html

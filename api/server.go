@@ -16,8 +16,17 @@ import (
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-// Backend is what the handlers need from storage; package store implements it.
+// Backend is what the handlers need from storage; package store implements it. Each concern
+// declares its part beside its handlers.
 type Backend interface {
+	CoreBackend
+	IngestBackend   // ingest.go
+	AnalysisBackend // hotspots.go
+	CoverageBackend // coverage.go
+}
+
+// CoreBackend is storage for auth, units, devices, incidents, areas and the logs.
+type CoreBackend interface {
 	Ping(ctx context.Context) error
 
 	CheckPassword(ctx context.Context, username, password string) (patrol.User, error)
@@ -171,6 +180,9 @@ func (s *Server) routes() *gin.Engine {
 	v1.DELETE("/areas/:id", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.deleteArea)
 	v1.GET("/roads", s.requireUser, s.listRoads)
 
+	s.ingestRoutes(r, v1)
+	s.analysisRoutes(v1)
+	s.coverageRoutes(v1)
 	s.webRoutes(r)
 	return r
 }

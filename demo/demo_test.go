@@ -664,7 +664,9 @@ func TestHotspots(t *testing.T) {
 				}
 			}
 
-			// The last six weeks: the cluster is the one hot spot.
+			// The last six weeks: the cluster is the one hot spot. With GridDisk(1) neighbourhoods a
+			// cell next to a cluster cell shares its count, so the hot spot is the cluster cells
+			// and their ring, all hot; nothing else may be significant.
 			last := w.Day.AddDate(0, 0, -42)
 			hs := hotspots(t, w, study, last, w.Day)
 			var sig []h3.Cell

@@ -86,16 +86,16 @@ var roadPlans = []roadPlan{
 	{name: "Ngõ 2 Bách Quang", nodes: []string{"S5b", "L8"}, spur: true},
 }
 
-// areaPlan is a key area: a polygon (rect, x0 y0 x1 y1) or a key road (the road plan index).
+// areaPlan is a key area: a polygon (rect, x0 y0 x1 y1) or a key road (the first road plan of
+// that name).
 type areaPlan struct {
-	kind, name  string
-	rect        [4]float64
-	road        int
-	access      string // the road node from which the area is entered
-	visits      int
-	dwell       int
-	neglected   bool
-	description string
+	kind, name string
+	rect       [4]float64
+	road       string
+	access     string // the road node from which the area is entered
+	visits     int
+	dwell      int
+	neglected  bool
 }
 
 const (
@@ -107,8 +107,8 @@ const (
 
 var areaPlans = []areaPlan{
 	{kind: kindKeyArea, name: "Chợ trung tâm phường Mẫu", rect: [4]float64{870, 885, 960, 960}, access: "A2", visits: 2, dwell: 10},
-	{kind: kindKeyRoad, name: "Tuyến trọng điểm Đường Cách Mạng Tháng Mười", road: 0, visits: 2},
-	{kind: kindKeyRoad, name: "Tuyến trọng điểm Đường Chợ", road: 5, visits: 1},
+	{kind: kindKeyRoad, name: "Tuyến trọng điểm Đường Cách Mạng Tháng Mười", road: "Đường Cách Mạng Tháng Mười", visits: 2},
+	{kind: kindKeyRoad, name: "Tuyến trọng điểm Đường Chợ", road: "Đường Chợ", visits: 1},
 	{kind: kindKeyArea, name: "Công trường nhà văn hóa tổ 8", rect: [4]float64{1680, 470, 1780, 560}, access: "B4", visits: 1, dwell: 10},
 	{kind: kindKeyArea, name: "Công trường khu dân cư Đồng Tiến", rect: [4]float64{2240, 130, 2340, 230}, access: "L8", visits: 1, dwell: 10, neglected: true},
 	{kind: kindKeyArea, name: "Trường THCS phường Mẫu", rect: [4]float64{1280, 1335, 1400, 1430}, access: "C3", visits: 1},

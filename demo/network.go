@@ -49,6 +49,9 @@ func newNetwork() (*network, error) {
 	}
 	for i, ap := range areaPlans {
 		if ap.kind == kindKeyRoad {
+			if roadIndex(ap.road) < 0 {
+				return nil, fmt.Errorf("key road %d: unknown road %s", i, ap.road)
+			}
 			continue
 		}
 		if _, ok := index[ap.access]; !ok {
@@ -56,6 +59,16 @@ func newNetwork() (*network, error) {
 		}
 	}
 	return n, nil
+}
+
+// roadIndex is the index of the first road plan with a name, or -1.
+func roadIndex(name string) int {
+	for i, rp := range roadPlans {
+		if rp.name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // node returns the index of a road node by id, or -1.

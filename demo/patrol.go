@@ -174,7 +174,7 @@ func (k *walker) next() {
 		case 1: // at the road node: drive along the key road, or walk into the area
 			if a.kind == kindKeyRoad {
 				k.finishTask()
-				k.alongRoad(a.road, 2+k.r.IntN(3))
+				k.alongRoad(roadIndex(a.road), 2+k.r.IntN(3))
 				return
 			}
 			k.stage = 2
@@ -221,7 +221,7 @@ func (k *walker) accessNode(a areaPlan) int {
 		return k.net.node(a.access)
 	}
 	best, bestD := -1, math.Inf(1)
-	for _, id := range roadPlans[a.road].nodes {
+	for _, id := range roadPlans[roadIndex(a.road)].nodes {
 		v := k.net.node(id)
 		if d := k.net.pts[v].dist(k.pos); d < bestD {
 			best, bestD = v, d

@@ -172,7 +172,7 @@ func Generate(seed int64, today time.Time) (*Ward, error) {
 	for _, a := range areaPlans {
 		area := Area{Kind: a.kind, Name: a.name, RequiredNightVisits: a.visits, MinDwellMin: a.dwell}
 		if a.kind == kindKeyRoad {
-			area.Geometry = toLine(net.roadLine(a.road))
+			area.Geometry = toLine(net.roadLine(roadIndex(a.road)))
 			area.BufferM = keyRoadBuffM
 		} else {
 			area.Geometry = orb.Polygon{toRing(a.rectPoly())}

@@ -1,5 +1,7 @@
-// Package webmap carries the built Leaflet web map (webmap/dist, made by `npm ci && npm run
-// build` from the sources in webmap/src and the lockfile) inside the binary.
+// Package webmap carries the built web map (Leaflet front end) inside the
+// binary. The sources live in src/ and are built into dist/ with
+// `npm ci && npm run build`; dist/ is not committed (except dist/.keep, so
+// this package compiles on a fresh clone, with Built reporting false).
 package webmap
 
 import (
@@ -10,17 +12,20 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// Assets returns the built web map files, rooted at the folder that holds index.html.
+// Assets returns the built web map: index.html, app.js, app.css, chunks/,
+// images/, favicon.ico and favicon.svg at its root.
 func Assets() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
-		panic(err) // the folder is part of the embed pattern, so this cannot happen
+		// fs.Sub fails only for an invalid path name, and "dist" is valid.
+		panic("webmap: " + err.Error())
 	}
 	return sub
 }
 
-// Built reports whether the web map was built before the binary (index.html is present).
+// Built reports whether the web map was built before this binary was
+// compiled, that is whether Assets holds index.html.
 func Built() bool {
-	_, err := fs.Stat(Assets(), "index.html")
-	return err == nil
+	info, err := fs.Stat(Assets(), "index.html")
+	return err == nil && !info.IsDir()
 }

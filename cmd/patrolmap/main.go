@@ -70,6 +70,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(ctx, rest, stdout)
 	case "device":
 		return cmdDevice(ctx, rest, stdout)
+	case "import":
+		return cmdImport(ctx, rest, stdout)
+	case "forecast":
+		return cmdForecast(ctx, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "patrolmap", version)
 		return nil

@@ -15,6 +15,10 @@ let current = DEFAULT_LANGUAGE;
 const listeners = new Set();
 const numberFormats = new Map();
 
+function own(object, key) {
+  return Object.prototype.hasOwnProperty.call(object, key);
+}
+
 function storage() {
   try {
     return typeof localStorage === 'undefined' ? null : localStorage;
@@ -67,15 +71,15 @@ export function onLanguageChange(fn) {
 
 // has reports whether key has a message.
 export function has(key) {
-  return Object.hasOwn(messages[current], key) || Object.hasOwn(messages[DEFAULT_LANGUAGE], key);
+  return own(messages[current], key) || own(messages[DEFAULT_LANGUAGE], key);
 }
 
 // t returns the message for key in the active language with {name}
 // placeholders filled from params; an unknown key comes back as itself.
 export function t(key, params) {
-  const text = messages[current][key] ?? messages[DEFAULT_LANGUAGE][key] ?? key;
+  const text = own(messages[current], key) ? messages[current][key] : own(messages[DEFAULT_LANGUAGE], key) ? messages[DEFAULT_LANGUAGE][key] : key;
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (own(params, name) ? String(params[name]) : whole));
 }
 
 // label translates an interface code (a category, a kind…) under prefix,

@@ -25,7 +25,6 @@ import { createCoverageLayer } from './layers/coverage.js';
 import { createGapsLayer } from './layers/gaps.js';
 import { createHotspotsLayer } from './layers/hotspots.js';
 import { createEmergingLayer } from './layers/emerging.js';
-import { createDrawTools } from './draw.js';
 
 const EDITOR_ROLES = new Set(['admin', 'analyst']);
 const DEFAULT_WINDOW = 'night';
@@ -81,6 +80,11 @@ export async function startWorkspace({ config, user }) {
     onLogout: logout,
   });
 
+  // Geoman hooks into maps and layers as they are created, so the draw
+  // module must load before the map.
+  const canEdit = EDITOR_ROLES.has(user.role);
+  const drawModule = canEdit ? await loadDrawModule() : null;
+
   const mapView = createMap(byId('map'), config);
   const { map } = mapView;
   if (!first) {
@@ -116,8 +120,8 @@ export async function startWorkspace({ config, user }) {
   const analysisControllers = analysisLayers.map(control);
 
   let draw = null;
-  if (EDITOR_ROLES.has(user.role)) {
-    draw = createDrawTools({
+  if (drawModule) {
+    draw = drawModule.createDrawTools({
       map,
       getView: () => view,
       onChanged: () => {
@@ -165,6 +169,16 @@ export async function startWorkspace({ config, user }) {
   map.invalidateSize();
   mapView.fitGeometry(first.geometry);
   await apply(null);
+}
+
+async function loadDrawModule() {
+  try {
+    return await import('./draw.js');
+  } catch (err) {
+    // Without the draw tools the map still shows everything.
+    showError(err);
+    return null;
+  }
 }
 
 let sessionWatched = false;

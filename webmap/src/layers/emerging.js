@@ -32,7 +32,7 @@ const NO_PATTERN = 'no_pattern';
 const NONE_STROKE = '#9a9a9a';
 
 function categoryOf(p) {
-  return Object.hasOwn(EMERGING_COLORS, p.category) ? p.category : NO_PATTERN;
+  return Object.prototype.hasOwnProperty.call(EMERGING_COLORS, p.category) ? p.category : NO_PATTERN;
 }
 
 // createEmergingLayer returns the layer definition for emerging hot spots.
