@@ -189,3 +189,9 @@ func wantProblem(t *testing.T, r response, status int, field string) {
 	}
 	t.Fatalf("problem does not name field %q: %s", field, r.body)
 }
+
+func newHTTPTestServer(t *testing.T, s *api.Server) *httptest.Server {
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}

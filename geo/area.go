@@ -46,6 +46,9 @@ func KeyAreaCells(geom orb.Geometry, bufferM float64, res int) ([]h3.Cell, error
 			if err != nil {
 				return nil, fmt.Errorf("geo: area polygon %d: %w", i, err)
 			}
+			if err := checkFillSize(p, res); err != nil {
+				return nil, fmt.Errorf("geo: area polygon %d: %w", i, err)
+			}
 			cs, err := h3.PolygonToCellsExperimental(gp, res, h3.ContainmentOverlapping)
 			if err != nil {
 				return nil, fmt.Errorf("geo: area polygon %d at resolution %d: %w", i, res, err)

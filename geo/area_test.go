@@ -175,6 +175,8 @@ func TestKeyAreaCellsErrors(t *testing.T) {
 		{"empty line", orb.LineString{}, 25},
 		{"collection", orb.Collection{songCong()}, 25},
 		{"swapped line", orb.LineString{{21.47, 105.85}, {21.48, 105.85}}, 25},
+		{"swapped polygon", orb.Polygon{square(orb.Point{21.47, 105.85}, 0.001)}, 0},
+		{"all of Viet Nam", orb.Polygon{{{102, 8}, {110, 8}, {110, 23.5}, {102, 23.5}, {102, 8}}}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := geo.KeyAreaCells(tc.geom, tc.buffer, 10); err == nil {

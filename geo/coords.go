@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/uber/h3-go/v4"
 )
 
@@ -17,6 +18,13 @@ const (
 	MaxRes     = 11
 	DefaultRes = 10
 )
+
+// MaxFillCells is the most cells a polygon's bounding box may hold at the
+// requested resolution before StudyCells or KeyAreaCells refuse it. h3 sizes
+// its work by the bounding box, so a polygon drawn over a whole country at
+// resolution 10 would otherwise ask for hundreds of gigabytes. A province
+// at resolution 10 is well inside it.
+const MaxFillCells = 5_000_000
 
 // ValidRes reports whether res is an H3 resolution a unit may use
 // (MinRes to MaxRes).
@@ -104,6 +112,9 @@ func StudyCells(boundary orb.Geometry, res int) ([]h3.Cell, error) {
 		if err != nil {
 			return nil, fmt.Errorf("geo: study area polygon %d: %w", i, err)
 		}
+		if err := checkFillSize(p, res); err != nil {
+			return nil, fmt.Errorf("geo: study area polygon %d: %w", i, err)
+		}
 		cs, err := h3.PolygonToCells(gp, res)
 		if err != nil {
 			return nil, fmt.Errorf("geo: study area polygon %d at resolution %d: %w", i, res, err)
@@ -163,6 +174,19 @@ func geoLoopOf(r orb.Ring) (h3.GeoLoop, error) {
 		loop[i] = LatLngOf(pt)
 	}
 	return loop, nil
+}
+
+// checkFillSize returns an error if the bounding box of p holds more than
+// MaxFillCells cells at resolution res.
+func checkFillSize(p orb.Polygon, res int) error {
+	cellArea, err := h3.HexagonAreaAvgM2(res)
+	if err != nil {
+		return fmt.Errorf("cell area at resolution %d: %w", res, err)
+	}
+	if n := orbgeo.Area(p.Bound()) / cellArea; n > MaxFillCells {
+		return fmt.Errorf("its bounding box holds about %.0f cells at resolution %d, more than %d", n, res, MaxFillCells)
+	}
+	return nil
 }
 
 // sortedCells sorts cells in place and removes duplicates.

@@ -174,7 +174,7 @@ func centresInside(t *testing.T, mp orb.MultiPolygon, c0 h3.Cell, k int) []h3.Ce
 func TestStudyCells(t *testing.T) {
 	p := songCong()
 	c0 := mustCell(t, p, 10)
-	outer := square(p, 0.004)            // ~830 m across
+	outer := square(p, 0.004) // ~830 m across
 	hole := square(orb.Point{105.851, 21.471}, 0.0012)
 	other := square(orb.Point{105.858, 21.47}, 0.002) // overlaps outer
 
@@ -223,6 +223,8 @@ func TestStudyCellsErrors(t *testing.T) {
 		{"empty polygon", orb.Polygon{}},
 		{"two-point ring", orb.Polygon{{{105.85, 21.47}, {105.86, 21.48}, {105.85, 21.47}}}},
 		{"swapped ring", orb.Polygon{square(orb.Point{21.47, 105.85}, 0.001)}},
+		{"all of Viet Nam at res 10", orb.Polygon{{{102, 8}, {110, 8}, {110, 23.5}, {102, 23.5}, {102, 8}}}},
+		{"all points equal", orb.Polygon{{{105.85, 21.47}, {105.85, 21.47}, {105.85, 21.47}, {105.85, 21.47}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := geo.StudyCells(tc.geom, 10); err == nil {

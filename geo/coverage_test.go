@@ -234,6 +234,8 @@ func TestCoverageSignalGaps(t *testing.T) {
 		{"4 min gap is a segment", 4 * time.Minute, 120 + 240 + 120, 1},
 		{"5 min gap is not", 5 * time.Minute, 240, 1},
 		{"6 min gap is not", 6 * time.Minute, 240, 1},
+		{"9 min 50 s gap is the same pass", 9*time.Minute + 50*time.Second, 240, 1},
+		{"10 min gap starts a new pass", 10 * time.Minute, 240, 2},
 		{"12 min gap starts a new pass", 12 * time.Minute, 240, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,7 +410,7 @@ func TestCoverageAcrossDST(t *testing.T) {
 
 // messyTrack is two hours of a patrol around Sông Công at about 3 m/s,
 // 7 s apart, across the 22:00 start of the night, with resent copies,
-// low-accuracy fixes, a 200 km/h spike, a 6-minute and a 12-minute gap.
+// conflicting fixes at the same time, low-accuracy fixes, a 200 km/h spike, a 6-minute and a 12-minute gap.
 func messyTrack(t testing.TB, loc *time.Location, seed uint64) []geo.Fix {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -438,6 +440,11 @@ func messyTrack(t testing.TB, loc *time.Location, seed uint64) []geo.Fix {
 		out = append(out, f)
 		if i%53 == 0 {
 			out = append(out, f) // resent
+		}
+		if i%71 == 0 {
+			g := f
+			g.Point = east(f.Point, 3) // a second fix at the same time
+			out = append(out, g)
 		}
 	}
 	return out

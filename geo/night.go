@@ -183,6 +183,8 @@ func (w Window) Valid() bool {
 
 // NightWindow is a unit's night: from Start to End in local time. When
 // Start is later than End the night crosses midnight (the usual 22:00–05:00).
+// The zero NightWindow is not valid (its methods see no night at all);
+// ParsePeriod and CoverageOptions read it as DefaultNightWindow.
 type NightWindow struct {
 	Start, End Clock
 }
@@ -378,10 +380,14 @@ func (p Period) intersect(q Period) Period {
 // the end of the night before it, so that pair is [2024-03-01 22:00,
 // 2024-03-02 05:00) local with the default window. An RFC 3339 value is an
 // instant and is used as it is. Both values are required, and to must be
-// after from. Errors are *FieldError naming "from" or "to".
+// after from. A zero nw means DefaultNightWindow. Errors are *FieldError
+// naming "from" or "to" (or "window", "night_start", "night_end").
 func ParsePeriod(from, to string, loc *time.Location, window Window, nw NightWindow) (Period, error) {
 	if !window.Valid() {
 		return Period{}, &FieldError{Field: "window", Reason: fmt.Sprintf("%q is not one of night, day, all", string(window))}
+	}
+	if nw == (NightWindow{}) {
+		nw = DefaultNightWindow()
 	}
 	if window == WindowNight {
 		if err := nw.Validate(); err != nil {
