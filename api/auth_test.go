@@ -48,7 +48,10 @@ func TestRoleTable(t *testing.T) {
 
 	now := time.Now()
 	n := 0
-	nextFix := func(device string) map[string]any { n++; return fixBody(device, now.Add(-time.Duration(n)*time.Minute)) }
+	nextFix := func(device string) map[string]any {
+		n++
+		return fixBody(device, now.Add(-time.Duration(n)*time.Minute))
+	}
 	putIncident := map[string]any{"severity": 4}
 	newUnit := func(code string) map[string]any {
 		return map[string]any{"code": code, "name": "Phường " + code, "boundary": json.RawMessage(wardSquare)}
