@@ -349,3 +349,16 @@ func (s *Server) me(c *gin.Context) {
 	caller := callerOf(c)
 	c.JSON(http.StatusOK, meBody(caller.User, caller.CSRFToken))
 }
+
+// session answers who is signed in without failing for anonymous callers, so the web map can
+// decide between the login form and the map without a failed request in the console.
+func (s *Server) session(c *gin.Context) {
+	caller := callerOf(c)
+	if caller.Kind != patrol.CallerUser {
+		c.JSON(http.StatusOK, gin.H{"authenticated": false})
+		return
+	}
+	body := meBody(caller.User, caller.CSRFToken)
+	body["authenticated"] = true
+	c.JSON(http.StatusOK, body)
+}

@@ -309,3 +309,27 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+func TestSessionEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var anon struct {
+		Authenticated bool `json:"authenticated"`
+	}
+	r := e.do("GET", "/api/v1/session", "", nil)
+	r.json(t, &anon)
+	if r.status != 200 || anon.Authenticated {
+		t.Fatalf("anonymous session: %d %s", r.status, r.body)
+	}
+	var me struct {
+		Authenticated bool   `json:"authenticated"`
+		Username      string `json:"username"`
+		Role          string `json:"role"`
+		Unit          string `json:"unit"`
+	}
+	r = e.as("officer1", "GET", "/api/v1/session", nil)
+	r.json(t, &me)
+	if !me.Authenticated || me.Username != "officer1" || me.Role != "officer" || me.Unit != "w1" {
+		t.Fatalf("session of officer1: %s", r.body)
+	}
+}

@@ -151,6 +151,7 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/login", s.login)
 	v1.POST("/logout", s.logout)
 	v1.GET("/me", s.requireUser, s.me)
+	v1.GET("/session", s.session)
 
 	v1.GET("/units", s.requireUser, s.listUnits)
 	v1.POST("/units", s.requireUser, s.requireRole(patrol.RoleAdmin), s.createUnit)
