@@ -117,3 +117,17 @@ func TestSeedDemoIdempotent(t *testing.T) {
 		t.Fatalf("reseeding for another day accumulated data: %d fixes, %d incidents, %d users", f3, i3, u3)
 	}
 }
+
+func TestParseRetention(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 0, "0": 0, "400d": 400 * 24 * time.Hour, "9600h": 9600 * time.Hour} {
+		got, err := parseRetention(in)
+		if err != nil || got != want {
+			t.Errorf("parseRetention(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"-3d", "x", "12", "0d"} {
+		if _, err := parseRetention(bad); err == nil {
+			t.Errorf("parseRetention(%q) accepted", bad)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	addr := fs.String("addr", envOr("PATROLMAP_ADDR", "127.0.0.1:8080"), "HTTP listen address")
 	osmandAddr := fs.String("osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
 	drain := fs.Duration("drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
+	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -54,6 +55,14 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
+
+	retention, err := parseRetention(*retentionFlag)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if retention > 0 {
+		go retainFixes(ctx, db, retention, log)
+	}
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
@@ -114,5 +123,43 @@ func newHTTPServer(addr string, h http.Handler) *http.Server {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// parseRetention reads a retention such as "400d" (days) or a Go duration such as "9600h".
+func parseRetention(s string) (time.Duration, error) {
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		var days int
+		if _, err := fmt.Sscanf(s, "%dd", &days); err != nil || days <= 0 {
+			return 0, fmt.Errorf("fix retention %q: want a number of days such as 400d", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("fix retention %q: want 400d or a duration such as 9600h", s)
+	}
+	return d, nil
+}
+
+// retainFixes drops fix partitions older than the retention now and then every hour.
+func retainFixes(ctx context.Context, db *store.Store, retention time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		dropped, err := db.DropFixPartitionsBefore(ctx, time.Now().Add(-retention))
+		if err != nil {
+			log.Error("fix retention", "err", err)
+		} else if len(dropped) > 0 {
+			log.Info("fix retention dropped partitions", "partitions", dropped)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }
