@@ -33,6 +33,7 @@ func (s *Server) webRoutes(r *gin.Engine) {
 		c.Data(http.StatusOK, ct, b)
 	}
 	r.GET("/", func(c *gin.Context) { serve(c, "index.html") })
+	r.HEAD("/", func(c *gin.Context) { serve(c, "index.html") })
 	r.GET("/favicon.ico", func(c *gin.Context) { serve(c, "favicon.ico") })
 }
 

@@ -88,7 +88,15 @@ export function createDrawTools({ map, getView, onChanged }) {
     hint.textContent = t(active ? SHAPES[active].hint : 'draw.hintIdle');
   };
 
+  // While drawing, clicks must reach the map (Geoman places points on map
+  // clicks), so our layers stop taking pointer events and popups close.
+  const container = map.getContainer();
+  map.on('pm:drawstart', () => {
+    map.closePopup();
+    container.classList.add('pm-drawing');
+  });
   map.on('pm:drawend', () => {
+    container.classList.remove('pm-drawing');
     active = null;
     render();
   });

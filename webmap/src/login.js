@@ -63,8 +63,15 @@ function loginFailure(err) {
   if (err.status === 401) return t('login.wrong');
   if (err.status === 429) {
     return err.retryAfter != null
-      ? t('login.throttled', { wait: formatDuration(Math.max(1, err.retryAfter)) })
+      ? t('login.throttled', { wait: formatDuration(waitSeconds(err.retryAfter)) })
       : t('login.throttledNoWait');
   }
   return errorMessage(err);
+}
+
+// waitSeconds rounds a wait up to whole minutes (from a minute on), so
+// the user is never told to retry too early.
+function waitSeconds(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  return s < 60 ? s : Math.ceil(s / 60) * 60;
 }

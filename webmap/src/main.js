@@ -1,5 +1,5 @@
 // main.js boots the web map: language, GET /api/v1/config, then
-// GET /api/v1/me — the login form on 401, else the map.
+// GET /api/v1/session — the login form when nobody is signed in, else the map.
 
 import { api } from './api.js';
 import { byId } from './dom.js';
@@ -38,19 +38,19 @@ async function boot() {
   bindLanguageToggle();
   showView('boot');
   const config = await loadConfig();
-  let user;
+  let session;
   try {
-    user = await api.me();
+    session = await api.session();
   } catch (err) {
-    if (err.status === 401) {
-      showView('login');
-      showLogin({ onSuccess: (me) => startWorkspace({ config, user: me }) });
-      return;
-    }
     bootFailed(err);
     return;
   }
-  await startWorkspace({ config, user });
+  if (!session || !session.authenticated) {
+    showView('login');
+    showLogin({ onSuccess: (me) => startWorkspace({ config, user: me }) });
+    return;
+  }
+  await startWorkspace({ config, user: session });
 }
 
 boot().catch((err) => {

@@ -40,6 +40,7 @@ export function createMap(container, config = {}) {
   addZoom();
   onLanguageChange(addZoom);
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 
   const basemap = basemapLayer(config);
   if (basemap) {
@@ -80,11 +81,24 @@ function basemapLayer(config) {
 
 // plainAttribution turns the configured attribution (which may hold HTML
 // such as "&copy; <a …>OpenStreetMap</a>") into escaped plain text, because
-// Leaflet writes attributions as HTML.
+// Leaflet writes attributions as HTML. It parses nothing: tags are dropped
+// and the common character references decoded by hand.
 export function plainAttribution(raw) {
   if (typeof raw !== 'string' || raw.trim() === '') return '';
-  const text = new DOMParser().parseFromString(raw, 'text/html').body.textContent || '';
+  const text = decodeEntities(raw.replace(/<[^>]*>?/g, ' '));
   return escapeHTML(text.replace(/\s+/g, ' ').trim());
+}
+
+const NAMED_ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', middot: '·', ndash: '–', mdash: '—' };
+
+function decodeEntities(s) {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED_ENTITIES[ref.toLowerCase()] ?? whole;
+  });
 }
 
 function escapeHTML(s) {

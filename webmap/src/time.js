@@ -117,3 +117,13 @@ export function rangeDays(range) {
 export function toQueryRange(range) {
   return { from: range.from, to: addDays(range.to, 1) };
 }
+
+// wholeWeeksEnding returns the half-open range of whole weeks that ends
+// where queryRange ends, covers all of it and spans at least minWeeks
+// weeks: {from, to, weeks}. The emerging hot spot analysis needs whole
+// 7-day steps counted from `from`, and at least 10 of them.
+export function wholeWeeksEnding(queryRange, minWeeks = 1) {
+  const days = daysBetween(queryRange.from, queryRange.to);
+  const weeks = Math.max(minWeeks, Math.ceil(days / 7));
+  return { from: addDays(queryRange.to, -7 * weeks), to: queryRange.to, weeks };
+}

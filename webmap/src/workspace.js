@@ -29,6 +29,7 @@ import { createEmergingLayer } from './layers/emerging.js';
 const EDITOR_ROLES = new Set(['admin', 'analyst']);
 const DEFAULT_WINDOW = 'night';
 const DEFAULT_DAYS = 30;
+const PERIOD_PAUSE_MS = 400;
 
 function makeView(unitFeature, range, window) {
   const unit = unitFeature.properties;
@@ -140,12 +141,30 @@ export async function startWorkspace({ config, user }) {
     if (seq === applied) setReady(true);
   };
 
+  // Period and window edits come in bursts (a date field fires on every
+  // typed part), so they are applied after a short pause; the layers show
+  // as loading straight away.
+  let pendingChanges = new Set();
+  let pauseTimer = 0;
+  const applySoon = (changed) => {
+    ++applied;
+    setReady(false);
+    for (const k of changed) pendingChanges.add(k);
+    for (const c of controllers.values()) c.expect(changed);
+    clearTimeout(pauseTimer);
+    pauseTimer = setTimeout(() => {
+      const all = [...pendingChanges];
+      pendingChanges = new Set();
+      apply(all);
+    }, PERIOD_PAUSE_MS);
+  };
+
   const period = createPeriodControls({
     range: view.range,
     window: view.window,
     onChange: ({ range, window }, changed) => {
       view = makeView(view.unitFeature, range, window);
-      apply(changed);
+      applySoon(changed);
     },
   });
   period.setUnit(view.unit);

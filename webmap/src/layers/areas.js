@@ -47,6 +47,12 @@ export function metersPerPixel(lat, zoom) {
   return (40075016.686 * Math.cos((lat * Math.PI) / 180)) / 2 ** (zoom + 8);
 }
 
+// translucent turns "#rrggbb" into an rgba() colour with the given alpha.
+export function translucent(hex, alpha) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
 function styleFor(kind) {
   return AREA_STYLES[kind] || AREA_STYLES.other;
 }
@@ -64,7 +70,7 @@ export function createAreaLayers({ map, source, actions }) {
     source,
     actions,
     accept: (kind) => kind === 'residential_group',
-    swatch: { shape: 'box', fill: 'rgba(106,61,154,0.15)', stroke: AREA_STYLES.residential_group.color },
+    swatch: { shape: 'box', fill: translucent(AREA_STYLES.residential_group.fillColor, 0.15), stroke: AREA_STYLES.residential_group.color },
     legend: () => null,
   });
   const keyAreas = createAreaLayer({
@@ -73,7 +79,7 @@ export function createAreaLayers({ map, source, actions }) {
     source,
     actions,
     accept: (kind) => kind !== 'residential_group',
-    swatch: { shape: 'box', fill: 'rgba(217,95,2,0.3)', stroke: AREA_STYLES.key_area.color },
+    swatch: { shape: 'box', fill: translucent(AREA_STYLES.key_area.fillColor, 0.36), stroke: AREA_STYLES.key_area.color },
     legend: (kinds) =>
       legend(
         ['key_area', 'key_road', 'other']
@@ -81,7 +87,7 @@ export function createAreaLayers({ map, source, actions }) {
           .map((k) => ({
             label: label('kind', k),
             shape: k === 'key_road' ? 'line' : 'box',
-            fill: AREA_STYLES[k].fillColor,
+            fill: translucent(AREA_STYLES[k].fillColor, Math.min(1, AREA_STYLES[k].fillOpacity * 2)),
             stroke: AREA_STYLES[k].color,
             dashed: Boolean(AREA_STYLES[k].dashArray),
           })),
@@ -166,7 +172,7 @@ function createAreaLayer({ name, map, source, actions, accept, swatch, legend: l
 function areaPopup(feature, actions) {
   const p = feature.properties || {};
   const rows = [[t('area.kind'), label('kind', p.kind)]];
-  if (isLine(feature.geometry) || p.buffer_m) {
+  if (isLine(feature.geometry)) {
     rows.push([t('area.buffer'), t('area.meters', { n: formatNumber(p.buffer_m ?? DEFAULT_BUFFER_M) })]);
   }
   if (p.kind !== 'residential_group' || p.required_night_visits) {

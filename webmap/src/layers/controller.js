@@ -144,6 +144,16 @@ export class LayerController {
     return this.on ? this.load() : Promise.resolve();
   }
 
+  // expect marks the layer as about to reload (data-loaded="false") when it
+  // is on and depends on one of the changed parts; update follows shortly.
+  expect(changed) {
+    if (!this.on || !(this.def.depends || []).some((k) => changed.includes(k))) return;
+    this.#cancel();
+    this.loading = true;
+    this.#setState('loading');
+    this.#renderNote();
+  }
+
   // refresh reloads the layer now (if on) or on its next showing.
   refresh() {
     this.stale = true;
@@ -184,7 +194,7 @@ export class LayerController {
       this.failure = err && err.notAvailable ? 'unavailable' : 'error';
       this.badge.hidden = true;
       this.#setState(this.failure);
-      if (this.failure === 'error') console.warn(`layer ${this.def.name}:`, err);
+      if (this.failure === 'error') console.warn(`layer ${this.def.name}: ${err?.message || err}`);
     } finally {
       if (this.abort === controller) this.abort = null;
     }

@@ -7,7 +7,8 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
-import { t, label, formatNumber, formatFixed, formatP } from '../i18n.js';
+import { wholeWeeksEnding, addDays } from '../time.js';
+import { t, label, formatNumber, formatFixed, formatP, formatLocalDate } from '../i18n.js';
 
 // EMERGING_COLORS lists the categories in legend order with their fill.
 export const EMERGING_COLORS = {
@@ -29,6 +30,9 @@ export const EMERGING_COLORS = {
   historical_cold_spot: '#b8cde0',
 };
 const NO_PATTERN = 'no_pattern';
+// MIN_WEEKS is the shortest history analysed: the server (like ArcGIS)
+// wants at least 10 weekly steps, and 12 give the trend test some power.
+export const MIN_WEEKS = 12;
 const NONE_STROKE = '#9a9a9a';
 
 function categoryOf(p) {
@@ -37,15 +41,21 @@ function categoryOf(p) {
 
 // createEmergingLayer returns the layer definition for emerging hot spots.
 export function createEmergingLayer({ renderer }) {
+  let weeks = null;
   return createHexLayer({
     name: 'emerging',
     defaultOn: true,
     depends: ['unit', 'period'],
     renderer,
     swatch: { shape: 'box', fill: EMERGING_COLORS.new_hot_spot },
-    fetch: (view, signal) => api.emerging({ ...view.query, step: 'week' }, signal),
+    // The analysis runs over whole weeks ending with the chosen period and
+    // at least MIN_WEEKS long; the legend says which weeks.
+    async fetch(view, signal) {
+      weeks = wholeWeeksEnding(view.query, MIN_WEEKS);
+      return api.emerging({ unit: view.query.unit, from: weeks.from, to: weeks.to, step: 'week' }, signal);
+    },
     summarize(features) {
-      return { present: new Set(features.map((f) => categoryOf(f.properties || {}))) };
+      return { present: new Set(features.map((f) => categoryOf(f.properties || {}))), weeks };
     },
     style(p) {
       const category = categoryOf(p);
@@ -73,7 +83,11 @@ export function createEmergingLayer({ renderer }) {
         .filter((c) => stats.present?.has(c))
         .map((c) => ({ label: label('emerging', c), fill: EMERGING_COLORS[c] }));
       if (stats.present?.has(NO_PATTERN)) items.push({ label: label('emerging', NO_PATTERN), shape: 'outline', stroke: NONE_STROKE });
-      return legend(items);
+      const w = stats.weeks;
+      const note = w
+        ? t('emerging.weeks', { n: formatNumber(w.weeks), from: formatLocalDate(w.from), to: formatLocalDate(addDays(w.to, -1)) })
+        : null;
+      return legend(items, { note });
     },
   });
 }

@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { PANES } from '../map.js';
 import { h, definitionList } from '../dom.js';
 import { legend } from '../legend.js';
+import { gridCluster } from './cluster.js';
 import { t, label, formatNumber, formatDateTime } from '../i18n.js';
 
 export const CATEGORY_COLORS = {
@@ -22,43 +23,9 @@ export const CATEGORY_COLORS = {
   other: '#737373',
 };
 export const CLUSTER_BELOW_ZOOM = 16;
-const CELL_PX = 56;
 
 function colorOf(category) {
   return CATEGORY_COLORS[category] || CATEGORY_COLORS.other;
-}
-
-// gridCluster groups items that carry screen coordinates {x, y} by the
-// square grid cell of cellPx pixels they fall in. Each group has its
-// items, their mean x and y, and the most frequent category (ties go to the
-// category seen first).
-export function gridCluster(items, cellPx = CELL_PX) {
-  const cells = new Map();
-  for (const item of items) {
-    const key = `${Math.floor(item.x / cellPx)}:${Math.floor(item.y / cellPx)}`;
-    let cell = cells.get(key);
-    if (!cell) {
-      cell = { items: [], x: 0, y: 0 };
-      cells.set(key, cell);
-    }
-    cell.items.push(item);
-  }
-  const groups = [];
-  for (const cell of cells.values()) {
-    const n = cell.items.length;
-    const counts = new Map();
-    let x = 0;
-    let y = 0;
-    for (const item of cell.items) {
-      x += item.x;
-      y += item.y;
-      counts.set(item.category, (counts.get(item.category) || 0) + 1);
-    }
-    let top = null;
-    for (const [category, c] of counts) if (top === null || c > counts.get(top)) top = category;
-    groups.push({ items: cell.items, x: x / n, y: y / n, category: top });
-  }
-  return groups;
 }
 
 // createIncidentsLayer returns the layer definition for incidents.
