@@ -26,7 +26,31 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) ([]int64, error)
 	return migrateDB(ctx, db, log)
 }
 
-func migrateDB(ctx context.Context, db *sql.DB, log *slog.Logger) ([]int64, error) {
+// MigrateTo applies the embedded migrations up to and including version; tests use it to
+// build an older release's schema.
+func MigrateTo(ctx context.Context, url string, version int64) ([]int64, error) {
+	cfg, err := pgxConnConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	p, err := newProvider(db, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.UpTo(ctx, version)
+	if err != nil {
+		return nil, classify(fmt.Errorf("apply migrations up to %d: %w", version, err))
+	}
+	applied := make([]int64, 0, len(res))
+	for _, r := range res {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+func newProvider(db *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
@@ -38,6 +62,14 @@ func migrateDB(ctx context.Context, db *sql.DB, log *slog.Logger) ([]int64, erro
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return p, nil
+}
+
+func migrateDB(ctx context.Context, db *sql.DB, log *slog.Logger) ([]int64, error) {
+	p, err := newProvider(db, log)
+	if err != nil {
+		return nil, err
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
