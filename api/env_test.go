@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -72,7 +73,7 @@ func newEnvWithStore(t *testing.T, s *store.Store, cfg api.Config) *testEnv {
 		e.users[nu.Username] = u
 		e.tokens[nu.Username] = tok
 	}
-	e.api = api.New(cfg, s, nil, nil)
+	e.api = api.New(cfg, s, nil, quietLog())
 	e.srv = httptest.NewServer(e.api.Handler())
 	t.Cleanup(e.srv.Close)
 	return e
@@ -189,6 +190,10 @@ func wantProblem(t *testing.T, r response, status int, field string) {
 	}
 	t.Fatalf("problem does not name field %q: %s", field, r.body)
 }
+
+// quietLog discards the server's request log in tests (run a test with -v and change this to
+// see it).
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func newHTTPTestServer(t *testing.T, s *api.Server) *httptest.Server {
 	srv := httptest.NewServer(s.Handler())

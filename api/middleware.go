@@ -39,7 +39,10 @@ func (s *Server) logRequests(c *gin.Context) {
 	status := c.Writer.Status()
 	s.metrics.observe(c.Request.Method, route, status, d)
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case status == 503:
+		level = slog.LevelWarn // the database is away; callers retry
+	case status >= 500:
 		level = slog.LevelError
 	}
 	s.log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", route, "path", c.Request.URL.Path,

@@ -78,7 +78,7 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	defer s.Close()
 	e := &testEnv{t: t, store: s}
-	srv := api.New(api.Config{}, s, nil, nil)
+	srv := api.New(api.Config{}, s, nil, quietLog())
 	e.srv = newHTTPTestServer(t, srv)
 
 	if r := e.do("GET", "/readyz", "", nil); r.status != 200 {
