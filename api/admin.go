@@ -1,15 +1,90 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/geofile"
 	"github.com/patrolmap/patrolmap/patrol"
 )
+
+// AdminBackend is the storage the administration pages need beyond CoreBackend: people,
+// tokens, devices and their assignments, the devices knocking in the rejection log, and the
+// import of a ward's own geography (geoimport.go).
+type AdminBackend interface {
+	ListAccounts(ctx context.Context, unitID int) ([]patrol.Account, error)
+	AccountByUsername(ctx context.Context, username string) (patrol.Account, error)
+	// UpdateAccount fails with an error wrapping patrol.ErrConflict when the change would leave
+	// no enabled admin of all units.
+	UpdateAccount(ctx context.Context, userID int64, ch patrol.AccountChange) (patrol.User, error)
+	SetPassword(ctx context.Context, userID int64, password string) error
+
+	ListTokens(ctx context.Context, unitID int, userID int64, withRevoked bool) ([]patrol.Token, error)
+	TokenByID(ctx context.Context, id int64) (patrol.Token, error)
+
+	ListDeviceStatus(ctx context.Context, unitID int) ([]patrol.DeviceStatus, error)
+	DeviceStatusByIdent(ctx context.Context, ident string) (patrol.DeviceStatus, error)
+	UpdateDevice(ctx context.Context, id int, name *string, active *bool) error
+	RotateDeviceSecret(ctx context.Context, id int) (string, error)
+	ListAssignments(ctx context.Context, deviceID int) ([]patrol.Assignment, error)
+	CreateAssignment(ctx context.Context, deviceID int, userID int64, from, to time.Time) (patrol.Assignment, error)
+	EndAssignment(ctx context.Context, deviceID int, assignmentID int64, at time.Time) error
+	KnockingDevices(ctx context.Context, since time.Time, limit int) ([]patrol.KnockingDevice, error)
+
+	ImportGeography(ctx context.Context, req geofile.Request) (geofile.Report, error)
+	TilingReport(ctx context.Context, unitID int) (geofile.TilingReport, error)
+}
+
+// adminRoutes registers the administration endpoints added by issue 9 (the older ones —
+// devices of a unit, users, tokens, audit and rejection logs — are registered in routes and
+// handled here too).
+func (s *Server) adminRoutes(v1 *gin.RouterGroup) {
+	admin := []gin.HandlerFunc{s.requireUser, s.requireRole(patrol.RoleAdmin)}
+	with := func(h gin.HandlerFunc) []gin.HandlerFunc { return append(append([]gin.HandlerFunc{}, admin...), h) }
+
+	v1.PATCH("/users/:username", with(s.updateUser)...)
+	v1.POST("/users/:username/password", with(s.resetPassword)...)
+	v1.GET("/users/:username/tokens", with(s.listUserTokens)...)
+	v1.GET("/tokens", with(s.listTokens)...)
+
+	v1.GET("/devices/:device", with(s.getDevice)...)
+	v1.PATCH("/devices/:device", with(s.updateDevice)...)
+	v1.POST("/devices/:device/secret", with(s.rotateDeviceSecret)...)
+	v1.GET("/devices/:device/assignments", with(s.listAssignments)...)
+	v1.POST("/devices/:device/assignments", with(s.createAssignment)...)
+	v1.DELETE("/devices/:device/assignments/:id", with(s.endAssignment)...)
+
+	v1.GET("/rejections/devices", with(s.listKnockingDevices)...)
+
+	// Areas and roads are analysts' work too; setting a boundary is checked in the handler.
+	v1.POST("/units/:code/import", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.importGeography)
+	v1.GET("/units/:code/tiling", s.requireUser, s.tiling)
+}
+
+// adminDB returns the administration storage, or answers 501 when this server's backend has
+// none (it is part of Backend once server.go embeds AdminBackend).
+func (s *Server) adminDB(c *gin.Context) (AdminBackend, bool) {
+	var db any = s.db
+	if a, ok := db.(AdminBackend); ok {
+		return a, true
+	}
+	writeProblem(c, problem(http.StatusNotImplemented, "administration is not available in this build"))
+	return nil, false
+}
+
+func timeOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return rfc3339(*t)
+}
 
 func deviceJSON(d patrol.Device) gin.H {
 	h := gin.H{"id": d.Ident, "unit": d.UnitCode, "name": d.Name, "active": d.Active, "created_at": rfc3339(d.Created), "last_seen": nil}
@@ -19,9 +94,38 @@ func deviceJSON(d patrol.Device) gin.H {
 	return h
 }
 
+func deviceStatusJSON(d patrol.DeviceStatus) gin.H {
+	h := deviceJSON(d.Device)
+	h["deactivated_at"] = timeOrNil(d.Deactivated)
+	h["last_battery"] = nil
+	if d.LastBattery != nil {
+		h["last_battery"] = *d.LastBattery
+	}
+	h["fixes_today"] = d.FixesToday
+	h["officer"] = nil
+	if d.Officer != "" {
+		h["officer"] = gin.H{"username": d.Officer, "full_name": d.OfficerName}
+	}
+	return h
+}
+
 func (s *Server) listDevices(c *gin.Context) {
 	u, ok := s.unitInScope(c, "code", c.Param("code"))
 	if !ok {
+		return
+	}
+	var db any = s.db
+	if a, ok := db.(AdminBackend); ok {
+		list, err := a.ListDeviceStatus(c.Request.Context(), u.ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		out := make([]gin.H, 0, len(list))
+		for _, d := range list {
+			out = append(out, deviceStatusJSON(d))
+		}
+		c.JSON(http.StatusOK, gin.H{"devices": out})
 		return
 	}
 	list, err := s.db.ListDevices(c.Request.Context(), u.ID)
@@ -86,6 +190,277 @@ func (s *Server) createDevice(c *gin.Context) {
 	c.JSON(http.StatusCreated, body)
 }
 
+// deviceInScope loads the device named by the :device path parameter and checks the caller
+// may manage its unit.
+func (s *Server) deviceInScope(c *gin.Context, db AdminBackend) (patrol.DeviceStatus, bool) {
+	ident := c.Param("device")
+	if !validDeviceIdent(ident) {
+		writeProblem(c, badField("device", "not a device id"))
+		return patrol.DeviceStatus{}, false
+	}
+	d, err := db.DeviceStatusByIdent(c.Request.Context(), ident)
+	if errors.Is(err, patrol.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, "no device "+strconv.Quote(ident), FieldError{"device", "unknown device"}))
+		return d, false
+	}
+	if err != nil {
+		fail(c, err)
+		return d, false
+	}
+	if !callerOf(c).InScope(d.UnitID) {
+		writeProblem(c, problem(http.StatusForbidden, "this device belongs to a unit outside your scope"))
+		return d, false
+	}
+	return d, true
+}
+
+func assignmentsJSON(list []patrol.Assignment) []patrol.Assignment {
+	if list == nil {
+		return []patrol.Assignment{}
+	}
+	return list
+}
+
+func (s *Server) getDevice(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	list, err := db.ListAssignments(c.Request.Context(), d.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	body := deviceStatusJSON(d)
+	body["assignments"] = assignmentsJSON(list)
+	c.JSON(http.StatusOK, body)
+}
+
+func (s *Server) updateDevice(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	var req struct {
+		Name   *string `json:"name"`
+		Active *bool   `json:"active"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.Name != nil && len(*req.Name) > 200 {
+		writeProblem(c, badField("name", "at most 200 characters"))
+		return
+	}
+	if req.Name == nil && req.Active == nil {
+		writeProblem(c, badField("body", "give name or active"))
+		return
+	}
+	ctx := c.Request.Context()
+	if err := db.UpdateDevice(ctx, d.ID, req.Name, req.Active); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.Active != nil && !*req.Active {
+		// The secret stops working now, not when the ingest cache forgets it.
+		s.ForgetDeviceSecrets(d.ID)
+	}
+	after, err := db.DeviceStatusByIdent(ctx, d.Ident)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	action := "device.update"
+	switch {
+	case req.Active != nil && *req.Active && !d.Active:
+		action = "device.activate"
+	case req.Active != nil && !*req.Active && d.Active:
+		action = "device.deactivate"
+	}
+	detail, _ := json.Marshal(gin.H{"name": req.Name, "active": req.Active})
+	s.audit(c, d.UnitID, action, d.Ident, detail)
+	c.JSON(http.StatusOK, deviceStatusJSON(after))
+}
+
+func (s *Server) rotateDeviceSecret(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	secret, err := db.RotateDeviceSecret(c.Request.Context(), d.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.ForgetDeviceSecrets(d.ID)
+	s.audit(c, d.UnitID, "device.rotate_secret", d.Ident, nil)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"id": d.Ident, "secret": secret})
+}
+
+func (s *Server) listAssignments(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	list, err := db.ListAssignments(c.Request.Context(), d.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"assignments": assignmentsJSON(list)})
+}
+
+// periodBound reads an assignment bound: empty (open), an RFC 3339 time, or a local date
+// (midnight in the unit's zone, as everywhere in the API).
+func periodBound(field, v string, loc *time.Location) (time.Time, *Problem) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
+		return d, nil
+	}
+	return parseTime(field, v)
+}
+
+func (s *Server) createAssignment(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	var req struct {
+		Username string `json:"username"`
+		From     string `json:"from"`
+		To       string `json:"to"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	unit, err := s.db.UnitByID(ctx, d.UnitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	loc := location(unit)
+	from, p := periodBound("from", req.From, loc)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	to, p := periodBound("to", req.To, loc)
+	if p != nil {
+		writeProblem(c, p)
+		return
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		writeProblem(c, badField("to", "must be after from"))
+		return
+	}
+	if req.Username == "" {
+		writeProblem(c, badField("username", "required"))
+		return
+	}
+	user, err := s.db.UserByUsername(ctx, req.Username)
+	if errors.Is(err, patrol.ErrNotFound) {
+		writeProblem(c, badField("username", "no such user"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if user.UnitID != d.UnitID {
+		writeProblem(c, badField("username", "the user must belong to the device's unit ("+d.UnitCode+")"))
+		return
+	}
+	if user.Disabled {
+		writeProblem(c, badField("username", "the user is disabled"))
+		return
+	}
+	a, err := db.CreateAssignment(ctx, d.ID, user.ID, from, to)
+	if errors.Is(err, patrol.ErrConflict) {
+		writeProblem(c, problem(http.StatusConflict, err.Error(), FieldError{"from", "overlaps another assignment of the device"}))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	detail, _ := json.Marshal(gin.H{"username": user.Username, "from": timeOrNil(a.From), "to": timeOrNil(a.To)})
+	s.audit(c, d.UnitID, "device.assign", d.Ident, detail)
+	c.JSON(http.StatusCreated, a)
+}
+
+func (s *Server) endAssignment(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	d, ok := s.deviceInScope(c, db)
+	if !ok {
+		return
+	}
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	if err := db.EndAssignment(c.Request.Context(), d.ID, id, s.cfg.Now()); err != nil {
+		fail(c, err)
+		return
+	}
+	s.audit(c, d.UnitID, "device.unassign", d.Ident, []byte(`{"assignment":`+strconv.FormatInt(id, 10)+`}`))
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) listKnockingDevices(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	days := 14
+	if v := c.Query("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 366 {
+			writeProblem(c, badField("days", "a whole number from 1 to 366"))
+			return
+		}
+		days = n
+	}
+	list, err := db.KnockingDevices(c.Request.Context(), s.cfg.Now().Add(-time.Duration(days)*24*time.Hour), limitParam(c, 200))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if list == nil {
+		list = []patrol.KnockingDevice{}
+	}
+	c.JSON(http.StatusOK, gin.H{"devices": list, "days": days})
+}
+
 func userJSON(u patrol.User) gin.H {
 	var unit any
 	if u.UnitCode != "" {
@@ -94,8 +469,32 @@ func userJSON(u patrol.User) gin.H {
 	return gin.H{"id": u.ID, "username": u.Username, "full_name": u.FullName, "role": u.Role, "unit": unit, "disabled": u.Disabled}
 }
 
+func accountJSON(a patrol.Account) gin.H {
+	h := userJSON(a.User)
+	h["created_at"] = rfc3339(a.Created)
+	h["last_login"] = timeOrNil(a.LastLogin)
+	h["active_tokens"] = a.ActiveTokens
+	h["sessions"] = a.Sessions
+	return h
+}
+
 func (s *Server) listUsers(c *gin.Context) {
-	list, err := s.db.ListUsers(c.Request.Context(), callerOf(c).User.UnitID)
+	unitID := callerOf(c).User.UnitID
+	var db any = s.db
+	if a, ok := db.(AdminBackend); ok {
+		list, err := a.ListAccounts(c.Request.Context(), unitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		out := make([]gin.H, 0, len(list))
+		for _, u := range list {
+			out = append(out, accountJSON(u))
+		}
+		c.JSON(http.StatusOK, gin.H{"users": out})
+		return
+	}
+	list, err := s.db.ListUsers(c.Request.Context(), unitID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -180,25 +579,240 @@ func validUsername(u string) bool {
 	return true
 }
 
-func (s *Server) createToken(c *gin.Context) {
+// userInScope loads the user named by the :username path parameter and checks the caller may
+// manage them: an admin of one unit manages the users of that unit only.
+func (s *Server) userInScope(c *gin.Context) (patrol.User, bool) {
 	u, err := s.db.UserByUsername(c.Request.Context(), c.Param("username"))
+	if errors.Is(err, patrol.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, "no user "+strconv.Quote(c.Param("username"))))
+		return u, false
+	}
 	if err != nil {
 		fail(c, err)
-		return
+		return u, false
 	}
 	caller := callerOf(c)
 	if !caller.AllUnits() && u.UnitID != caller.User.UnitID {
 		writeProblem(c, problem(http.StatusForbidden, "this user is outside your scope"))
+		return u, false
+	}
+	return u, true
+}
+
+// updateUser changes a user's name, role, scope (unit; null for all units) or disabled flag.
+// Disabling ends the user's sessions and their tokens stop working.
+func (s *Server) updateUser(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
 		return
 	}
-	token, err := s.db.CreateToken(c.Request.Context(), u.ID, "api")
+	u, ok := s.userInScope(c)
+	if !ok {
+		return
+	}
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		fail(c, err)
+		return
+	}
+	var ch patrol.AccountChange
+	var errs []FieldError
+	for k, v := range raw {
+		switch k {
+		case "full_name":
+			var s string
+			if json.Unmarshal(v, &s) != nil || len(s) > 200 {
+				errs = append(errs, FieldError{"full_name", "a text of at most 200 characters"})
+			} else {
+				ch.FullName = &s
+			}
+		case "role":
+			var r patrol.Role
+			if json.Unmarshal(v, &r) != nil || !r.Valid() {
+				errs = append(errs, FieldError{"role", "must be admin, analyst or officer"})
+			} else {
+				ch.Role = &r
+			}
+		case "unit":
+			var code *string
+			if json.Unmarshal(v, &code) != nil {
+				errs = append(errs, FieldError{"unit", "a unit code, or null for all units"})
+				continue
+			}
+			all := ""
+			if code == nil || *code == "" {
+				code = &all
+			}
+			ch.UnitCode = code
+		case "disabled":
+			var b bool
+			if json.Unmarshal(v, &b) != nil {
+				errs = append(errs, FieldError{"disabled", "true or false"})
+			} else {
+				ch.Disabled = &b
+			}
+		default:
+			errs = append(errs, FieldError{k, "cannot be changed here (full_name, role, unit, disabled)"})
+		}
+	}
+	if len(errs) > 0 {
+		writeProblem(c, problem(http.StatusBadRequest, "the change has invalid fields", errs...))
+		return
+	}
+	if ch == (patrol.AccountChange{}) {
+		writeProblem(c, badField("body", "give full_name, role, unit or disabled"))
+		return
+	}
+	caller := callerOf(c)
+	role, unitCode := u.Role, u.UnitCode
+	if ch.Role != nil {
+		role = *ch.Role
+	}
+	if ch.UnitCode != nil {
+		unitCode = *ch.UnitCode
+	}
+	switch {
+	case u.ID == caller.User.ID && (ch.Role != nil && *ch.Role != u.Role || ch.UnitCode != nil && *ch.UnitCode != u.UnitCode || ch.Disabled != nil && *ch.Disabled):
+		writeProblem(c, problem(http.StatusConflict, "you cannot disable yourself or change your own role or scope; ask another admin"))
+		return
+	case !caller.AllUnits() && unitCode != caller.User.UnitCode:
+		writeProblem(c, problem(http.StatusForbidden, "you may only place users in your own unit", FieldError{"unit", "outside your scope"}))
+		return
+	case role == patrol.RoleOfficer && unitCode == "":
+		writeProblem(c, badField("unit", "an officer belongs to one unit"))
+		return
+	}
+	if ch.UnitCode != nil && *ch.UnitCode != "" {
+		if _, ok := s.unitInScope(c, "unit", *ch.UnitCode); !ok {
+			return
+		}
+	}
+	after, err := db.UpdateAccount(c.Request.Context(), u.ID, ch)
+	if errors.Is(err, patrol.ErrConflict) {
+		writeProblem(c, problem(http.StatusConflict, "this is the last enabled admin of all units: it cannot be disabled, demoted or narrowed"))
+		return
+	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.audit(c, u.UnitID, "token.create", u.Username, nil)
+	detail, _ := json.Marshal(raw)
+	action := "user.update"
+	if ch.Disabled != nil && ch.Role == nil && ch.UnitCode == nil && ch.FullName == nil {
+		action = "user.enable"
+		if *ch.Disabled {
+			action = "user.disable"
+		}
+	}
+	s.audit(c, after.UnitID, action, after.Username, detail)
+	a, err := db.AccountByUsername(c.Request.Context(), after.Username)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, accountJSON(a))
+}
+
+func (s *Server) resetPassword(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	u, ok := s.userInScope(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if len(req.Password) < 8 || len(req.Password) > 256 {
+		writeProblem(c, badField("password", "8–256 characters"))
+		return
+	}
+	if err := db.SetPassword(c.Request.Context(), u.ID, req.Password); err != nil {
+		fail(c, err)
+		return
+	}
+	s.audit(c, u.UnitID, "user.password", u.Username, nil)
+	c.Status(http.StatusNoContent)
+}
+
+func tokensJSON(list []patrol.Token) []patrol.Token {
+	if list == nil {
+		return []patrol.Token{}
+	}
+	return list
+}
+
+func (s *Server) listUserTokens(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	u, ok := s.userInScope(c)
+	if !ok {
+		return
+	}
+	list, err := db.ListTokens(c.Request.Context(), 0, u.ID, c.Query("revoked") == "true")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": tokensJSON(list)})
+}
+
+// listTokens lists the bearer tokens of the users in the caller's scope (never their values).
+func (s *Server) listTokens(c *gin.Context) {
+	db, ok := s.adminDB(c)
+	if !ok {
+		return
+	}
+	list, err := db.ListTokens(c.Request.Context(), callerOf(c).User.UnitID, 0, c.Query("revoked") == "true")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": tokensJSON(list)})
+}
+
+func (s *Server) createToken(c *gin.Context) {
+	u, ok := s.userInScope(c)
+	if !ok {
+		return
+	}
+	label := "api"
+	if c.Request.ContentLength != 0 {
+		var req struct {
+			Label string `json:"label"`
+		}
+		if err := decodeJSON(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		if len(req.Label) > 100 {
+			writeProblem(c, badField("label", "at most 100 characters"))
+			return
+		}
+		if strings.TrimSpace(req.Label) != "" {
+			label = strings.TrimSpace(req.Label)
+		}
+	}
+	if u.Disabled {
+		writeProblem(c, problem(http.StatusConflict, "the user is disabled: a token would not work"))
+		return
+	}
+	token, err := s.db.CreateToken(c.Request.Context(), u.ID, label)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.audit(c, u.UnitID, "token.create", u.Username, []byte(`{"label":`+strconv.Quote(label)+`}`))
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, gin.H{"username": u.Username, "token": token})
+	c.JSON(http.StatusCreated, gin.H{"username": u.Username, "label": label, "token": token})
 }
 
 func (s *Server) revokeToken(c *gin.Context) {
@@ -206,11 +820,29 @@ func (s *Server) revokeToken(c *gin.Context) {
 	if !ok {
 		return
 	}
+	caller := callerOf(c)
+	unitID, target := 0, strconv.FormatInt(id, 10)
+	var db any = s.db
+	if a, ok := db.(AdminBackend); ok {
+		t, err := a.TokenByID(c.Request.Context(), id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !caller.AllUnits() && t.UnitID != caller.User.UnitID {
+			writeProblem(c, problem(http.StatusForbidden, "this token belongs to a user outside your scope"))
+			return
+		}
+		unitID, target = t.UnitID, target+" ("+t.Username+")"
+	} else if !caller.AllUnits() {
+		writeProblem(c, problem(http.StatusForbidden, "only an admin of all units may revoke tokens here"))
+		return
+	}
 	if err := s.db.RevokeToken(c.Request.Context(), id); err != nil {
 		fail(c, err)
 		return
 	}
-	s.audit(c, 0, "token.revoke", strconv.FormatInt(id, 10), nil)
+	s.audit(c, unitID, "token.revoke", target, nil)
 	c.Status(http.StatusNoContent)
 }
 

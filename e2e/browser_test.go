@@ -4,7 +4,8 @@ package e2e
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
 	"github.com/patrolmap/patrolmap/webmap"
@@ -35,8 +37,21 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// demoServer serves the embedded web map over the demo ward loaded for today.
-func demoServer(t *testing.T) (*httptest.Server, *demo.Ward) {
+// secondUnit is a small ward next to nothing, with a boundary and no data: switching to it
+// shows a map that draws its boundary and finds every cell a gap.
+const secondUnit = `{"type":"Polygon","coordinates":[[[105.80,21.40],[105.81,21.40],[105.81,21.41],[105.80,21.41],[105.80,21.40]]]}`
+
+// demoEnv is a server over the demo ward loaded for today, with a second unit "w2".
+type demoEnv struct {
+	srv   *httptest.Server
+	ward  *demo.Ward
+	store *store.Store
+}
+
+// demoServer serves the embedded web map over the demo ward loaded for today, plus a second unit
+// (code w2) that the demo admin, a user of all units, can switch to. The server's request log
+// goes to test-artifacts/e2e-server.log.
+func demoServer(t *testing.T) *demoEnv {
 	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
@@ -46,12 +61,30 @@ func demoServer(t *testing.T) (*httptest.Server, *demo.Ward) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(context.Background(), w); err != nil {
+	ctx := context.Background()
+	if _, err := s.LoadDemo(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{TileURL: ""}, s, webmap.Assets(), nil).Handler())
+	if _, err := s.CreateUnit(ctx, patrol.Unit{Code: "w2", Name: "Phường Thử (đơn vị thứ hai)", TimeZone: "Asia/Ho_Chi_Minh",
+		Boundary: json.RawMessage(secondUnit), NightStart: "22:00", NightEnd: "05:00", H3Res: 10}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{TileURL: "", Version: "e2e"}, s, webmap.Assets(), serverLog(t)).Handler())
 	t.Cleanup(srv.Close)
-	return srv, w
+	return &demoEnv{srv: srv, ward: w, store: s}
+}
+
+// serverLog writes the server's log lines into test-artifacts/e2e-server.log.
+func serverLog(t *testing.T) *slog.Logger {
+	t.Helper()
+	dir := filepath.Join("..", "test-artifacts")
+	os.MkdirAll(dir, 0o755)
+	f, err := os.Create(filepath.Join(dir, "e2e-server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, nil))
 }
 
 // browser starts headless Chromium and collects console errors and failed loads.
@@ -91,7 +124,11 @@ func newBrowser(t *testing.T) *browser {
 				return
 			}
 			if m.Type == chromedp.ConsoleError || m.IsException() {
-				b.add(m.String())
+				text := m.String()
+				if m.URL != "" && !strings.Contains(text, m.URL) {
+					text += " (" + m.URL + ")"
+				}
+				b.add(text)
 			}
 		}
 	}()
@@ -108,6 +145,24 @@ func (b *browser) consoleErrors() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.errors...)
+}
+
+// forgetErrors drops the console errors that match allowed, returning how many it dropped: for
+// the one expected failure (an endpoint the server does not offer yet, asked for on purpose).
+func (b *browser) forgetErrors(allowed func(string) bool) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.errors[:0]
+	n := 0
+	for _, e := range b.errors {
+		if allowed(e) {
+			n++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	b.errors = kept
+	return n
 }
 
 // run executes actions with a deadline.
@@ -154,26 +209,4 @@ func (b *browser) login(t *testing.T, base, user, password string) {
 		chromedp.WaitVisible(`[data-testid="user-name"]`),
 		chromedp.WaitVisible(`body[data-ready="true"]`),
 	)
-}
-
-// TestDemoMapOpensAfterLogin logs in to the demo ward and checks the map draws its unit, with
-// no console errors.
-func TestDemoMapOpensAfterLogin(t *testing.T) {
-	srv, w := demoServer(t)
-	b := newBrowser(t)
-	b.run(t, "open", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`[data-testid="login-form"]`))
-	b.screenshot(t, "login")
-	b.login(t, srv.URL, "phantich", store.DemoPassword)
-	userName := get(t, b, "user name", chromedp.Text(`[data-testid="user-name"]`))
-	paths := get(t, b, "drawn features", chromedp.Evaluate[int](`document.querySelectorAll('.leaflet-pane path, .leaflet-pane canvas').length`))
-	if !strings.Contains(userName, "phân tích") && !strings.Contains(userName, "phantich") {
-		t.Errorf("user name shown as %q", userName)
-	}
-	if paths == 0 {
-		t.Errorf("no map features drawn for %s", w.Name)
-	}
-	b.screenshot(t, "demo-map")
-	if errs := b.consoleErrors(); len(errs) > 0 {
-		t.Errorf("console errors: %s", fmt.Sprint(errs))
-	}
 }

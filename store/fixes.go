@@ -53,50 +53,21 @@ func nullable(f float64) *float32 {
 }
 
 // InsertFixes stores fixes in one transaction; a fix whose (device, time) is already stored,
-// or repeated within the batch, counts as a duplicate. It returns only after commit.
+// or repeated within the batch, counts as a duplicate. It returns only after commit. It is
+// StoreFixes with the answer counted.
 func (s *Store) InsertFixes(ctx context.Context, fixes []patrol.Fix) (patrol.IngestResult, error) {
 	var res patrol.IngestResult
-	if len(fixes) == 0 {
-		return res, nil
-	}
-	times := make([]time.Time, len(fixes))
-	units := make([]int32, len(fixes))
-	devices := make([]int32, len(fixes))
-	lons := make([]float64, len(fixes))
-	lats := make([]float64, len(fixes))
-	acc := make([]*float32, len(fixes))
-	speed := make([]*float32, len(fixes))
-	heading := make([]*float32, len(fixes))
-	alt := make([]*float32, len(fixes))
-	batt := make([]*float32, len(fixes))
-	src := make([]string, len(fixes))
-	flags := make([]int16, len(fixes))
-	for i, f := range fixes {
-		times[i] = f.Time.UTC().Truncate(time.Microsecond)
-		units[i] = int32(f.UnitID)
-		devices[i] = int32(f.DeviceID)
-		lons[i], lats[i] = f.Lon, f.Lat
-		acc[i], speed[i], heading[i], alt[i], batt[i] = nullable(f.Accuracy), nullable(f.Speed), nullable(f.Heading), nullable(f.Altitude), nullable(f.Battery)
-		src[i] = f.Source
-		if src[i] == "" {
-			src[i] = "api"
-		}
-		flags[i] = int16(f.Flags)
-	}
-	if err := s.ensurePartitions(ctx, times); err != nil {
+	stored, err := s.StoreFixes(ctx, fixes)
+	if err != nil {
 		return res, err
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO fix (unit_id, device_id, ts, geom, accuracy, speed, heading, altitude, battery, source, flags)
-		SELECT u, d, t, ST_SetSRID(ST_MakePoint(x, y), 4326), a, sp, h, al, b, so, fl
-		FROM unnest($1::int[], $2::int[], $3::timestamptz[], $4::float8[], $5::float8[], $6::real[], $7::real[], $8::real[], $9::real[], $10::real[], $11::text[], $12::smallint[])
-		  AS q(u, d, t, x, y, a, sp, h, al, b, so, fl)
-		ON CONFLICT (device_id, ts) DO NOTHING`,
-		units, devices, times, lons, lats, acc, speed, heading, alt, batt, src, flags)
-	if err != nil {
-		return res, classify(fmt.Errorf("insert fixes: %w", err))
+	for _, ok := range stored {
+		if ok {
+			res.Accepted++
+		} else {
+			res.Duplicates++
+		}
 	}
-	res.Accepted = int(tag.RowsAffected())
-	res.Duplicates = len(fixes) - res.Accepted
 	return res, nil
 }
 

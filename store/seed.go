@@ -119,6 +119,10 @@ func (s *Store) LoadDemo(ctx context.Context, w *demo.Ward) (DemoResult, error) 
 		return res, classify(fmt.Errorf("commit demo load: %w", err))
 	}
 	res.Loaded = true
+	// The COPY marked the ward's rollup keys dirty; compute them now so the first map is fast.
+	if _, err := s.CatchUpUnitRollups(ctx, unitID); err != nil {
+		return res, fmt.Errorf("demo coverage rollups: %w", err)
+	}
 	return res, nil
 }
 

@@ -145,9 +145,16 @@ export const api = {
   roads: (unit, signal) => getCollection('/roads', { unit }, signal),
 
   incidents: ({ unit, from, to }, signal) => getCollection('/incidents', { unit, from, to }, signal),
+  // createIncidents posts {"incidents":[…]} and answers {accepted, duplicates, rejected, created}.
+  createIncidents: (unit, incidents) => request('POST', '/incidents', { query: { unit }, body: { incidents } }),
+  updateIncident: (id, fields) => request('PUT', idPath('/incidents', id), { body: fields }),
+  voidIncident: (id) => request('DELETE', idPath('/incidents', id)),
   coverage: ({ unit, from, to, window }, signal) => getCollection('/coverage', { unit, from, to, window }, signal),
   gaps: ({ unit, from, to, minNights }, signal) =>
     getCollection('/gaps', { unit, from, to, min_nights: minNights }, signal),
+  compliance: ({ unit, from, to }, signal) => getCollection('/compliance', { unit, from, to }, signal),
+  tracks: ({ unit, from, to, window, device }, signal) => getCollection('/tracks', { unit, from, to, window, device }, signal),
+  plan: ({ unit, night }, signal) => getCollection('/plan', { unit, night }, signal),
   hotspots: ({ unit, from, to }, signal) => getCollection('/hotspots', { unit, from, to }, signal),
   emerging: ({ unit, from, to, step = 'week' }, signal) => getCollection('/emerging', { unit, from, to, step }, signal),
 };

@@ -12,7 +12,10 @@ export const PANES = {
   boundary: { name: 'pm-boundary', zIndex: 410 },
   areas: { name: 'pm-areas', zIndex: 420 },
   roads: { name: 'pm-roads', zIndex: 430 },
+  tracks: { name: 'pm-tracks', zIndex: 435 },
+  routes: { name: 'pm-routes', zIndex: 440 },
   incidents: { name: 'pm-incidents', zIndex: 610 },
+  live: { name: 'pm-live', zIndex: 620 },
 };
 
 const VIETNAM = { center: [16.0, 106.0], zoom: 6 };
@@ -30,7 +33,10 @@ export function createMap(container, config = {}) {
   for (const pane of Object.values(PANES)) {
     map.createPane(pane.name).style.zIndex = String(pane.zIndex);
   }
+  // The boundary and the tracks are not interactive; clicks go through them
+  // to the areas and hexagons below (a canvas would otherwise take them).
   map.getPane(PANES.boundary.name).style.pointerEvents = 'none';
+  map.getPane(PANES.tracks.name).style.pointerEvents = 'none';
 
   let zoom = null;
   const addZoom = () => {
@@ -52,9 +58,16 @@ export function createMap(container, config = {}) {
 
   map.setView(VIETNAM.center, VIETNAM.zoom);
 
+  // Area labels crowd the map when zoomed out: styles.css hides them then.
+  const LABEL_MIN_ZOOM = 15;
+  const labelZoom = () => container.classList.toggle('pm-small-zoom', map.getZoom() < LABEL_MIN_ZOOM);
+  map.on('zoomend', labelZoom);
+  labelZoom();
+
   return {
     map,
     hexRenderer: L.canvas({ pane: PANES.hexagons.name, padding: 0.3 }),
+    trackRenderer: L.canvas({ pane: PANES.tracks.name, padding: 0.3 }),
     fitGeometry(geometry) {
       if (!geometry) return false;
       const bounds = L.geoJSON(geometry).getBounds();

@@ -73,10 +73,13 @@ export function createPeriodControls({ range, window, onChange }) {
   };
 }
 
-// buildPanel fills the side panel. groups is [[headingKey, controllers]].
-export function buildPanel({ period, groups, draw, version }) {
+// buildPanel fills the side panel: the period, the tools (sections), the
+// layer groups ([[headingKey, controllers]]), the draw tools, the print
+// button and the version.
+export function buildPanel({ period, tools = [], groups, draw, print, version }) {
   const body = clear(byId('panel-body'));
   body.append(period.element);
+  for (const section of tools) body.append(section);
   for (const [key, controllers] of groups) {
     body.append(h('section', { class: 'panel-section layers', testid: `layers-${key.split('.').pop()}` },
       h('h3', { class: 'panel-heading', 'data-i18n': key }, t(key)),
@@ -84,6 +87,7 @@ export function buildPanel({ period, groups, draw, version }) {
     ));
   }
   if (draw) body.append(draw);
+  if (print) body.append(h('section', { class: 'panel-section print-tools' }, print));
   if (version) {
     const line = h('p', { class: 'version', testid: 'app-version' });
     const render = () => {

@@ -127,3 +127,33 @@ export function wholeWeeksEnding(queryRange, minWeeks = 1) {
   const weeks = Math.max(minWeeks, Math.ceil(days / 7));
   return { from: addDays(queryRange.to, -7 * weeks), to: queryRange.to, weeks };
 }
+
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+// localDateTimeIn returns an instant's wall-clock time in the time zone as
+// "YYYY-MM-DDTHH:mm", the value of an <input type="datetime-local">.
+export function localDateTimeIn(instant, timeZone = DEFAULT_TIME_ZONE) {
+  const p = partsInZone(instant, timeZone);
+  return p ? `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` : '';
+}
+
+// zonedToInstant reads a wall-clock time "YYYY-MM-DDTHH:mm[:ss]" in the time
+// zone and returns the instant as a Date, or null when it is not a real
+// time. In a gap of a daylight-saving change the later offset wins; Vietnam
+// has none.
+export function zonedToInstant(localDateTime, timeZone = DEFAULT_TIME_ZONE) {
+  const m = LOCAL_DATE_TIME.exec(localDateTime || '');
+  if (!m || !isLocalDate(`${m[1]}-${m[2]}-${m[3]}`)) return null;
+  const [hour, minute, second] = [+m[4], +m[5], +(m[6] || 0)];
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], hour, minute, second);
+  // The zone's offset at the guess, then again at the corrected instant
+  // (they differ only next to an offset change).
+  let guess = wall;
+  for (let i = 0; i < 2; i++) {
+    const p = partsInZone(new Date(guess), timeZone);
+    const seen = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    guess = wall - (seen - guess);
+  }
+  return new Date(guess);
+}

@@ -11,16 +11,23 @@ import { api, setCsrfToken, onUnauthorized } from './api.js';
 import { byId } from './dom.js';
 import { showView } from './views.js';
 import { initHeader } from './header.js';
-import { createMap } from './map.js';
+import { createMap, PANES } from './map.js';
 import { createPeriodControls, buildPanel, showPanelNote } from './panel.js';
 import { showMessage, showError } from './notify.js';
-import { t } from './i18n.js';
-import { defaultRange, toQueryRange, zoneOrDefault } from './time.js';
+import { t, formatLocalDate } from './i18n.js';
+import { defaultRange, toQueryRange, zoneOrDefault, localDateTimeIn } from './time.js';
+import { createDevicePalette } from './devices.js';
+import { createIncidentTools } from './incidenttools.js';
+import { createPrintTools } from './print.js';
 import { LayerController } from './layers/controller.js';
+import { createHexStack } from './layers/hexagons.js';
 import { createBoundaryLayer } from './layers/boundary.js';
 import { createAreaSource, createAreaLayers } from './layers/areas.js';
 import { createRoadsLayer } from './layers/roads.js';
 import { createIncidentsLayer } from './layers/incidents.js';
+import { createTracksLayer } from './layers/tracks.js';
+import { createRoutesLayer } from './layers/routes.js';
+import { createLiveLayer } from './layers/live.js';
 import { createCoverageLayer } from './layers/coverage.js';
 import { createGapsLayer } from './layers/gaps.js';
 import { createHotspotsLayer } from './layers/hotspots.js';
@@ -30,6 +37,8 @@ const EDITOR_ROLES = new Set(['admin', 'analyst']);
 const DEFAULT_WINDOW = 'night';
 const DEFAULT_DAYS = 30;
 const PERIOD_PAUSE_MS = 400;
+// Layers that count incidents: redrawn after an incident is added or changed.
+const INCIDENT_LAYERS = ['incidents', 'hotspots', 'emerging', 'gaps'];
 
 function makeView(unitFeature, range, window) {
   const unit = unitFeature.properties;
@@ -43,12 +52,23 @@ function makeView(unitFeature, range, window) {
   };
 }
 
+let firstReady = true;
+
 function setReady(ready) {
   document.body.dataset.ready = ready ? 'true' : 'false';
+  if (ready && firstReady) {
+    // The browser benchmark reads how long the first full map took.
+    firstReady = false;
+    try {
+      performance.mark('patrolmap:ready');
+    } catch {
+      // Marks are optional.
+    }
+  }
 }
 
 // startWorkspace shows the map for the signed-in user (the body of
-// /api/v1/me or /api/v1/login).
+// /api/v1/session or /api/v1/login).
 export async function startWorkspace({ config, user }) {
   setCsrfToken(user.csrf_token);
   watchSession();
@@ -88,6 +108,7 @@ export async function startWorkspace({ config, user }) {
 
   const mapView = createMap(byId('map'), config);
   const { map } = mapView;
+  exposeTestHook(map);
   if (!first) {
     showPanelNote('panel.noUnits');
     setReady(true);
@@ -98,18 +119,26 @@ export async function startWorkspace({ config, user }) {
 
   const areaSource = createAreaSource();
   const areaActions = { canEdit: false };
+  const incidentActions = { canEdit: false };
+  const palette = createDevicePalette();
+  const stack = createHexStack(map);
   const renderer = mapView.hexRenderer;
   const baseLayers = [
     createBoundaryLayer(),
     ...createAreaLayers({ map, source: areaSource, actions: areaActions }),
     createRoadsLayer(),
-    createIncidentsLayer({ map }),
+    createIncidentsLayer({ map, actions: incidentActions }),
+  ];
+  const patrolLayers = [
+    createTracksLayer({ renderer: mapView.trackRenderer, pane: PANES.tracks.name, palette }),
+    createRoutesLayer(),
+    createLiveLayer({ palette }),
   ];
   const analysisLayers = [
-    createCoverageLayer({ renderer }),
-    createGapsLayer({ renderer }),
-    createHotspotsLayer({ renderer }),
-    createEmergingLayer({ renderer }),
+    createCoverageLayer({ renderer, stack }),
+    createGapsLayer({ renderer, stack }),
+    createHotspotsLayer({ renderer, stack }),
+    createEmergingLayer({ renderer, stack }),
   ];
   const controllers = new Map();
   const control = (def) => {
@@ -118,6 +147,7 @@ export async function startWorkspace({ config, user }) {
     return c;
   };
   const baseControllers = baseLayers.map(control);
+  const patrolControllers = patrolLayers.map(control);
   const analysisControllers = analysisLayers.map(control);
 
   let draw = null;
@@ -133,10 +163,37 @@ export async function startWorkspace({ config, user }) {
     Object.assign(areaActions, draw.actions);
   }
 
+  const incidentTools = createIncidentTools({
+    map,
+    getView: () => view,
+    canEdit,
+    onChanged: ({ time }) => incidentsChanged(time),
+  });
+  Object.assign(incidentActions, incidentTools.actions);
+  const print = createPrintTools({ map });
+
+  // incidentsChanged shows the incidents (switching the layer on) and
+  // redraws every layer that counts them; it says so when the incident lies
+  // outside the period shown.
+  async function incidentsChanged(time) {
+    setReady(false);
+    const incidents = controllers.get('incidents');
+    const jobs = INCIDENT_LAYERS.map((name) => (name === 'incidents' && !incidents.on ? incidents.setOn(true) : controllers.get(name).refresh()));
+    if (time) {
+      const day = localDateTimeIn(time, view.timeZone).slice(0, 10);
+      if (day && (day < view.range.from || day > view.range.to)) {
+        showMessage(t('incident.outsidePeriod', { date: formatLocalDate(day) }));
+      }
+    }
+    await Promise.all(jobs);
+    setReady(true);
+  }
+
   let applied = 0;
   const apply = async (changed) => {
     const seq = ++applied;
     setReady(false);
+    print.update(view);
     await Promise.all([...controllers.values()].map((c) => c.update(view, changed)));
     if (seq === applied) setReady(true);
   };
@@ -170,8 +227,10 @@ export async function startWorkspace({ config, user }) {
   period.setUnit(view.unit);
   buildPanel({
     period,
-    groups: [['panel.base', baseControllers], ['panel.analysis', analysisControllers]],
+    tools: [incidentTools.element],
+    groups: [['panel.base', baseControllers], ['panel.patrol', patrolControllers], ['panel.analysis', analysisControllers]],
     draw: draw?.element,
+    print: print.element,
     version: typeof config.version === 'string' ? config.version : '',
   });
 
@@ -179,6 +238,7 @@ export async function startWorkspace({ config, user }) {
     const feature = units.find((f) => f.properties.code === code);
     if (!feature || feature === view.unitFeature) return;
     map.closePopup();
+    palette.reset();
     view = makeView(feature, view.range, view.window);
     period.setUnit(view.unit);
     mapView.fitGeometry(feature.geometry);
@@ -188,6 +248,21 @@ export async function startWorkspace({ config, user }) {
   map.invalidateSize();
   mapView.fitGeometry(first.geometry);
   await apply(null);
+}
+
+// exposeTestHook gives the browser tests and the benchmark a way to find a
+// place on screen and to go there; it exposes no data.
+function exposeTestHook(map) {
+  window.patrolmapTest = Object.freeze({
+    point(lat, lng) {
+      const p = map.latLngToContainerPoint([lat, lng]);
+      const box = map.getContainer().getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
+    },
+    zoomTo(lat, lng, zoom) {
+      map.setView([lat, lng], zoom, { animate: false });
+    },
+  });
 }
 
 async function loadDrawModule() {

@@ -56,3 +56,16 @@ test('wholeWeeksEnding covers the period in whole weeks, at least the minimum', 
   assert.deepEqual(wholeWeeksEnding({ from: '2024-03-03', to: '2024-03-31' }, 1), { from: '2024-03-03', to: '2024-03-31', weeks: 4 });
   assert.deepEqual(wholeWeeksEnding({ from: '2024-03-01', to: '2024-03-31' }, 12), { from: '2024-01-07', to: '2024-03-31', weeks: 12 });
 });
+
+test('zonedToInstant reads wall-clock time in the unit zone', async () => {
+  const { zonedToInstant, localDateTimeIn } = await import('../src/time.js');
+  assert.equal(zonedToInstant('2024-03-02T00:05', 'Asia/Ho_Chi_Minh').toISOString(), '2024-03-01T17:05:00.000Z');
+  assert.equal(zonedToInstant('2024-03-01T23:30:15', 'UTC').toISOString(), '2024-03-01T23:30:15.000Z');
+  // Berlin moves to summer time on 31 March 2024: 12:00 is UTC+2 there.
+  assert.equal(zonedToInstant('2024-03-31T12:00', 'Europe/Berlin').toISOString(), '2024-03-31T10:00:00.000Z');
+  for (const bad of ['2024-02-30T10:00', '2024-03-01T24:00', '2024-03-01', '', null]) {
+    assert.equal(zonedToInstant(bad, 'Asia/Ho_Chi_Minh'), null, String(bad));
+  }
+  assert.equal(localDateTimeIn('2024-03-01T17:05:09Z', 'Asia/Ho_Chi_Minh'), '2024-03-02T00:05');
+  assert.equal(localDateTimeIn(zonedToInstant('2024-12-31T22:45', 'Asia/Ho_Chi_Minh'), 'Asia/Ho_Chi_Minh'), '2024-12-31T22:45');
+});

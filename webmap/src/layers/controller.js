@@ -6,7 +6,12 @@
 // A layer definition is
 //   {name, defaultOn, depends: ['unit' | 'period' | 'window' …],
 //    layer: L.Layer, load(view, signal) → Promise<features drawn>,
-//    clear(), legend() → Node | null, swatch: legend item for the toggle}
+//    clear(), legend() → Node | null, swatch: legend item for the toggle,
+//    and optionally controls (an element shown under the legend), toGeoJSON()
+//    (what is drawn, for the export button), off() (run when switched off),
+//    emptyKey (the note when nothing is drawn)}.
+// The controller gives the definition onCountChange(n) and onLegendChange()
+// for layers whose content changes without a load (a filter, a stream).
 //
 // The toggle (data-testid "layer-toggle-<name>") carries the state for
 // tests: data-loaded="true" and data-count="<features drawn>" once the layer
@@ -16,6 +21,7 @@
 import { h, clear } from '../dom.js';
 import { isAbort } from '../api.js';
 import { swatch } from '../legend.js';
+import { downloadGeoJSON, exportFileName, featureCollection } from '../export.js';
 import { t, formatNumber, onLanguageChange } from '../i18n.js';
 
 export class LayerController {
@@ -30,6 +36,8 @@ export class LayerController {
     this.abort = null;
     this.loading = false;
     this.element = this.#build();
+    def.onCountChange = (n) => this.#countChanged(n);
+    def.onLegendChange = () => this.#renderLegend();
     this.#setOff();
     if (this.on) map.addLayer(def.layer);
     onLanguageChange(() => this.#renderTexts());
@@ -54,6 +62,12 @@ export class LayerController {
     this.badge = h('span', { class: 'layer-count', testid: `layer-count-${name}`, hidden: true });
     this.note = h('p', { class: 'layer-note', testid: `layer-note-${name}`, id: `layer-note-${name}`, hidden: true });
     this.legendBox = h('div', { class: 'layer-legend', testid: `layer-legend-${name}`, hidden: true });
+    this.controlsBox = this.def.controls
+      ? h('div', { class: 'layer-controls', testid: `layer-controls-${name}`, hidden: true }, this.def.controls)
+      : null;
+    this.exportButton = this.def.toGeoJSON
+      ? h('button', { type: 'button', class: 'link-button layer-export', testid: `layer-export-${name}`, hidden: true, onclick: () => this.#export() })
+      : null;
     this.toggle.setAttribute('aria-describedby', this.note.id);
     const row = h('li', { class: 'layer-row', dataset: { layer: name } },
       h('label', { class: 'layer-label', for: this.toggle.id },
@@ -64,14 +78,40 @@ export class LayerController {
       ),
       this.note,
       this.legendBox,
+      this.controlsBox,
+      this.exportButton,
     );
     this.#renderTexts();
     return row;
   }
 
+  #export() {
+    const fc = this.def.toGeoJSON();
+    const view = this.view;
+    const meta = view
+      ? { name: t(`layer.${this.def.name}`), unit: view.unit.code, from: view.query.from, to: view.query.to, window: view.window }
+      : {};
+    const out = featureCollection(fc.features, meta);
+    downloadGeoJSON(out, exportFileName({ unit: view?.unit.code, layer: this.def.name, from: view?.range.from, to: view?.range.to }));
+    this.exportButton.dataset.exported = String(out.features.length);
+  }
+
+  #countChanged(n) {
+    if (!this.on || this.loading || this.failure) return;
+    this.count = n;
+    this.badge.textContent = formatNumber(n);
+    this.toggle.dataset.count = String(n);
+    this.#renderNote();
+    this.#renderLegend();
+  }
+
   #renderTexts() {
     this.title.textContent = t(`layer.${this.def.name}`);
     this.badge.title = t('layer.countTitle');
+    if (this.exportButton) {
+      this.exportButton.textContent = t('layer.export');
+      this.exportButton.setAttribute('aria-label', t('layer.exportLabel', { layer: t(`layer.${this.def.name}`) }));
+    }
     if (this.count !== null) this.badge.textContent = formatNumber(this.count);
     if (this.on) {
       this.#renderNote();
@@ -84,7 +124,7 @@ export class LayerController {
     if (this.loading) key = 'layer.loading';
     else if (this.failure === 'unavailable') key = 'layer.unavailable';
     else if (this.failure === 'error') key = 'layer.failed';
-    else if (this.count === 0) key = 'layer.empty';
+    else if (this.count === 0) key = this.def.emptyKey || 'layer.empty';
     this.note.textContent = key ? t(key) : '';
     this.note.hidden = !key;
     this.note.dataset.kind = this.failure || (this.loading ? 'loading' : 'info');
@@ -92,9 +132,13 @@ export class LayerController {
 
   #renderLegend() {
     clear(this.legendBox);
-    const node = this.on && !this.loading && !this.failure && this.count > 0 ? this.def.legend?.() : null;
+    const shown = this.on && !this.loading && !this.failure;
+    const node = shown && this.count > 0 ? this.def.legend?.() : null;
     if (node) this.legendBox.append(node);
     this.legendBox.hidden = !node;
+    // Controls stay while a filter shows nothing, so it can be undone.
+    if (this.controlsBox) this.controlsBox.hidden = !(shown && this.stale === false);
+    if (this.exportButton) this.exportButton.hidden = !(shown && this.count > 0);
   }
 
   #setState(state) {
@@ -111,6 +155,8 @@ export class LayerController {
     this.badge.hidden = true;
     this.note.hidden = true;
     this.legendBox.hidden = true;
+    if (this.controlsBox) this.controlsBox.hidden = true;
+    if (this.exportButton) this.exportButton.hidden = true;
   }
 
   // setOn shows or hides the layer, loading it first when needed.
@@ -121,6 +167,11 @@ export class LayerController {
       this.#cancel();
       this.loading = false;
       this.map.removeLayer(this.def.layer);
+      if (this.def.off) {
+        // A stream stops when hidden and starts again when shown.
+        this.def.off();
+        this.stale = true;
+      }
       this.#setOff();
       return Promise.resolve();
     }
@@ -177,9 +228,11 @@ export class LayerController {
     this.#setState('loading');
     this.#renderNote();
     this.#renderLegend();
+    const started = performance.now();
     try {
       const count = await this.def.load(this.view, controller.signal);
       if (controller.signal.aborted) return;
+      measure(`patrolmap:layer:${this.def.name}`, started);
       this.count = count;
       this.stale = false;
       this.loading = false;
@@ -200,5 +253,15 @@ export class LayerController {
     }
     this.#renderNote();
     this.#renderLegend();
+  }
+}
+
+// measure records how long a layer took to load and draw as a performance
+// measure (read by the browser benchmark); old browsers simply skip it.
+function measure(name, start) {
+  try {
+    performance.measure(name, { start, end: performance.now() });
+  } catch {
+    // performance.measure with options is Chrome 78+, Firefox 103+, Safari 14.1+.
   }
 }

@@ -1,19 +1,25 @@
 // emerging.js draws emerging hot spot categories (GET /api/v1/emerging,
 // weekly steps): the 16 hot and cold patterns in colour, "no pattern" cells
-// as faint outlines; each popup explains the category with the weekly counts
-// and the Mann-Kendall trend.
+// as faint outlines; each cell explains its category with the weekly counts,
+// the z-score series and the Mann-Kendall trend. A step slider under the
+// legend replays the analysis week by week (the significant hot and cold
+// spots of each step, from hot_series), and plays it like a film.
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { legend } from '../legend.js';
+import { seriesChart } from '../chart.js';
 import { createHexLayer } from './hexagons.js';
+import { HOTSPOT_COLORS } from './hotspots.js';
 import { wholeWeeksEnding, addDays } from '../time.js';
-import { t, label, formatNumber, formatFixed, formatP, formatLocalDate } from '../i18n.js';
+import { t, label, formatNumber, formatFixed, formatP, formatLocalDate, onLanguageChange } from '../i18n.js';
 
-// EMERGING_COLORS lists the categories in legend order with their fill.
+// EMERGING_COLORS lists the categories in legend order with their fill,
+// after ArcGIS Pro's symbology: reds and oranges for hot patterns, blues for
+// cold ones, the new and intensifying ones the strongest.
 export const EMERGING_COLORS = {
-  new_hot_spot: '#ff1f1f',
-  consecutive_hot_spot: '#fc8d59',
+  new_hot_spot: '#e8000b',
+  consecutive_hot_spot: '#ff5a36',
   intensifying_hot_spot: '#a50026',
   persistent_hot_spot: '#d6604d',
   diminishing_hot_spot: '#f4a582',
@@ -34,91 +40,218 @@ const NO_PATTERN = 'no_pattern';
 // wants at least 10 weekly steps, and 12 give the trend test some power.
 export const MIN_WEEKS = 12;
 const NONE_STROKE = '#9a9a9a';
+// In the replay a step's significant cells take the 99 % hot and cold colours.
+const STEP_COLORS = { hot: HOTSPOT_COLORS.hot[99], cold: HOTSPOT_COLORS.cold[99], incidents: '#fdd49e' };
+const PLAY_MS = 900;
 
 function categoryOf(p) {
   return Object.prototype.hasOwnProperty.call(EMERGING_COLORS, p.category) ? p.category : NO_PATTERN;
 }
 
+// stepState returns 'hot', 'cold', 'incidents' or 'none' for a cell at a
+// step of the replay.
+export function stepState(p, step) {
+  const sig = Number(Array.isArray(p.hot_series) ? p.hot_series[step] : 0);
+  if (sig === 1) return 'hot';
+  if (sig === -1) return 'cold';
+  const count = Number(Array.isArray(p.count_series) ? p.count_series[step] : 0);
+  return count > 0 ? 'incidents' : 'none';
+}
+
+// stepRange returns the local dates {from, to} (inclusive) of step i of
+// whole weeks starting on from.
+export function stepRange(from, i) {
+  return { from: addDays(from, 7 * i), to: addDays(from, 7 * i + 6) };
+}
+
 // createEmergingLayer returns the layer definition for emerging hot spots.
-export function createEmergingLayer({ renderer }) {
+export function createEmergingLayer({ renderer, stack }) {
   let weeks = null;
-  return createHexLayer({
+  let step = null; // null: the categories; else the replayed step
+  let playing = 0;
+  let def = null;
+
+  const slider = h('input', { type: 'range', id: 'emerging-step', testid: 'emerging-step', min: 0, max: 0, step: 1, value: 0 });
+  const sliderLabel = h('label', { class: 'replay-label', for: slider.id });
+  const status = h('p', { class: 'replay-status', testid: 'emerging-step-label', 'aria-live': 'polite' });
+  const play = h('button', { type: 'button', class: 'button small', testid: 'emerging-play', 'aria-pressed': 'false' });
+  const summary = h('button', { type: 'button', class: 'button small', testid: 'emerging-summary' });
+  const controls = h('div', { class: 'replay', testid: 'emerging-replay', dataset: { step: 'summary' } },
+    sliderLabel, slider, status, h('div', { class: 'replay-buttons' }, play, summary));
+
+  const hotCount = (i) => {
+    let n = 0;
+    for (const f of def?.toGeoJSON().features || []) if (stepState(f.properties || {}, i) === 'hot') n++;
+    return n;
+  };
+
+  const renderControls = () => {
+    sliderLabel.textContent = t('emerging.replay');
+    play.textContent = playing ? t('emerging.pause') : t('emerging.play');
+    play.setAttribute('aria-pressed', String(Boolean(playing)));
+    summary.textContent = t('emerging.showCategories');
+    summary.disabled = step === null;
+    controls.dataset.step = step === null ? 'summary' : String(step);
+    if (!weeks) {
+      status.textContent = '';
+      return;
+    }
+    if (step === null) {
+      status.textContent = t('emerging.summaryStatus', { n: formatNumber(weeks.weeks) });
+      slider.setAttribute('aria-valuetext', status.textContent);
+      return;
+    }
+    const r = stepRange(weeks.from, step);
+    const hot = hotCount(step);
+    controls.dataset.hot = String(hot);
+    status.textContent = t('emerging.stepStatus', {
+      i: formatNumber(step + 1), n: formatNumber(weeks.weeks), from: formatLocalDate(r.from), to: formatLocalDate(r.to), hot: formatNumber(hot),
+    });
+    slider.setAttribute('aria-valuetext', status.textContent);
+  };
+
+  const setStep = (value) => {
+    step = value;
+    slider.value = value === null ? slider.max : String(value);
+    def.restyle();
+    renderControls();
+    def.onLegendChange?.();
+  };
+  const stop = () => {
+    clearInterval(playing);
+    playing = 0;
+  };
+
+  // The slider's last notch, right of the weeks, is the summary: from it the
+  // left arrow steps back into the last week.
+  slider.addEventListener('input', () => {
+    stop();
+    const v = Number(slider.value);
+    setStep(weeks && v < weeks.weeks ? v : null);
+  });
+  play.addEventListener('click', () => {
+    if (playing) {
+      stop();
+      renderControls();
+      return;
+    }
+    const last = (weeks?.weeks || 1) - 1;
+    if (step === null || step >= last) setStep(0);
+    playing = setInterval(() => {
+      if (step >= last) {
+        stop();
+        renderControls();
+        return;
+      }
+      setStep(step + 1);
+    }, PLAY_MS);
+    renderControls();
+  });
+  summary.addEventListener('click', () => {
+    stop();
+    setStep(null);
+  });
+  onLanguageChange(renderControls);
+
+  def = createHexLayer({
     name: 'emerging',
+    order: 3,
     defaultOn: true,
     depends: ['unit', 'period'],
     renderer,
+    stack,
     swatch: { shape: 'box', fill: EMERGING_COLORS.new_hot_spot },
+    controls,
     // The analysis runs over whole weeks ending with the chosen period and
     // at least MIN_WEEKS long; the legend says which weeks.
     async fetch(view, signal) {
-      weeks = wholeWeeksEnding(view.query, MIN_WEEKS);
-      return api.emerging({ unit: view.query.unit, from: weeks.from, to: weeks.to, step: 'week' }, signal);
+      stop();
+      const w = wholeWeeksEnding(view.query, MIN_WEEKS);
+      const fc = await api.emerging({ unit: view.query.unit, from: w.from, to: w.to, step: 'week' }, signal);
+      weeks = w;
+      step = null;
+      slider.max = String(w.weeks);
+      slider.value = slider.max;
+      return fc;
     },
     summarize(features) {
+      queueMicrotask(renderControls);
       return { present: new Set(features.map((f) => categoryOf(f.properties || {}))), weeks };
     },
     style(p) {
+      if (step !== null) {
+        const state = stepState(p, step);
+        if (state === 'none') return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
+        const color = STEP_COLORS[state];
+        return { color: state === 'incidents' ? '#c98a2c' : color, weight: 0.8, opacity: 1, fillColor: color, fillOpacity: state === 'incidents' ? 0.55 : 0.75 };
+      }
       const category = categoryOf(p);
       if (category === NO_PATTERN) return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
       const color = EMERGING_COLORS[category];
-      return { color, weight: 0.8, opacity: 1, fillColor: color, fillOpacity: 0.7 };
+      return { color: '#5a0000', weight: 1, opacity: 0.9, fillColor: color, fillOpacity: 0.8 };
     },
-    popup(p) {
+    describe(p) {
       const trend =
         typeof p.trend_z === 'number'
           ? t('emerging.trendValue', { z: formatFixed(p.trend_z, 2), p: formatP(p.trend_p) })
           : null;
+      const counts = Array.isArray(p.count_series) ? p.count_series : [];
+      const zs = Array.isArray(p.z_series) ? p.z_series : [];
+      const hotSteps = (Array.isArray(p.hot_series) ? p.hot_series : []).filter((v) => Number(v) === 1).length;
+      const rows = [
+        [t('emerging.category'), label('emerging', p.category)],
+        [t('emerging.count'), formatNumber(p.count)],
+        [t('emerging.hotSteps'), weeks ? `${formatNumber(hotSteps)}/${formatNumber(weeks.weeks)}` : formatNumber(hotSteps)],
+        [t('emerging.trend'), trend],
+      ];
+      if (step !== null) {
+        const z = Number(zs[step]);
+        rows.push([t('emerging.stepValues', { i: formatNumber(step + 1) }),
+          t('emerging.stepValueText', { count: formatNumber(Number(counts[step]) || 0), z: Number.isFinite(z) ? formatFixed(z, 2) : '–' })]);
+      }
+      const summaryText = `${t('emerging.series')}: ${counts.map((v) => formatNumber(Number(v) || 0)).join('; ')}. ${t('emerging.zSeries')}: ${zs.map((v) => formatFixed(Number(v) || 0, 1)).join('; ')}`;
       return {
-        title: label('emerging', p.category),
-        rows: [
-          [t('emerging.count'), formatNumber(p.count)],
-          [t('emerging.trend'), trend],
-          [t('coverage.cell'), p.cell],
-        ],
-        extra: Array.isArray(p.count_series) && p.count_series.length > 0 ? seriesChart(p.count_series) : null,
+        title: `${t('layer.emerging')}: ${label('emerging', p.category)}`,
+        rows,
+        extra: counts.length > 0 || zs.length > 0
+          ? seriesChart({ counts, zs, hot: p.hot_series || [] }, {
+            caption: t('emerging.chartCaption'),
+            summary: summaryText,
+            selected: step,
+            legend: [
+              { kind: 'some', text: t('emerging.chartBars') },
+              { kind: 'hot', text: t('emerging.chartHot') },
+              { kind: 'line', text: t('emerging.chartLine') },
+            ],
+          })
+          : null,
       };
     },
     legend(stats) {
+      const w = stats.weeks;
+      if (step !== null && w) {
+        const r = stepRange(w.from, step);
+        return legend([
+          { label: t('emerging.stepHot'), fill: STEP_COLORS.hot },
+          { label: t('emerging.stepCold'), fill: STEP_COLORS.cold },
+          { label: t('emerging.stepIncidents'), fill: STEP_COLORS.incidents, stroke: '#c98a2c' },
+        ], { note: t('emerging.stepNote', { from: formatLocalDate(r.from), to: formatLocalDate(r.to) }) });
+      }
       const items = Object.keys(EMERGING_COLORS)
         .filter((c) => stats.present?.has(c))
-        .map((c) => ({ label: label('emerging', c), fill: EMERGING_COLORS[c] }));
+        .map((c) => ({ label: label('emerging', c), fill: EMERGING_COLORS[c], stroke: '#5a0000' }));
       if (stats.present?.has(NO_PATTERN)) items.push({ label: label('emerging', NO_PATTERN), shape: 'outline', stroke: NONE_STROKE });
-      const w = stats.weeks;
       const note = w
         ? t('emerging.weeks', { n: formatNumber(w.weeks), from: formatLocalDate(w.from), to: formatLocalDate(addDays(w.to, -1)) })
         : null;
       return legend(items, { note });
     },
   });
-}
-
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg(tag, attrs) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
-}
-
-// seriesChart draws the counts per step as small bars with the values as an
-// accessible label.
-function seriesChart(series) {
-  const values = series.map((v) => (Number.isFinite(Number(v)) ? Number(v) : 0));
-  const width = 200;
-  const height = 40;
-  const max = Math.max(1, ...values);
-  const step = width / values.length;
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'series-chart', role: 'img' });
-  chart.setAttribute('aria-label', `${t('emerging.series')}: ${values.map((v) => formatNumber(v)).join('; ')}`);
-  values.forEach((v, i) => {
-    const barHeight = Math.max(v > 0 ? 2 : 1, (v / max) * (height - 2));
-    chart.append(svg('rect', {
-      x: (i * step + step * 0.15).toFixed(2),
-      y: (height - barHeight).toFixed(2),
-      width: (step * 0.7).toFixed(2),
-      height: barHeight.toFixed(2),
-      class: v > 0 ? 'bar' : 'bar empty',
-    }));
-  });
-  return h('figure', { class: 'series' }, h('figcaption', {}, t('emerging.series')), chart);
+  const originalClear = def.clear;
+  def.clear = () => {
+    stop();
+    originalClear();
+  };
+  renderControls();
+  return def;
 }

@@ -1,19 +1,23 @@
 // gaps.js draws coverage gaps (GET /api/v1/gaps): study-area hexagons not
 // patrolled on enough nights and key areas below their requirement, shaded
-// by risk relative to the worst gap, with the top ranks numbered.
+// by risk relative to the worst gap, with the top ranks numbered. Gaps are
+// drawn in slate greys ("nobody went here"), so the reds and oranges of hot
+// spots drawn above them stay readable.
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
-import { t, label, formatNumber, formatFixed } from '../i18n.js';
+import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
 
 export const GAP_TIERS = {
-  high: { color: '#b2182b', fill: '#d6604d' },
-  medium: { color: '#d6604d', fill: '#f4a582' },
-  low: { color: '#e08c6c', fill: '#fddbc7' },
+  high: { color: '#1f2a44', fill: '#2e3b5e', opacity: 0.55 },
+  medium: { color: '#3f4d6b', fill: '#5f6f91', opacity: 0.42 },
+  low: { color: '#76839e', fill: '#9aa6bf', opacity: 0.32 },
 };
-const LABELLED_RANKS = 5;
+const AREA_GAP_COLOR = '#1f2a44';
+export const LABELLED_RANKS = 5;
+export const MIN_NIGHTS = 1;
 
 // gapTier returns 'high', 'medium' or 'low' for a gap: by risk against the
 // largest risk when risks are known, else by rank among n gaps.
@@ -37,15 +41,43 @@ function isAreaGap(p) {
   return p.area_id !== undefined && p.area_id !== null;
 }
 
+const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : null);
+
+// gapExplanation returns the sentences that say why a gap is one, in the
+// active language, from the gap's fields (the server's English reason is
+// the fallback).
+export function gapExplanation(p) {
+  const lines = [];
+  if (isAreaGap(p)) {
+    if (num(p.nights) !== null && num(p.nights_met) !== null) {
+      lines.push(t('gaps.areaNights', { met: formatNumber(num(p.nights_met)), nights: formatNumber(num(p.nights)), required: formatNumber(num(p.required) ?? 1) }));
+    }
+  } else if (num(p.nights) !== null && num(p.nights_visited) !== null) {
+    lines.push(num(p.nights_visited) === 0
+      ? t('gaps.neverVisited', { nights: formatNumber(num(p.nights)) })
+      : t('gaps.fewNights', { visited: formatNumber(num(p.nights_visited)), nights: formatNumber(num(p.nights)), min: formatNumber(MIN_NIGHTS) }));
+  }
+  if (num(p.incidents) !== null) {
+    lines.push(t('gaps.incidents', { n: formatNumber(num(p.incidents)), near: formatNumber(num(p.incidents_near) ?? 0) }));
+  }
+  if (Array.isArray(p.key_areas) && p.key_areas.length > 0) {
+    lines.push(t('gaps.inKeyAreas', { names: p.key_areas.map((a) => (typeof a === 'string' ? a : a?.name || '')).filter(Boolean).join(', ') }));
+  }
+  if (lines.length === 0 && p.reason) lines.push(label('reason', p.reason));
+  return lines;
+}
+
 // createGapsLayer returns the layer definition for coverage gaps.
-export function createGapsLayer({ renderer }) {
+export function createGapsLayer({ renderer, stack }) {
   return createHexLayer({
     name: 'gaps',
+    order: 1,
     defaultOn: true,
     depends: ['unit', 'period'],
     renderer,
+    stack,
     swatch: { shape: 'box', fill: GAP_TIERS.high.fill, stroke: GAP_TIERS.high.color },
-    fetch: (view, signal) => api.gaps({ ...view.query, minNights: 1 }, signal),
+    fetch: (view, signal) => api.gaps({ ...view.query, minNights: MIN_NIGHTS }, signal),
     summarize(features) {
       let maxRisk = 0;
       const tiers = new Set();
@@ -56,16 +88,16 @@ export function createGapsLayer({ renderer }) {
         if (isAreaGap(f.properties || {})) areas = true;
       }
       const stats = { maxRisk, count: features.length, tiers, areas };
-      for (const f of features) tiers.add(gapTier(f.properties || {}, stats));
+      for (const f of features) if (!isAreaGap(f.properties || {})) tiers.add(gapTier(f.properties || {}, stats));
       return stats;
     },
     style(p, stats, feature) {
-      const tier = GAP_TIERS[gapTier(p, stats)];
-      const line = /LineString$/.test(feature.geometry.type);
       if (isAreaGap(p)) {
-        return { color: GAP_TIERS.high.color, weight: line ? 6 : 2.5, dashArray: '6 4', fillColor: tier.fill, fillOpacity: 0.35 };
+        const line = /LineString$/.test(feature.geometry.type);
+        return { color: AREA_GAP_COLOR, weight: line ? 5 : 3, dashArray: '7 5', opacity: 0.9, fill: !line, fillOpacity: 0 };
       }
-      return { color: tier.color, weight: 0.8, opacity: 0.9, fillColor: tier.fill, fillOpacity: 0.6 };
+      const tier = GAP_TIERS[gapTier(p, stats)];
+      return { color: tier.color, weight: 0.7, opacity: 0.8, fillColor: tier.fill, fillOpacity: tier.opacity };
     },
     decorate(path, p) {
       const rank = Number(p.rank);
@@ -78,23 +110,25 @@ export function createGapsLayer({ renderer }) {
         });
       }
     },
-    popup(p) {
+    describe(p) {
+      const area = isAreaGap(p);
       return {
-        title: t(isAreaGap(p) ? 'gaps.areaGap' : 'gaps.cellGap'),
+        title: area ? `${t('gaps.areaGap')}: ${p.name || ''}` : t('gaps.cellGap'),
         rows: [
-          [t('gaps.rank'), Number.isFinite(Number(p.rank)) ? formatNumber(Number(p.rank)) : null],
-          [t('gaps.risk'), typeof p.risk === 'number' ? formatFixed(p.risk, 2) : null],
-          [t('gaps.reason'), p.reason ? label('reason', p.reason) : null],
-          [t('coverage.cell'), p.cell],
+          [t('gaps.rank'), num(p.rank) !== null ? formatNumber(num(p.rank)) : null],
+          [t('gaps.risk'), num(p.risk) !== null ? formatFixed(num(p.risk), 1) : null],
+          [t('coverage.nights'), !area && num(p.nights_visited) !== null ? `${formatNumber(num(p.nights_visited))}/${formatNumber(num(p.nights))}` : null],
+          [t('gaps.lastVisit'), p.last_visit_date ? formatLocalDate(p.last_visit_date) : null],
         ],
+        extra: h('ul', { class: 'popup-reasons' }, gapExplanation(p).map((line) => h('li', {}, line))),
       };
     },
     legend(stats) {
       const items = ['high', 'medium', 'low']
         .filter((tier) => stats.tiers?.has(tier))
         .map((tier) => ({ label: t(`gaps.${tier}`), fill: GAP_TIERS[tier].fill, stroke: GAP_TIERS[tier].color }));
-      if (stats.areas) items.push({ label: t('gaps.areaOutline'), shape: 'outline', stroke: GAP_TIERS.high.color, dashed: true });
-      return legend(items, { note: stats.count > 0 ? t('gaps.rankLabel') : null });
+      if (stats.areas) items.push({ label: t('gaps.areaOutline'), shape: 'outline', stroke: AREA_GAP_COLOR, dashed: true });
+      return legend(items, { note: stats.count > 0 ? t('gaps.rankLabel', { n: formatNumber(LABELLED_RANKS) }) : null });
     },
   });
 }

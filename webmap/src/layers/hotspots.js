@@ -30,11 +30,13 @@ function binLabel([cls, c]) {
 }
 
 // createHotspotsLayer returns the layer definition for hot spots.
-export function createHotspotsLayer({ renderer }) {
+export function createHotspotsLayer({ renderer, stack }) {
   return createHexLayer({
     name: 'hotspots',
+    order: 2,
     depends: ['unit', 'period'],
     renderer,
+    stack,
     swatch: { shape: 'box', fill: HOTSPOT_COLORS.hot[99] },
     fetch: (view, signal) => api.hotspots(view.query, signal),
     summarize(features) {
@@ -47,16 +49,15 @@ export function createHotspotsLayer({ renderer }) {
       const color = HOTSPOT_COLORS[cls][c];
       return { color, weight: 0.6, opacity: 1, fillColor: color, fillOpacity: 0.7 };
     },
-    popup(p) {
+    describe(p) {
       return {
-        title: binLabel(hotspotBin(p)),
+        title: `${t('layer.hotspots')}: ${binLabel(hotspotBin(p))}`,
         rows: [
           [t('hotspot.count'), formatNumber(p.count)],
           [t('hotspot.z'), typeof p.z === 'number' ? formatFixed(p.z, 2) : null],
           [t('hotspot.p'), formatP(p.p)],
           [t('hotspot.confidence'), Number(p.confidence) > 0 ? `${formatNumber(Number(p.confidence))} %` : '–'],
           [t('hotspot.significant'), t(p.significant ? 'common.yes' : 'common.no')],
-          [t('coverage.cell'), p.cell],
         ],
       };
     },

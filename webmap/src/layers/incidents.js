@@ -28,8 +28,10 @@ function colorOf(category) {
   return CATEGORY_COLORS[category] || CATEGORY_COLORS.other;
 }
 
-// createIncidentsLayer returns the layer definition for incidents.
-export function createIncidentsLayer({ map }) {
+// createIncidentsLayer returns the layer definition for incidents. actions
+// may hold canEdit, edit(feature) and void(feature), looked up when a popup
+// opens.
+export function createIncidentsLayer({ map, actions = {} }) {
   const group = L.layerGroup([], { pane: PANES.incidents.name });
   let points = []; // {latlng, feature, category}
   let shownView = null;
@@ -47,7 +49,7 @@ export function createIncidentsLayer({ map }) {
       fillColor: colorOf(point.category),
       fillOpacity: 0.92,
     });
-    marker.bindPopup(() => incidentPopup(p, shownView), { maxWidth: 300, minWidth: 200 });
+    marker.bindPopup(() => incidentPopup(point.feature, shownView, actions), { maxWidth: 300, minWidth: 220 });
     return marker;
   };
 
@@ -120,6 +122,7 @@ export function createIncidentsLayer({ map }) {
       points = [];
       group.clearLayers();
     },
+    toGeoJSON: () => ({ type: 'FeatureCollection', features: points.map((point) => point.feature) }),
     legend: () =>
       legend(
         Object.keys(CATEGORY_COLORS)
@@ -129,7 +132,8 @@ export function createIncidentsLayer({ map }) {
   };
 }
 
-function incidentPopup(p, view) {
+function incidentPopup(feature, view, actions) {
+  const p = feature.properties || {};
   const rows = [
     [t('incident.time'), p.time ? formatDateTime(p.time, view?.timeZone) : null],
     [t('incident.category'), label('category', p.category)],
@@ -137,9 +141,27 @@ function incidentPopup(p, view) {
     [t('incident.status'), p.status ? label('status', p.status) : null],
     [t('incident.externalId'), p.external_id ? String(p.external_id) : null],
   ];
-  return h('div', { class: 'popup', testid: 'incident-popup' },
+  return h('div', { class: 'popup', testid: 'incident-popup', dataset: { incidentId: p.id ?? '' } },
     h('h3', { class: 'popup-title' }, label('category', p.category)),
     definitionList(rows),
     p.description ? h('p', { class: 'popup-text' }, String(p.description)) : null,
+    actions.canEdit && p.id !== undefined && p.id !== null ? incidentButtons(feature, actions) : null,
   );
+}
+
+function incidentButtons(feature, actions) {
+  const edit = h('button', { type: 'button', class: 'button small', testid: 'incident-edit' }, t('incident.edit'));
+  const voidButton = h('button', { type: 'button', class: 'button small danger', testid: 'incident-void' }, t('incident.void'));
+  edit.addEventListener('click', () => actions.edit?.(feature));
+  voidButton.addEventListener('click', async () => {
+    if (voidButton.dataset.confirm !== 'true') {
+      voidButton.dataset.confirm = 'true';
+      voidButton.dataset.testid = 'incident-void-confirm';
+      voidButton.textContent = t('incident.confirmVoid');
+      return;
+    }
+    voidButton.disabled = true;
+    await actions.void?.(feature);
+  });
+  return h('div', { class: 'popup-actions' }, edit, voidButton);
 }

@@ -1,0 +1,219 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+// OwnTracks in HTTP mode POSTs one JSON message per request, authenticated with Basic auth (the
+// device id as user, its secret as password), and expects a JSON list of messages back: `[]`.
+// A location message:
+//
+//	{"_type":"location","lat":21.4701,"lon":105.8502,"tst":1709305200,"acc":8,"alt":30,
+//	 "vel":12,"cog":270,"batt":87,"tid":"c1","bs":1,"conn":"m","t":"u"}
+//
+// with vel in km/h, cog in degrees, batt in percent and tst in epoch seconds. Messages of other
+// _types (transition, waypoint, lwt, card, status, …) are acknowledged and ignored. A list of
+// messages is accepted too.
+
+// ownTracksLocation holds the fields of a location message that become a fix.
+type ownTracksLocation struct {
+	Type string          `json:"_type"`
+	Lat  *float64        `json:"lat"`
+	Lon  *float64        `json:"lon"`
+	Tst  json.RawMessage `json:"tst"`
+	Acc  *float64        `json:"acc"`
+	Alt  *float64        `json:"alt"`
+	Vel  *float64        `json:"vel"`
+	Cog  *float64        `json:"cog"`
+	Batt *float64        `json:"batt"`
+	Tid  string          `json:"tid"`
+}
+
+// ownTracksMessage is one decoded message: its type, and for a location the fix.
+type ownTracksMessage struct {
+	Type string
+	Fix  fixCandidate
+}
+
+// decodeOwnTracks reads one message or a list of them. A body that is not JSON objects is a
+// *Problem naming the field; a location that is not a fix has Fix.Invalid set.
+func decodeOwnTracks(body []byte, now time.Time) ([]ownTracksMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	var raws []json.RawMessage
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if err := decodeJSONBytes(trimmed, &raws); err != nil {
+			return nil, err
+		}
+		if len(raws) > 1000 {
+			return nil, problem(http.StatusRequestEntityTooLarge, "at most 1000 OwnTracks messages per request", FieldError{"body", "too many messages"})
+		}
+	} else {
+		var one json.RawMessage
+		if err := decodeJSONBytes(trimmed, &one); err != nil {
+			return nil, err
+		}
+		raws = []json.RawMessage{one}
+	}
+	out := make([]ownTracksMessage, 0, len(raws))
+	for _, raw := range raws {
+		var m ownTracksLocation
+		if fe := unmarshalItem(raw, &m); fe != nil {
+			switch {
+			case fe.Field == "item":
+				return nil, badField("body", "each OwnTracks message must be a JSON object")
+			case fe.Field == "_type":
+				return nil, badField("_type", "must be a string")
+			case m.Type == "location":
+				out = append(out, ownTracksMessage{Type: m.Type, Fix: fixCandidate{Invalid: fe, Raw: raw}})
+			default:
+				out = append(out, ownTracksMessage{Type: m.Type})
+			}
+			continue
+		}
+		msg := ownTracksMessage{Type: m.Type}
+		if m.Type == "location" {
+			msg.Fix = ownTracksFix(m, now)
+			msg.Fix.Raw = raw
+		}
+		out = append(out, msg)
+	}
+	return out, nil
+}
+
+// ownTracksFix validates a location message.
+func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
+	bad := func(field, msg string) fixCandidate { return fixCandidate{Invalid: &FieldError{field, msg}} }
+	if m.Lat == nil {
+		return bad("lat", "required")
+	}
+	if m.Lon == nil {
+		return bad("lon", "required")
+	}
+	tst, ok := jsonString(m.Tst)
+	if !ok || tst == "" {
+		return bad("tst", "required: epoch seconds")
+	}
+	t, ok := epochTime(tst)
+	if !ok {
+		return bad("tst", "must be epoch seconds")
+	}
+	f := patrol.Fix{Time: t, Lat: *m.Lat, Lon: *m.Lon, Accuracy: unknownIfNegative(orUnknown(m.Acc)),
+		Speed: unknownIfNegative(orUnknown(m.Vel)) / 3.6, Heading: unknownIfNegative(orUnknown(m.Cog)),
+		Altitude: orUnknown(m.Alt), Battery: orUnknown(m.Batt)}
+	if !math.IsNaN(f.Battery) && f.Battery < 0 {
+		f.Battery = math.NaN()
+	}
+	c := checkedCandidate("", f, now)
+	if fe := c.Invalid; fe != nil {
+		switch fe.Field {
+		case "time":
+			fe.Field = "tst"
+		case "accuracy":
+			fe.Field = "acc"
+		case "speed":
+			fe.Field = "vel"
+		case "heading":
+			fe.Field = "cog"
+		case "altitude":
+			fe.Field = "alt"
+		case "battery":
+			fe.Field = "batt"
+		}
+	}
+	return c
+}
+
+// owntracks handles one OwnTracks HTTP request: `[]` once its locations are committed (or
+// found to be duplicates, or logged as invalid), 401 without the device's credentials, 503
+// with Retry-After when they cannot be written now.
+func (g *ingester) owntracks(c *gin.Context) {
+	s := g.s
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, trackerBodyLimit)
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	raw := func() []byte { return body }
+	caller := callerOf(c)
+	if caller.Kind == patrol.CallerUser {
+		writeProblem(c, problem(http.StatusForbidden, "OwnTracks posts need the device's own credentials (Basic auth with its id and secret)",
+			FieldError{"authorization", "not a device"}))
+		return
+	}
+	// Without credentials the device is named only by OwnTracks' X-Limit-D header, if at all.
+	d, ok := g.trackerDevice(c, "owntracks", c.GetHeader("X-Limit-D"), "", "user", raw)
+	if !ok {
+		return
+	}
+	msgs, err := decodeOwnTracks(body, s.cfg.Now())
+	if err != nil {
+		g.rejectAttempt(c, patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: "owntracks", Reason: "malformed request", Raw: string(body)})
+		fail(c, err)
+		return
+	}
+	var locations []fixCandidate
+	for _, m := range msgs {
+		if m.Type == "location" {
+			locations = append(locations, m.Fix)
+		}
+	}
+	switch len(locations) {
+	case 0:
+	case 1:
+		if _, ok := g.storeOne(c, d, locations[0], "owntracks"); !ok {
+			return
+		}
+	default:
+		// A list (rare: a client flushing its queue) is one ordinary batch.
+		if !g.storeMany(c, d, locations, "owntracks") {
+			return
+		}
+	}
+	c.Data(http.StatusOK, "application/json", []byte("[]"))
+}
+
+// storeMany writes several fixes of one device in one transaction and logs the invalid ones; on
+// failure it has answered the request itself.
+func (g *ingester) storeMany(c *gin.Context, d *patrol.Device, list []fixCandidate, source string) bool {
+	s := g.s
+	var fixes []patrol.Fix
+	var rejections []patrol.Rejection
+	for _, cand := range list {
+		if cand.Invalid != nil {
+			rejections = append(rejections, patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: source,
+				Reason: cand.Invalid.Field + ": " + cand.Invalid.Message, Raw: string(cand.Raw), Addr: c.ClientIP()})
+			continue
+		}
+		f := cand.Fix
+		f.UnitID, f.DeviceID, f.Source = d.UnitID, d.ID, source
+		fixes = append(fixes, f)
+	}
+	if err := s.db.RejectMany(c.Request.Context(), rejections); err != nil {
+		fail(c, err)
+		return false
+	}
+	stored, err := s.db.StoreFixes(c.Request.Context(), fixes)
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	n := 0
+	for _, ok := range stored {
+		if ok {
+			n++
+		}
+	}
+	s.metrics.add("patrolmap_fixes_accepted_total", n)
+	s.metrics.add("patrolmap_fixes_duplicate_total", len(stored)-n)
+	s.metrics.add("patrolmap_fixes_rejected_total", len(rejections))
+	return true
+}

@@ -1,0 +1,1233 @@
+package api
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+// PlanBackend is the storage route planning needs (store/routing.go, store/routes.go).
+type PlanBackend interface {
+	// RoadNetwork returns the routable graph of a unit's roads, rebuilding it first when the
+	// roads changed since it was built; Routing says whether pgRouting is there to use it.
+	RoadNetwork(ctx context.Context, unitID int) (patrol.RoadNetwork, error)
+	// SnapToRoads returns the graph node nearest to each point.
+	SnapToRoads(ctx context.Context, unitID int, pts []orb.Point) ([]geo.RoadSnap, error)
+	// RoadDistances returns the road distances in metres between nodes (+Inf: not joined).
+	RoadDistances(ctx context.Context, unitID int, nodes []int64) ([][]float64, error)
+	// RoadPaths returns the road path of each leg (nil when the ends are one node or not joined).
+	RoadPaths(ctx context.Context, unitID int, legs [][2]int64) ([]orb.LineString, error)
+
+	CreateRoute(ctx context.Context, r patrol.Route) (patrol.Route, error)
+	RouteByID(ctx context.Context, id int64) (patrol.Route, error)
+	ListRoutes(ctx context.Context, unitID int, from, to string) ([]patrol.Route, error)
+	DeleteRoute(ctx context.Context, id int64) error
+}
+
+// planRoutes registers route planning and the saved routes.
+func (s *Server) planRoutes(v1 *gin.RouterGroup) {
+	v1.GET("/plan", s.requireUser, s.getPlan)
+	v1.POST("/plan/evaluate", s.requireUser, s.evaluatePlan)
+	v1.GET("/routes", s.requireUser, s.listRoutes)
+	v1.POST("/routes", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.createRoute)
+	v1.DELETE("/routes/:id", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.deleteRoute)
+}
+
+// planStore returns the storage as a PlanBackend, answering 501 when it is not one.
+func (s *Server) planStore(c *gin.Context) (PlanBackend, bool) {
+	if db, ok := s.db.(PlanBackend); ok {
+		return db, true
+	}
+	writeProblem(c, problem(http.StatusNotImplemented, "route planning is not available with this storage"))
+	return nil, false
+}
+
+// Planning defaults and limits.
+const (
+	planDefaultNights  = 14   // nights of coverage looked back on
+	planMaxNights      = 120  //
+	planDefaultMaxKm   = 8.0  // route length limit
+	planMaxKm          = 60.0 //
+	planDefaultTargets = 40   // candidate gap cells offered to the tour heuristic
+	planMaxTargets     = 120  //
+	planRiskNear       = 0.5  // weight of incident severity in the cells around, as for /gaps
+	planRiskKeyArea    = 5.0  // what lying in a key area adds to a cell's risk, as for /gaps
+	planRiskHistory    = 365 * 24 * time.Hour
+	planStartName      = "trụ sở" // a key area whose name holds this is the default start
+)
+
+// planIncidents is the incident history of a cell or area: how many and their severities.
+type planIncidents struct{ count, severity int }
+
+// planCellGap is a study cell visited on no night of the look-back.
+type planCellGap struct {
+	cell     h3.Cell
+	risk     float64
+	in, near planIncidents
+	areas    []string // key areas the cell lies in
+}
+
+// planArea is a key area or key road with its cells and its compliance over the look-back.
+type planArea struct {
+	area      patrol.Area
+	geom      orb.Geometry
+	cells     []h3.Cell
+	nightsMet int
+	nights    int
+	risk      float64 // 0 when it met its requirement every night
+	in, near  planIncidents
+}
+
+// below reports whether the area missed its requirement on some night of the look-back.
+func (a planArea) below() bool { return a.nightsMet < a.nights }
+
+// planAnalysis is the night coverage of a unit over a period and the gaps it leaves, ranked by
+// risk as GET /api/v1/gaps ranks them: shortfall × (1 + severity of the last 12 months' incidents
+// inside + ½ × around + 5 per key area).
+type planAnalysis struct {
+	unit     patrol.Unit
+	res      int
+	period   geo.Period
+	nights   []geo.Date
+	boundary orb.Geometry
+	study    []h3.Cell
+	visited  map[h3.Cell]int // nights visited, for visited study cells and others
+	gaps     []planCellGap   // highest risk first
+	gapSet   map[h3.Cell]*planCellGap
+	areas    []planArea
+	perCell  map[h3.Cell]*planIncidents
+}
+
+// analyseGaps computes the coverage gaps of a unit over the nights of p.
+func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (*planAnalysis, error) {
+	if len(u.Boundary) == 0 {
+		return nil, problem(http.StatusConflict, "the unit has no boundary, so it has no study area; set its boundary first",
+			FieldError{Field: "unit", Message: "has no boundary"})
+	}
+	bg, err := geojson.UnmarshalGeometry(u.Boundary)
+	if err != nil {
+		return nil, fmt.Errorf("boundary of unit %s: %w", u.Code, err)
+	}
+	res := u.H3Res
+	if !geo.ValidRes(res) {
+		res = geo.DefaultRes
+	}
+	a := &planAnalysis{unit: u, res: res, period: p, boundary: bg.Geometry(), visited: map[h3.Cell]int{},
+		gapSet: map[h3.Cell]*planCellGap{}, perCell: map[h3.Cell]*planIncidents{}}
+	if a.study, err = geo.StudyCells(a.boundary, res); err != nil {
+		return nil, fmt.Errorf("study area of unit %s: %w", u.Code, err)
+	}
+	a.nights = geo.NightDates(p, location(u), nightWindow(u))
+	visits, err := s.db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, cc := range geo.MergeCoverage(visits) {
+		a.visited[cc.Cell] = cc.Nights
+	}
+	incidents, err := s.db.ListIncidents(ctx, u.ID, p.To.Add(-planRiskHistory), p.To, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range incidents {
+		if in.Status == patrol.StatusVoid {
+			continue
+		}
+		cell, err := geo.CellOf(orb.Point{in.Lon, in.Lat}, res)
+		if err != nil {
+			continue // a stored incident always has a valid point
+		}
+		l := a.perCell[cell]
+		if l == nil {
+			l = &planIncidents{}
+			a.perCell[cell] = l
+		}
+		l.count++
+		l.severity += in.Severity
+	}
+
+	areas, err := s.db.ListAreas(ctx, u.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	areasOf := map[h3.Cell][]string{}
+	for _, ar := range areas {
+		if ar.Kind != patrol.KindKeyArea && ar.Kind != patrol.KindKeyRoad {
+			continue
+		}
+		g, err := geojson.UnmarshalGeometry(ar.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("area %d geometry: %w", ar.ID, err)
+		}
+		cells, err := geo.KeyAreaCells(g.Geometry(), ar.BufferM, res)
+		if err != nil {
+			return nil, fmt.Errorf("cells of area %d: %w", ar.ID, err)
+		}
+		pa := planArea{area: ar, geom: g.Geometry(), cells: cells, nights: len(a.nights)}
+		got := geo.AreaNightVisits(visits, cells, float64(ar.MinDwellMin))
+		for _, d := range a.nights {
+			if got[d].Visits >= ar.RequiredNightVisits {
+				pa.nightsMet++
+			}
+		}
+		if pa.in, pa.near, err = a.incidentsOf(cells); err != nil {
+			return nil, err
+		}
+		if pa.below() {
+			shortfall := float64(pa.nights-pa.nightsMet) / float64(pa.nights)
+			pa.risk = shortfall * (1 + pa.history() + planRiskKeyArea)
+		}
+		a.areas = append(a.areas, pa)
+		for _, c := range cells {
+			areasOf[c] = append(areasOf[c], ar.Name)
+		}
+	}
+
+	for _, cell := range a.study {
+		if a.visited[cell] > 0 {
+			continue
+		}
+		g := planCellGap{cell: cell, areas: areasOf[cell]}
+		if g.in, g.near, err = a.incidentsOf([]h3.Cell{cell}); err != nil {
+			return nil, err
+		}
+		g.risk = 1 + float64(g.in.severity) + planRiskNear*float64(g.near.severity) + planRiskKeyArea*float64(len(g.areas))
+		a.gaps = append(a.gaps, g)
+	}
+	slices.SortStableFunc(a.gaps, func(x, y planCellGap) int { return cmp.Or(cmp.Compare(y.risk, x.risk), cmp.Compare(x.cell, y.cell)) })
+	for i := range a.gaps {
+		a.gapSet[a.gaps[i].cell] = &a.gaps[i]
+	}
+	return a, nil
+}
+
+func (pa planArea) history() float64 {
+	return float64(pa.in.severity) + planRiskNear*float64(pa.near.severity)
+}
+
+// incidentsOf sums the incidents inside cells and in the ring around them.
+func (a *planAnalysis) incidentsOf(cells []h3.Cell) (in, near planIncidents, err error) {
+	inside := make(map[h3.Cell]bool, len(cells))
+	for _, c := range cells {
+		inside[c] = true
+	}
+	around := map[h3.Cell]bool{}
+	for _, c := range cells {
+		if l := a.perCell[c]; l != nil {
+			in.count += l.count
+			in.severity += l.severity
+		}
+		disk, err := h3.GridDisk(c, 1)
+		if err != nil {
+			return in, near, fmt.Errorf("neighbours of %s: %w", c, err)
+		}
+		for _, n := range disk {
+			if !inside[n] && !around[n] {
+				around[n] = true
+				if l := a.perCell[n]; l != nil {
+					near.count += l.count
+					near.severity += l.severity
+				}
+			}
+		}
+	}
+	return in, near, nil
+}
+
+// coverageGain says what a route adds to the coverage of the look-back.
+type coverageGain struct {
+	StudyCells      int     `json:"study_cells"`
+	CoveredBefore   int     `json:"covered_before"`
+	CoveredAfter    int     `json:"covered_after"`
+	PercentBefore   float64 `json:"percent_before"`
+	PercentAfter    float64 `json:"percent_after"`
+	GapCells        int     `json:"gap_cells"`
+	GapCellsCovered int     `json:"gap_cells_covered"`
+	GapRiskCovered  float64 `json:"gap_risk_covered"`
+	KeyAreasBelow   int     `json:"key_areas_below"`
+	KeyAreasCovered int     `json:"key_areas_covered"`
+}
+
+// gain returns what a route through cells adds, the gap cells it covers (highest risk first) and
+// the key areas it reaches: those it passes through and the stops among them.
+func (a *planAnalysis) gain(cells []h3.Cell, stops ...*planArea) (coverageGain, []*planCellGap, []*planArea) {
+	on := make(map[h3.Cell]bool, len(cells))
+	for _, c := range cells {
+		on[c] = true
+	}
+	g := coverageGain{StudyCells: len(a.study), GapCells: len(a.gaps)}
+	for _, c := range a.study {
+		if a.visited[c] > 0 {
+			g.CoveredBefore++
+			g.CoveredAfter++
+		} else if on[c] {
+			g.CoveredAfter++
+		}
+	}
+	var gaps []*planCellGap
+	for i := range a.gaps {
+		if on[a.gaps[i].cell] {
+			gaps = append(gaps, &a.gaps[i])
+			g.GapRiskCovered += a.gaps[i].risk
+		}
+	}
+	g.GapCellsCovered = len(gaps)
+	g.GapRiskCovered = math.Round(g.GapRiskCovered*100) / 100
+	var areas []*planArea
+	for i := range a.areas {
+		ar := &a.areas[i]
+		if ar.below() {
+			g.KeyAreasBelow++
+		}
+		if slices.Contains(stops, ar) || slices.ContainsFunc(ar.cells, func(c h3.Cell) bool { return on[c] }) {
+			areas = append(areas, ar)
+			if ar.below() {
+				g.KeyAreasCovered++
+			}
+		}
+	}
+	if g.StudyCells > 0 {
+		g.PercentBefore = math.Round(1000*float64(g.CoveredBefore)/float64(g.StudyCells)) / 10
+		g.PercentAfter = math.Round(1000*float64(g.CoveredAfter)/float64(g.StudyCells)) / 10
+	}
+	return g, gaps, areas
+}
+
+// planNight reads night (a local date; default the night in progress or, by day, tonight) and
+// nights (the look-back, default planDefaultNights) and returns the look-back period: the nights
+// before the planned one.
+func (s *Server) planNight(c *gin.Context, u patrol.Unit) (geo.Date, int, geo.Period, bool) {
+	loc, nw := location(u), nightWindow(u)
+	var night geo.Date
+	if raw := c.Query("night"); raw != "" {
+		d, err := geo.ParseDate(raw)
+		if err != nil {
+			writeProblem(c, badField("night", "must be a date YYYY-MM-DD"))
+			return night, 0, geo.Period{}, false
+		}
+		night = d
+	} else {
+		now := s.cfg.Now()
+		var ok bool
+		if night, ok = nw.NightOf(now, loc); !ok {
+			night = geo.DateOf(now, loc)
+		}
+	}
+	nights, ok := planInt(c, "nights", planDefaultNights, 1, planMaxNights)
+	if !ok {
+		return night, 0, geo.Period{}, false
+	}
+	p, err := geo.ParsePeriod(night.AddDays(-nights).String(), night.String(), loc, geo.WindowNight, nw)
+	if err != nil {
+		writeProblem(c, badField("night", err.Error()))
+		return night, 0, geo.Period{}, false
+	}
+	return night, nights, p, true
+}
+
+// planInt reads an optional integer query parameter in [lo, hi].
+func planInt(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	raw := strings.TrimSpace(c.Query(name))
+	if raw == "" {
+		return def, true
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < lo || v > hi {
+		writeProblem(c, badField(name, fmt.Sprintf("must be an integer from %d to %d", lo, hi)))
+		return 0, false
+	}
+	return v, true
+}
+
+// planStop is one stop of a planned route.
+type planStop struct {
+	kind    string // start, gap or key_area
+	point   orb.Point
+	target  orb.Point // the cell centre or area point the stop serves
+	cell    h3.Cell
+	area    *planArea
+	gap     *planCellGap
+	prize   float64
+	dwell   int
+	snap    geo.RoadSnap
+	snapped bool
+	onRoad  bool // target is a point of a road inside the cell or area
+}
+
+func (st planStop) name() string {
+	switch st.kind {
+	case "start":
+		if st.area != nil {
+			return st.area.area.Name
+		}
+		return "Điểm xuất phát"
+	case "key_area":
+		return st.area.area.Name
+	}
+	return "Ô " + st.cell.String()
+}
+
+// areaPoint is where a stop serves an area: its centroid for a polygon, the middle of a line.
+func areaPoint(g orb.Geometry) orb.Point {
+	switch g := g.(type) {
+	case orb.LineString:
+		pt, _ := orbgeo.PointAtDistanceAlongLine(g, orbgeo.LengthHaversine(g)/2)
+		return pt
+	case orb.MultiLineString:
+		if len(g) > 0 {
+			return areaPoint(g[0])
+		}
+	case orb.Polygon, orb.MultiPolygon:
+		c, _ := planar.CentroidArea(g)
+		return c
+	}
+	return g.Bound().Center()
+}
+
+// planStart returns the start: start=lat,lon when given, else the key area whose name holds
+// "Trụ sở" (the ward police office), else the centre of the boundary.
+func (s *Server) planStart(c *gin.Context, a *planAnalysis) (planStop, bool) {
+	if raw := strings.TrimSpace(c.Query("start")); raw != "" {
+		la, lo, found := strings.Cut(raw, ",")
+		lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
+		lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+		if !found || err1 != nil || err2 != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+			writeProblem(c, badField("start", "must be LAT,LON in degrees, such as 21.4705,105.8512"))
+			return planStop{}, false
+		}
+		pt := orb.Point{lon, lat}
+		return planStop{kind: "start", point: pt, target: pt}, true
+	}
+	for i := range a.areas {
+		if strings.Contains(strings.ToLower(a.areas[i].area.Name), planStartName) {
+			pt := areaPoint(a.areas[i].geom)
+			return planStop{kind: "start", point: pt, target: pt, area: &a.areas[i]}, true
+		}
+	}
+	pt := a.boundary.Bound().Center()
+	if poly, ok := a.boundary.(orb.MultiPolygon); ok {
+		pt, _ = planar.CentroidArea(poly)
+	} else if poly, ok := a.boundary.(orb.Polygon); ok {
+		pt, _ = planar.CentroidArea(poly)
+	}
+	return planStop{kind: "start", point: pt, target: pt}, true
+}
+
+// planLeg is one stretch of the route between two stops.
+type planLeg struct {
+	from, to int // stop indexes in the tour
+	line     orb.LineString
+	straight bool
+	lengthM  float64
+}
+
+// plan is a planned route and everything needed to answer it.
+type plan struct {
+	analysis   *planAnalysis
+	night      geo.Date
+	nights     int
+	maxKm      float64
+	network    patrol.RoadNetwork
+	routing    string // "pgrouting" or "straight"
+	stops      []planStop
+	legs       []planLeg
+	lengthM    float64
+	dwellMin   int
+	considered int
+	dropped    int
+	off        int // candidates too far from any road
+	gain       coverageGain
+}
+
+// makePlan picks targets, orders them and draws the route.
+func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan, bool) {
+	ctx := c.Request.Context()
+	night, nights, lookback, ok := s.planNight(c, u)
+	if !ok {
+		return nil, false
+	}
+	maxKm := planDefaultMaxKm
+	if raw := strings.TrimSpace(c.Query("max_km")); raw != "" {
+		v, err := strconv.ParseFloat(raw, 64)
+		if err != nil || !(v >= 0.2 && v <= planMaxKm) {
+			writeProblem(c, badField("max_km", fmt.Sprintf("must be a number of kilometres from 0.2 to %g", planMaxKm)))
+			return nil, false
+		}
+		maxKm = v
+	}
+	maxTargets, ok := planInt(c, "targets", planDefaultTargets, 1, planMaxTargets)
+	if !ok {
+		return nil, false
+	}
+	a, err := s.analyseGaps(ctx, u, lookback)
+	if err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	start, ok := s.planStart(c, a)
+	if !ok {
+		return nil, false
+	}
+	p := &plan{analysis: a, night: night, nights: nights, maxKm: maxKm, routing: "straight"}
+	if p.network, err = db.RoadNetwork(ctx, u.ID); err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	useRoads := p.network.Routing && p.network.Edges > 0
+
+	// Where the roads pass through cells: with a road network, a target is a point on a road
+	// inside a gap cell or inside a key area's cells, so that stopping there patrols it.
+	var roadPts map[h3.Cell]orb.Point
+	if useRoads {
+		roads, err := s.db.ListRoads(ctx, u.ID)
+		if err != nil {
+			fail(c, err)
+			return nil, false
+		}
+		var lines orb.MultiLineString
+		for _, rd := range roads {
+			if g, err := geojson.UnmarshalGeometry(rd.Geometry); err == nil {
+				if l, ok := g.Geometry().(orb.LineString); ok && len(l) >= 2 {
+					lines = append(lines, l)
+				}
+			}
+		}
+		if roadPts, err = geo.LineCellPoints(lines, a.res); err != nil {
+			fail(c, err)
+			return nil, false
+		}
+	}
+
+	// Candidates: the key areas below their requirement, then the riskiest gap cells (with a
+	// road network, the riskiest ones that a road passes through).
+	stops := []planStop{start}
+	for i := range a.areas {
+		ar := &a.areas[i]
+		if !ar.below() || (start.area == ar) {
+			continue
+		}
+		pt := areaPoint(ar.geom)
+		st := planStop{kind: "key_area", point: pt, target: pt, area: ar, prize: ar.risk,
+			dwell: geo.SuggestedDwellMin(ar.area.MinDwellMin, ar.history())}
+		best := math.Inf(1)
+		for _, cell := range ar.cells {
+			if rp, ok := roadPts[cell]; ok {
+				if d := orbgeo.DistanceHaversine(rp, pt); d < best {
+					best, st.target, st.onRoad = d, rp, true
+				}
+			}
+		}
+		stops = append(stops, st)
+	}
+	gaps := 0
+	for i := range a.gaps {
+		if gaps >= maxTargets {
+			break
+		}
+		g := &a.gaps[i]
+		pt, err := geo.CellCentre(g.cell)
+		if err != nil {
+			fail(c, err)
+			return nil, false
+		}
+		st := planStop{kind: "gap", point: pt, target: pt, cell: g.cell, gap: g, prize: g.risk, dwell: geo.GapDwellMin}
+		if useRoads {
+			rp, ok := roadPts[g.cell]
+			if !ok {
+				p.off++
+				continue
+			}
+			st.target, st.onRoad = rp, true
+		}
+		stops = append(stops, st)
+		gaps++
+	}
+	p.considered = len(stops) - 1
+
+	// Distances: along the roads when there is a network and pgRouting, else straight.
+	var dist [][]float64
+	if useRoads {
+		pts := make([]orb.Point, len(stops))
+		for i, st := range stops {
+			pts[i] = st.target
+		}
+		snaps, err := db.SnapToRoads(ctx, u.ID, pts)
+		if err != nil {
+			fail(c, err)
+			return nil, false
+		}
+		edge, _ := h3.HexagonEdgeLengthAvgM(a.res)
+		kept := stops[:0]
+		for i, st := range stops {
+			st.snap, st.snapped = snaps[i], true
+			// A key area no road enters is a target when a road comes within about a cell of
+			// it (plus its own radius); the start always is one.
+			if i > 0 && !st.onRoad {
+				limit := 1.5*edge + planar.Distance(st.area.geom.Bound().Min, st.area.geom.Bound().Max)*111_000/2
+				if snaps[i].DistM > limit {
+					p.off++
+					continue
+				}
+			}
+			st.point = snaps[i].Point
+			kept = append(kept, st)
+		}
+		stops = kept
+		nodes := make([]int64, len(stops))
+		for i, st := range stops {
+			nodes[i] = st.snap.Node
+		}
+		if dist, err = db.RoadDistances(ctx, u.ID, nodes); err != nil {
+			fail(c, err)
+			return nil, false
+		}
+		p.routing = "pgrouting"
+	} else {
+		pts := make([]orb.Point, len(stops))
+		for i, st := range stops {
+			pts[i] = st.point
+		}
+		dist = geo.StraightDistances(pts)
+	}
+	prize := make([]float64, len(stops))
+	for i, st := range stops {
+		prize[i] = st.prize
+	}
+	tour, err := geo.PlanTour(dist, geo.TourOptions{Start: 0, Closed: true, MaxLength: maxKm * 1000, Prize: prize})
+	if err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	p.dropped = len(tour.Dropped)
+	for _, i := range tour.Order {
+		p.stops = append(p.stops, stops[i])
+	}
+
+	// The legs: road paths, or straight lines marked as such.
+	legs := make([]planLeg, 0, len(p.stops)-1)
+	var pairs [][2]int64
+	for k := 1; k < len(p.stops); k++ {
+		legs = append(legs, planLeg{from: k - 1, to: k})
+		pairs = append(pairs, [2]int64{p.stops[k-1].snap.Node, p.stops[k].snap.Node})
+	}
+	var paths []orb.LineString
+	if useRoads && len(pairs) > 0 {
+		if paths, err = db.RoadPaths(ctx, u.ID, pairs); err != nil {
+			fail(c, err)
+			return nil, false
+		}
+	}
+	for k := range legs {
+		l := &legs[k]
+		a, b := p.stops[l.from].point, p.stops[l.to].point
+		switch {
+		case paths != nil && len(paths[k]) >= 2:
+			l.line = paths[k]
+		case a == b:
+			continue // two targets at one road node
+		default:
+			l.line, l.straight = orb.LineString{a, b}, true
+		}
+		l.lengthM = geo.RouteLength(l.line)
+		p.lengthM += l.lengthM
+		p.legs = append(p.legs, *l)
+	}
+	for _, st := range p.stops[1 : len(p.stops)-1] {
+		p.dwellMin += st.dwell
+	}
+	var lines orb.MultiLineString
+	for _, l := range p.legs {
+		lines = append(lines, l.line)
+	}
+	var cells []h3.Cell
+	if len(lines) > 0 {
+		if cells, err = geo.CellsAlong(lines, a.res); err != nil {
+			fail(c, err)
+			return nil, false
+		}
+	}
+	// A key-area stop means a stay in the area, even where the road only passes near it.
+	var visited []*planArea
+	for _, st := range p.stops {
+		if st.kind == "key_area" {
+			visited = append(visited, st.area)
+		}
+	}
+	p.gain, _, _ = a.gain(cells, visited...)
+	return p, true
+}
+
+// getPlan answers GET /api/v1/plan?unit&night&start&max_km[&nights][&targets][&format=gpx]: a
+// suggested closed route from the start (the ward office by default) through the key areas
+// below their requirement and the riskiest cells never patrolled in the last nights, ordered by
+// nearest neighbour then 2-opt and or-opt, under the length limit.
+func (s *Server) getPlan(c *gin.Context) {
+	db, ok := s.planStore(c)
+	if !ok {
+		return
+	}
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	format := c.Query("format")
+	if format != "" && format != "geojson" && format != "gpx" {
+		writeProblem(c, badField("format", "must be geojson or gpx"))
+		return
+	}
+	p, ok := s.makePlan(c, db, u)
+	if !ok {
+		return
+	}
+	if format == "gpx" {
+		body, err := p.gpx(s.cfg.Now())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="patrolmap-%s-%s.gpx"`, u.Code, p.night))
+		c.Data(http.StatusOK, "application/gpx+xml", body)
+		return
+	}
+	writeGeoJSON(c, p.featureCollection())
+}
+
+// planCollection is the GeoJSON answer of GET /api/v1/plan with the plan's summary beside it.
+type planCollection struct {
+	Type     string         `json:"type"`
+	Features []Feature      `json:"features"`
+	Plan     map[string]any `json:"plan"`
+}
+
+func lineGeometry(l orb.LineString) json.RawMessage {
+	b, _ := json.Marshal(geojson.NewGeometry(planRoundLine(l)))
+	return b
+}
+
+func planRoundLine(l orb.LineString) orb.LineString {
+	out := make(orb.LineString, len(l))
+	for i, p := range l {
+		out[i] = orb.Point{round7(p[0]), round7(p[1])}
+	}
+	return out
+}
+
+func (p *plan) summary() map[string]any {
+	a := p.analysis
+	walk := geo.TravelMinutes(p.lengthM, geo.WalkSpeedMS)
+	moto := geo.TravelMinutes(p.lengthM, geo.MotorbikeSpeedMS)
+	return map[string]any{
+		"unit": a.unit.Code, "night": p.night.String(), "nights": p.nights,
+		"lookback_from": rfc3339(a.period.From), "lookback_to": rfc3339(a.period.To),
+		"max_km": p.maxKm, "routing": p.routing,
+		"road_network": map[string]any{"roads": p.network.Roads, "nodes": p.network.Nodes, "edges": p.network.Edges, "pgrouting": p.network.Routing},
+		"length_m":     math.Round(p.lengthM), "km": math.Round(p.lengthM) / 1000,
+		"walk_min": math.Round(walk), "motorbike_min": math.Round(moto), "dwell_min": p.dwellMin,
+		"total_walk_min": math.Round(walk) + float64(p.dwellMin), "total_motorbike_min": math.Round(moto) + float64(p.dwellMin),
+		"stops": len(p.stops) - 2, "candidates": p.considered, "left_out": p.dropped, "off_road": p.off,
+		"straight_legs": countStraight(p.legs), "expected_gain": p.gain,
+	}
+}
+
+func countStraight(legs []planLeg) int {
+	n := 0
+	for _, l := range legs {
+		if l.straight {
+			n++
+		}
+	}
+	return n
+}
+
+// featureCollection is the plan as GeoJSON: the route (one MultiLineString, a line per leg),
+// each leg (with straight: true when it does not follow roads), then the stops in order.
+func (p *plan) featureCollection() planCollection {
+	out := planCollection{Type: "FeatureCollection", Plan: p.summary()}
+	name := fmt.Sprintf("Tuyến tuần tra gợi ý đêm %s", p.night)
+	if len(p.legs) > 0 {
+		var lines orb.MultiLineString
+		legs := make([]map[string]any, len(p.legs))
+		for i, l := range p.legs {
+			lines = append(lines, planRoundLine(l.line))
+			legs[i] = map[string]any{"seq": i + 1, "length_m": math.Round(l.lengthM), "straight": l.straight}
+		}
+		g, _ := json.Marshal(geojson.NewGeometry(lines))
+		props := p.summary()
+		props["kind"] = patrol.RouteSuggested
+		props["role"] = "route"
+		props["name"] = name
+		props["straight"] = countStraight(p.legs) > 0
+		props["legs"] = legs
+		out.Features = append(out.Features, Feature{Type: "Feature", ID: "route", Geometry: g, Properties: props})
+	}
+	for i, l := range p.legs {
+		out.Features = append(out.Features, Feature{Type: "Feature", ID: fmt.Sprintf("leg-%d", i+1), Geometry: lineGeometry(l.line),
+			Properties: map[string]any{"kind": "leg", "role": "leg", "seq": i + 1, "from": l.from, "to": l.to,
+				"length_m": math.Round(l.lengthM), "straight": l.straight}})
+	}
+	along := 0.0
+	legAt := map[int]float64{}
+	for _, l := range p.legs {
+		along += l.lengthM
+		legAt[l.to] = along
+	}
+	last := 0.0
+	for i, st := range p.stops {
+		if i == len(p.stops)-1 {
+			break // the return to the start
+		}
+		if v, ok := legAt[i]; ok {
+			last = v
+		}
+		props := map[string]any{"kind": st.kind, "role": "stop", "order": i, "name": st.name(), "dwell_min": st.dwell,
+			"along_m": math.Round(last), "walk_min": math.Round(geo.TravelMinutes(last, geo.WalkSpeedMS)),
+			"motorbike_min": math.Round(geo.TravelMinutes(last, geo.MotorbikeSpeedMS))}
+		if st.snapped {
+			props["snap_m"] = math.Round(st.snap.DistM)
+		}
+		switch {
+		case st.gap != nil:
+			props["cell"] = st.cell.String()
+			props["risk"] = math.Round(st.gap.risk*100) / 100
+			props["incidents"] = st.gap.in.count
+			props["incidents_near"] = st.gap.near.count
+			props["key_areas"] = nonNilStrings(st.gap.areas)
+		case st.area != nil:
+			props["area_id"] = st.area.area.ID
+			props["area_kind"] = st.area.area.Kind
+			props["required"] = st.area.area.RequiredNightVisits
+			props["min_dwell_min"] = st.area.area.MinDwellMin
+			props["nights_met"] = st.area.nightsMet
+			props["nights"] = st.area.nights
+			if st.kind == "key_area" {
+				props["risk"] = math.Round(st.area.risk*100) / 100
+			}
+		}
+		out.Features = append(out.Features, Feature{Type: "Feature", ID: fmt.Sprintf("stop-%d", i), Geometry: pointGeometry(st.point[1], st.point[0]), Properties: props})
+	}
+	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// GPX 1.1 as OsmAnd imports it: waypoints for the stops, one track for the route.
+type gpxDoc struct {
+	XMLName        xml.Name     `xml:"gpx"`
+	Version        string       `xml:"version,attr"`
+	Creator        string       `xml:"creator,attr"`
+	XMLNS          string       `xml:"xmlns,attr"`
+	XSI            string       `xml:"xmlns:xsi,attr"`
+	SchemaLocation string       `xml:"xsi:schemaLocation,attr"`
+	Metadata       gpxMetadata  `xml:"metadata"`
+	Waypoints      []gpxWpt     `xml:"wpt"`
+	Tracks         []gpxTrkPlan `xml:"trk"`
+}
+
+type gpxMetadata struct {
+	Name string `xml:"name"`
+	Desc string `xml:"desc,omitempty"`
+	Time string `xml:"time"`
+}
+
+type gpxWpt struct {
+	Lat  float64 `xml:"lat,attr"`
+	Lon  float64 `xml:"lon,attr"`
+	Name string  `xml:"name"`
+	Desc string  `xml:"desc,omitempty"`
+	Sym  string  `xml:"sym,omitempty"`
+	Type string  `xml:"type,omitempty"`
+}
+
+type gpxTrkPlan struct {
+	Name     string       `xml:"name"`
+	Desc     string       `xml:"desc,omitempty"`
+	Type     string       `xml:"type,omitempty"`
+	Segments []gpxTrkSegP `xml:"trkseg"`
+}
+
+type gpxTrkSegP struct {
+	Points []gpxTrkPt `xml:"trkpt"`
+}
+
+type gpxTrkPt struct {
+	Lat float64 `xml:"lat,attr"`
+	Lon float64 `xml:"lon,attr"`
+}
+
+// gpx writes the plan as GPX 1.1: a waypoint per stop, named with its order ("1. Chợ …") and
+// its suggested dwell, and one track whose segments are the legs.
+func (p *plan) gpx(now time.Time) ([]byte, error) {
+	doc := gpxDoc{Version: "1.1", Creator: "patrolmap", XMLNS: "http://www.topografix.com/GPX/1/1",
+		XSI: "http://www.w3.org/2001/XMLSchema-instance", SchemaLocation: "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd",
+		Metadata: gpxMetadata{Name: fmt.Sprintf("Tuyến tuần tra gợi ý %s đêm %s", p.analysis.unit.Name, p.night),
+			Desc: fmt.Sprintf("%.1f km; %d điểm dừng", p.lengthM/1000, len(p.stops)-2), Time: now.UTC().Format(time.RFC3339)}}
+	for i, st := range p.stops[:len(p.stops)-1] {
+		w := gpxWpt{Lat: round7(st.point[1]), Lon: round7(st.point[0]), Type: st.kind}
+		switch st.kind {
+		case "start":
+			w.Name, w.Sym = "0. "+st.name(), "Flag, Green"
+		case "key_area":
+			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.name()), "Flag, Red"
+			w.Desc = fmt.Sprintf("Khu vực trọng điểm; lưu lại %d phút", st.dwell)
+		default:
+			w.Name, w.Sym = fmt.Sprintf("%d. Vùng chưa tuần tra %s", i, st.cell), "Flag, Blue"
+			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra; lưu lại %d phút", st.dwell)
+		}
+		doc.Waypoints = append(doc.Waypoints, w)
+	}
+	trk := gpxTrkPlan{Name: doc.Metadata.Name, Desc: doc.Metadata.Desc, Type: p.routing}
+	for _, l := range p.legs {
+		var seg gpxTrkSegP
+		for _, pt := range l.line {
+			seg.Points = append(seg.Points, gpxTrkPt{Lat: round7(pt[1]), Lon: round7(pt[0])})
+		}
+		trk.Segments = append(trk.Segments, seg)
+	}
+	if len(trk.Segments) > 0 {
+		doc.Tracks = []gpxTrkPlan{trk}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", " ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("write GPX: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// ---- POST /api/v1/plan/evaluate ----
+
+// readRouteGeometry reads a route from a request body: a GeoJSON geometry, Feature or
+// FeatureCollection of LineStrings and MultiLineStrings. It returns the lines and the Feature's
+// properties, if any.
+func readRouteGeometry(c *gin.Context) (orb.MultiLineString, map[string]any, error) {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	var raw json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, nil, badField("body", "must be a GeoJSON object")
+	}
+	var g orb.Geometry
+	var props map[string]any
+	switch probe.Type {
+	case "Feature":
+		f, err := geojson.UnmarshalFeature(raw)
+		if err != nil {
+			return nil, nil, badField("geometry", "not a GeoJSON Feature: "+err.Error())
+		}
+		g, props = f.Geometry, f.Properties
+	case "FeatureCollection":
+		fc, err := geojson.UnmarshalFeatureCollection(raw)
+		if err != nil {
+			return nil, nil, badField("geometry", "not a GeoJSON FeatureCollection: "+err.Error())
+		}
+		var coll orb.Collection
+		for _, f := range fc.Features {
+			if _, isPoint := f.Geometry.(orb.Point); !isPoint {
+				coll = append(coll, f.Geometry)
+			}
+		}
+		g = coll
+	case "":
+		return nil, nil, badField("type", "required: a GeoJSON geometry, Feature or FeatureCollection")
+	default:
+		geom, err := geojson.UnmarshalGeometry(raw)
+		if err != nil {
+			return nil, nil, badField("geometry", "not a GeoJSON geometry: "+err.Error())
+		}
+		g = geom.Geometry()
+	}
+	lines, err := geo.RouteLines(g)
+	if err != nil {
+		var fe *geo.FieldError
+		if errors.As(err, &fe) {
+			return nil, nil, badField(fe.Field, fe.Reason)
+		}
+		return nil, nil, err
+	}
+	return lines, props, nil
+}
+
+// evaluatePlan answers POST /api/v1/plan/evaluate?unit[&night][&nights]: a drawn route's
+// length, its time on foot (1.4 m/s) and by motorbike (8 m/s), the cells never patrolled in the
+// look-back that it would cover and the key areas it reaches, as a FeatureCollection of those
+// cells and areas with the summary beside it.
+func (s *Server) evaluatePlan(c *gin.Context) {
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	night, nights, lookback, ok := s.planNight(c, u)
+	if !ok {
+		return
+	}
+	lines, _, err := readRouteGeometry(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	a, err := s.analyseGaps(ctx, u, lookback)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	cells, err := geo.CellsAlong(lines, a.res)
+	if err != nil {
+		fail(c, badField("geometry", err.Error()))
+		return
+	}
+	gain, gaps, areas := a.gain(cells)
+	length := geo.RouteLength(lines)
+	fs := make([]Feature, 0, len(gaps)+len(areas))
+	for _, g := range gaps {
+		geom, err := planCellGeometry(g.cell)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		fs = append(fs, Feature{Type: "Feature", ID: g.cell.String(), Geometry: geom, Properties: map[string]any{
+			"kind": "gap", "cell": g.cell.String(), "risk": math.Round(g.risk*100) / 100, "incidents": g.in.count,
+			"incidents_near": g.near.count, "key_areas": nonNilStrings(g.areas)}})
+	}
+	var areaList []map[string]any
+	for _, ar := range areas {
+		props := map[string]any{"kind": "key_area", "area_id": ar.area.ID, "name": ar.area.Name, "area_kind": ar.area.Kind,
+			"below_requirement": ar.below(), "nights_met": ar.nightsMet, "nights": ar.nights}
+		fs = append(fs, Feature{Type: "Feature", ID: fmt.Sprintf("area-%d", ar.area.ID), Geometry: ar.area.Geometry, Properties: props})
+		areaList = append(areaList, map[string]any{"area_id": ar.area.ID, "name": ar.area.Name, "below_requirement": ar.below()})
+	}
+	if areaList == nil {
+		areaList = []map[string]any{}
+	}
+	walk := geo.TravelMinutes(length, geo.WalkSpeedMS)
+	moto := geo.TravelMinutes(length, geo.MotorbikeSpeedMS)
+	out := struct {
+		Type       string         `json:"type"`
+		Features   []Feature      `json:"features"`
+		Evaluation map[string]any `json:"evaluation"`
+	}{Type: "FeatureCollection", Features: fs, Evaluation: map[string]any{
+		"unit": u.Code, "night": night.String(), "nights": nights, "lookback_from": rfc3339(lookback.From), "lookback_to": rfc3339(lookback.To),
+		"length_m": math.Round(length*10) / 10, "km": math.Round(length) / 1000,
+		"walk_min": math.Round(walk*10) / 10, "motorbike_min": math.Round(moto*10) / 10,
+		"walk_speed_ms": geo.WalkSpeedMS, "motorbike_speed_ms": geo.MotorbikeSpeedMS,
+		"cells": len(cells), "gain": gain, "key_areas": areaList,
+	}}
+	if out.Features == nil {
+		out.Features = []Feature{}
+	}
+	writeGeoJSON(c, out)
+}
+
+// planCellGeometry writes the hexagon of a cell as a GeoJSON Polygon.
+func planCellGeometry(c h3.Cell) (json.RawMessage, error) {
+	poly, err := geo.CellPolygon(c)
+	if err != nil {
+		return nil, err
+	}
+	for i := range poly[0] {
+		poly[0][i] = orb.Point{round7(poly[0][i][0]), round7(poly[0][i][1])}
+	}
+	return json.Marshal(geojson.NewGeometry(poly))
+}
+
+// ---- saved routes ----
+
+func routeFeature(r patrol.Route) Feature {
+	props := map[string]any{}
+	if len(r.Properties) > 0 {
+		json.Unmarshal(r.Properties, &props)
+	}
+	props["id"] = r.ID
+	props["name"] = r.Name
+	props["kind"] = r.Kind
+	props["night"] = nil
+	if r.Night != "" {
+		props["night"] = r.Night
+	}
+	props["length_m"] = math.Round(r.LengthM*10) / 10
+	props["km"] = math.Round(r.LengthM) / 1000
+	props["created_by"] = r.CreatedByName
+	props["created_at"] = rfc3339(r.CreatedAt)
+	return Feature{Type: "Feature", ID: r.ID, Geometry: r.Geometry, Properties: props}
+}
+
+// listRoutes answers GET /api/v1/routes?unit[&night][&from&to]: the saved routes of a night
+// (or of the nights from ≤ night < to; all when neither is given).
+func (s *Server) listRoutes(c *gin.Context) {
+	db, ok := s.planStore(c)
+	if !ok {
+		return
+	}
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	from, to := c.Query("from"), c.Query("to")
+	if n := c.Query("night"); n != "" {
+		d, err := geo.ParseDate(n)
+		if err != nil {
+			writeProblem(c, badField("night", "must be a date YYYY-MM-DD"))
+			return
+		}
+		from, to = d.String(), d.AddDays(1).String()
+	}
+	for field, v := range map[string]string{"from": from, "to": to} {
+		if _, err := geo.ParseDate(v); v != "" && err != nil {
+			writeProblem(c, badField(field, "must be a date YYYY-MM-DD"))
+			return
+		}
+	}
+	list, err := db.ListRoutes(c.Request.Context(), u.ID, from, to)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	fs := make([]Feature, len(list))
+	for i, r := range list {
+		fs[i] = routeFeature(r)
+	}
+	writeGeoJSON(c, featureCollection(fs))
+}
+
+// createRoute answers POST /api/v1/routes?unit[&night]: a GeoJSON Feature (or bare geometry)
+// LineString or MultiLineString with properties name, kind (planned or suggested) and night;
+// other properties (such as the stops of a suggested route) are kept.
+func (s *Server) createRoute(c *gin.Context) {
+	db, ok := s.planStore(c)
+	if !ok {
+		return
+	}
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	lines, props, err := readRouteGeometry(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if props == nil {
+		props = map[string]any{}
+	}
+	str := func(k string) string {
+		v, _ := props[k].(string)
+		delete(props, k)
+		return strings.TrimSpace(v)
+	}
+	r := patrol.Route{UnitID: u.ID, Name: str("name"), Kind: str("kind"), Night: str("night")}
+	if q := c.Query("night"); q != "" {
+		r.Night = q
+	}
+	if r.Kind == "" {
+		r.Kind = patrol.RoutePlanned
+	}
+	var fields []FieldError
+	if !patrol.ValidRouteKind(r.Kind) {
+		fields = append(fields, FieldError{Field: "kind", Message: "must be planned or suggested"})
+	}
+	if len(r.Name) > 200 {
+		fields = append(fields, FieldError{Field: "name", Message: "at most 200 characters"})
+	}
+	if r.Night != "" {
+		if _, err := geo.ParseDate(r.Night); err != nil {
+			fields = append(fields, FieldError{Field: "night", Message: "must be a date YYYY-MM-DD"})
+		}
+	}
+	if len(fields) > 0 {
+		writeProblem(c, problem(http.StatusBadRequest, "the route has bad fields", fields...))
+		return
+	}
+	for _, k := range []string{"id", "length_m", "km", "created_by", "created_at"} {
+		delete(props, k)
+	}
+	var geom orb.Geometry = lines
+	if len(lines) == 1 {
+		geom = lines[0]
+	}
+	if r.Geometry, err = json.Marshal(geojson.NewGeometry(geom)); err != nil {
+		fail(c, err)
+		return
+	}
+	if r.Properties, err = json.Marshal(props); err != nil {
+		fail(c, err)
+		return
+	}
+	caller := callerOf(c)
+	r.CreatedBy, r.CreatedByName = caller.User.ID, caller.User.Username
+	saved, err := db.CreateRoute(c.Request.Context(), r)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	detail, _ := json.Marshal(map[string]any{"name": saved.Name, "night": saved.Night, "kind": saved.Kind, "length_m": math.Round(saved.LengthM)})
+	s.audit(c, u.ID, "route.create", strconv.FormatInt(saved.ID, 10), detail)
+	c.Header("Location", "/api/v1/routes/"+strconv.FormatInt(saved.ID, 10))
+	body, err := json.Marshal(routeFeature(saved))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Data(http.StatusCreated, "application/geo+json", body)
+}
+
+// deleteRoute answers DELETE /api/v1/routes/{id}.
+func (s *Server) deleteRoute(c *gin.Context) {
+	db, ok := s.planStore(c)
+	if !ok {
+		return
+	}
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := db.RouteByID(ctx, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !callerOf(c).InScope(r.UnitID) {
+		// Outside the caller's scope a route does not exist.
+		fail(c, patrol.ErrNotFound)
+		return
+	}
+	if err := db.DeleteRoute(ctx, id); err != nil {
+		fail(c, err)
+		return
+	}
+	s.audit(c, r.UnitID, "route.delete", strconv.FormatInt(id, 10), nil)
+	c.Status(http.StatusNoContent)
+}

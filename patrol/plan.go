@@ -1,0 +1,78 @@
+package patrol
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Route kinds.
+const (
+	RoutePlanned   = "planned"   // drawn by a planner
+	RouteSuggested = "suggested" // proposed by GET /api/v1/plan and saved
+)
+
+// ValidRouteKind reports whether s is a route kind.
+func ValidRouteKind(s string) bool { return s == RoutePlanned || s == RouteSuggested }
+
+// Route is a saved patrol route of a unit for a night.
+type Route struct {
+	ID            int64
+	UnitID        int
+	Night         string // local date the night starts on, YYYY-MM-DD; empty for no particular night
+	Name          string
+	Kind          string          // planned or suggested
+	Geometry      json.RawMessage // GeoJSON LineString or MultiLineString, 4326
+	LengthM       float64         // computed by the database when stored
+	Properties    json.RawMessage // a JSON object: stops and plan parameters of a suggested route
+	CreatedBy     int64
+	CreatedByName string
+	CreatedAt     time.Time
+}
+
+// RoadNetwork describes the routable graph built from a unit's roads.
+type RoadNetwork struct {
+	Roads   int       // lines in the road table
+	Nodes   int       // graph nodes
+	Edges   int       // graph edges (road pieces of at most 25 m)
+	Routing bool      // pgRouting is installed, so planned routes follow the roads
+	Rebuilt bool      // the graph was rebuilt by this call because the roads had changed
+	BuiltAt time.Time // when the graph was built; zero when never
+}
+
+// PatrolSummary sums a unit's night patrols over some night periods: the cleaned fixes and the
+// segments between them that coverage counts (consecutive fixes of one device less than 5 min
+// apart with an implied speed under 150 km/h, inside the same night).
+type PatrolSummary struct {
+	NightsPatrolled int     // nights with at least one segment
+	Devices         int     // devices with at least one segment
+	Fixes           int     // fixes inside the nights that no quality flag excludes
+	Hours           float64 // time on segments, summed over devices
+	DistanceKm      float64 // length of the segments, summed over devices
+}
+
+// IncidentCount is the number of counted (not void) incidents of one category.
+type IncidentCount struct {
+	Category    string
+	Count       int
+	SeveritySum int
+}
+
+// ReportSnapshot is an archived proof report: the HTML exactly as generated, its SHA-256 and the
+// data cut-off time. It is never changed once stored.
+type ReportSnapshot struct {
+	ID            int64
+	UnitID        int
+	UnitCode      string
+	From, To      time.Time // the period's instants
+	FromText      string    // from and to as asked
+	ToText        string
+	Lang          string // vi or en
+	Verdict       string // pass or fail
+	Cutoff        time.Time
+	HTML          []byte // nil in lists
+	SHA256        []byte
+	Size          int
+	CreatedBy     int64
+	CreatedByName string
+	CreatedAt     time.Time
+}

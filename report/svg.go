@@ -1,0 +1,349 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
+
+	"github.com/patrolmap/patrolmap/geo"
+)
+
+// Map size in SVG units: about the width of an A4 page's text block at 96 dpi.
+const (
+	mapWidth     = 680.0
+	mapMaxHeight = 600.0
+	mapPad       = 10.0
+)
+
+// Colours of the maps and their legends.
+var palette = map[string]string{
+	"nights0":  "#d7301f", // never patrolled
+	"nights1":  "#fc8d59",
+	"nights2":  "#fdcc8a",
+	"nights3":  "#78c679",
+	"hot99":    "#b2182b",
+	"hot95":    "#ef6548",
+	"hot90":    "#fdbb84",
+	"cold99":   "#2166ac",
+	"cold95":   "#67a9cf",
+	"cold90":   "#d1e5f0",
+	"boundary": "#222222",
+	"road":     "#5f5f5f",
+	"keyarea":  "#6a3d9a",
+	"bg":       "#fbfbf7",
+}
+
+// Colour returns a palette colour for the legends.
+func (v view) Colour(key string) string { return palette[key] }
+
+// emergingColour is the fill of an emerging category: reds for hot, blues for cold, darker for
+// the categories that matter most now.
+func emergingColour(c string) string {
+	switch c {
+	case "new_hot_spot":
+		return "#67000d"
+	case "consecutive_hot_spot":
+		return "#a50f15"
+	case "intensifying_hot_spot":
+		return "#d7301f"
+	case "persistent_hot_spot":
+		return "#ef6548"
+	case "diminishing_hot_spot":
+		return "#fc8d59"
+	case "sporadic_hot_spot":
+		return "#fdbb84"
+	case "oscillating_hot_spot":
+		return "#fdd49e"
+	case "historical_hot_spot":
+		return "#fee8c8"
+	case "new_cold_spot":
+		return "#08306b"
+	case "consecutive_cold_spot":
+		return "#08519c"
+	case "intensifying_cold_spot":
+		return "#2171b5"
+	case "persistent_cold_spot":
+		return "#4292c6"
+	case "diminishing_cold_spot":
+		return "#6baed6"
+	case "sporadic_cold_spot":
+		return "#9ecae1"
+	case "oscillating_cold_spot":
+		return "#c6dbef"
+	case "historical_cold_spot":
+		return "#deebf7"
+	}
+	return "none"
+}
+
+// frame maps [lon, lat] to SVG units with an equirectangular projection around the centre of
+// the bounds, north up.
+type frame struct {
+	minLon, maxLat float64
+	kx, ky         float64 // SVG units per degree
+	w, h           float64
+}
+
+func newFrame(b orb.Bound) frame {
+	if b.IsEmpty() || b.Max[0]-b.Min[0] <= 0 || b.Max[1]-b.Min[1] <= 0 {
+		b = b.Pad(0.001)
+	}
+	cos := math.Cos((b.Min[1] + b.Max[1]) / 2 * math.Pi / 180)
+	wDeg, hDeg := (b.Max[0]-b.Min[0])*cos, b.Max[1]-b.Min[1]
+	scale := (mapWidth - 2*mapPad) / wDeg
+	if hDeg*scale > mapMaxHeight-2*mapPad {
+		scale = (mapMaxHeight - 2*mapPad) / hDeg
+	}
+	f := frame{minLon: b.Min[0], maxLat: b.Max[1], kx: scale * cos, ky: scale}
+	f.w = math.Ceil(wDeg*scale + 2*mapPad)
+	f.h = math.Ceil(hDeg*scale + 2*mapPad)
+	return f
+}
+
+func (f frame) xy(p orb.Point) (float64, float64) {
+	return mapPad + (p[0]-f.minLon)*f.kx, mapPad + (f.maxLat-p[1])*f.ky
+}
+
+// svg builds one map.
+type svg struct {
+	f frame
+	b strings.Builder
+}
+
+func coord(b *strings.Builder, v float64) {
+	b.WriteString(strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64))
+}
+
+// path appends the d attribute of rings or lines.
+func (s *svg) path(lines [][]orb.Point, closed bool) string {
+	var b strings.Builder
+	for _, l := range lines {
+		for i, p := range l {
+			if i == 0 {
+				b.WriteByte('M')
+			} else {
+				b.WriteByte('L')
+			}
+			x, y := s.f.xy(p)
+			coord(&b, x)
+			b.WriteByte(' ')
+			coord(&b, y)
+		}
+		if closed {
+			b.WriteByte('Z')
+		}
+	}
+	return b.String()
+}
+
+func (s *svg) printf(format string, args ...any) { fmt.Fprintf(&s.b, format, args...) }
+
+// cell draws one hexagon.
+func (s *svg) cell(c h3.Cell, fill, stroke string, strokeWidth float64) error {
+	poly, err := geo.CellPolygon(c)
+	if err != nil {
+		return err
+	}
+	s.printf(`<path d="%s" fill="%s" stroke="%s" stroke-width="%g"/>`, s.path([][]orb.Point{poly[0]}, true), fill, stroke, strokeWidth)
+	return nil
+}
+
+// label draws a numbered marker at p.
+func (s *svg) label(p orb.Point, text, colour string) {
+	x, y := s.f.xy(p)
+	var b strings.Builder
+	b.WriteString(`<g class="marker"><circle cx="`)
+	coord(&b, x)
+	b.WriteString(`" cy="`)
+	coord(&b, y)
+	b.WriteString(`" r="8" fill="#ffffff" stroke="` + colour + `" stroke-width="1.5"/><text x="`)
+	coord(&b, x)
+	b.WriteString(`" y="`)
+	coord(&b, y+3.2)
+	b.WriteString(`" text-anchor="middle" font-size="9" font-weight="bold" fill="` + colour + `">`)
+	b.WriteString(template.HTMLEscapeString(text))
+	b.WriteString(`</text></g>`)
+	s.b.WriteString(b.String())
+}
+
+// base starts a map over the bounds of the unit and the given cells, and draws nothing yet.
+func newMap(r *Report, cells []h3.Cell, title string) (*svg, error) {
+	b := r.Base.Boundary.Bound()
+	first := len(r.Base.Boundary) == 0
+	for _, c := range cells {
+		poly, err := geo.CellPolygon(c)
+		if err != nil {
+			return nil, err
+		}
+		if first {
+			b, first = poly.Bound(), false
+		} else {
+			b = b.Union(poly.Bound())
+		}
+	}
+	s := &svg{f: newFrame(b)}
+	s.printf(`<svg class="map" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-label="%s">`,
+		s.f.w, s.f.h, s.f.w, s.f.h, template.HTMLEscapeString(title))
+	s.printf(`<rect x="0" y="0" width="%g" height="%g" fill="%s"/>`, s.f.w, s.f.h, palette["bg"])
+	return s, nil
+}
+
+// overlay draws the roads, key areas and boundary over the cells.
+func (s *svg) overlay(r *Report) {
+	if len(r.Base.Roads) > 0 {
+		lines := make([][]orb.Point, len(r.Base.Roads))
+		for i, l := range r.Base.Roads {
+			lines[i] = l
+		}
+		d := s.path(lines, false)
+		s.printf(`<path d="%s" fill="none" stroke="#ffffff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" opacity="0.85"/>`, d)
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.2" stroke-linecap="round" stroke-linejoin="round"/>`, d, palette["road"])
+	}
+	for _, g := range r.Base.KeyAreas {
+		var rings [][]orb.Point
+		closed := true
+		switch g := g.(type) {
+		case orb.Polygon:
+			for _, ring := range g {
+				rings = append(rings, ring)
+			}
+		case orb.MultiPolygon:
+			for _, p := range g {
+				for _, ring := range p {
+					rings = append(rings, ring)
+				}
+			}
+		case orb.LineString:
+			rings, closed = [][]orb.Point{g}, false
+		case orb.MultiLineString:
+			for _, l := range g {
+				rings = append(rings, l)
+			}
+			closed = false
+		}
+		if len(rings) == 0 {
+			continue
+		}
+		width := "1.2"
+		if !closed {
+			width = "2.5"
+		}
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-dasharray="3 2" opacity="0.8"/>`,
+			s.path(rings, closed), palette["keyarea"], width)
+	}
+	var rings [][]orb.Point
+	for _, p := range r.Base.Boundary {
+		for _, ring := range p {
+			rings = append(rings, ring)
+		}
+	}
+	if len(rings) > 0 {
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.6"/>`, s.path(rings, true), palette["boundary"])
+	}
+}
+
+func (s *svg) done() template.HTML {
+	s.b.WriteString(`</svg>`)
+	// The map is built from numbers, palette colours and escaped text only.
+	return template.HTML(s.b.String())
+}
+
+// nightsClass is the legend class of a cell patrolled on n of nights nights.
+func nightsClass(n, nights int) string {
+	switch {
+	case n <= 0:
+		return "nights0"
+	case nights > 0 && float64(n) < 0.25*float64(nights):
+		return "nights1"
+	case nights > 0 && float64(n) <= 0.5*float64(nights):
+		return "nights2"
+	}
+	return "nights3"
+}
+
+func coverageMap(r *Report, p printer) (template.HTML, error) {
+	cells := make([]h3.Cell, len(r.Coverage.Cells))
+	for i, c := range r.Coverage.Cells {
+		cells[i] = c.Cell
+	}
+	s, err := newMap(r, cells, p.t("coverage"))
+	if err != nil {
+		return "", err
+	}
+	for _, c := range r.Coverage.Cells {
+		if err := s.cell(c.Cell, palette[nightsClass(c.Nights, r.Coverage.Nights)], "#ffffff", 0.4); err != nil {
+			return "", err
+		}
+	}
+	s.overlay(r)
+	for _, g := range r.Coverage.Gaps {
+		s.label(g.Centre, strconv.Itoa(g.Rank), palette["nights0"])
+	}
+	return s.done(), nil
+}
+
+// hotClass is the legend class of a Gi* cell, "" when it is neither hot nor cold.
+func hotClass(c HotCell) string {
+	switch {
+	case c.Confidence <= 0:
+		return ""
+	case c.Z > 0:
+		return "hot" + strconv.Itoa(c.Confidence)
+	default:
+		return "cold" + strconv.Itoa(c.Confidence)
+	}
+}
+
+func hotspotMap(r *Report) (template.HTML, error) {
+	var cells []h3.Cell
+	for _, c := range r.Hotspots.Cells {
+		cells = append(cells, c.Cell)
+	}
+	s, err := newMap(r, cells, "Gi*")
+	if err != nil {
+		return "", err
+	}
+	for _, c := range r.Hotspots.Cells {
+		fill, stroke, width := "none", "#d9d9d9", 0.3
+		if k := hotClass(c); k != "" {
+			fill, stroke, width = palette[k], "#ffffff", 0.4
+		}
+		if err := s.cell(c.Cell, fill, stroke, width); err != nil {
+			return "", err
+		}
+	}
+	s.overlay(r)
+	for i, cl := range r.Hotspots.Clusters {
+		s.label(cl.Centre, strconv.Itoa(i+1), palette["hot99"])
+	}
+	return s.done(), nil
+}
+
+func emergingMap(r *Report) (template.HTML, error) {
+	if !r.Emerging.Ran {
+		return "", nil
+	}
+	var cells []h3.Cell
+	for _, c := range r.Emerging.Cells {
+		cells = append(cells, c.Cell)
+	}
+	for _, c := range r.Coverage.Cells {
+		cells = append(cells, c.Cell)
+	}
+	s, err := newMap(r, cells, "emerging")
+	if err != nil {
+		return "", err
+	}
+	for _, c := range r.Emerging.Cells {
+		if err := s.cell(c.Cell, emergingColour(c.Category), "#ffffff", 0.4); err != nil {
+			return "", err
+		}
+	}
+	s.overlay(r)
+	return s.done(), nil
+}

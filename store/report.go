@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
+)
+
+// PatrolSummary sums a unit's patrols inside the given night periods (geo.NightWindow.Periods
+// of a report's period): the fixes that no quality flag excludes, and the segments between
+// consecutive ones of a device in the same night that coverage would count — less than
+// geo.MaxSegmentGap apart with an implied speed under geo.MaxSpeedKmh. Hours and distance sum
+// those segments over devices; nights patrolled are the periods holding at least one.
+func (s *Store) PatrolSummary(ctx context.Context, unitID int, nights []geo.Period) (patrol.PatrolSummary, error) {
+	var sum patrol.PatrolSummary
+	if len(nights) == 0 {
+		return sum, nil
+	}
+	from, to := make([]time.Time, len(nights)), make([]time.Time, len(nights))
+	for i, n := range nights {
+		from[i], to[i] = n.From, n.To
+	}
+	var seconds, metres float64
+	err := s.pool.QueryRow(ctx, `WITH n AS (
+			SELECT u.i, u.a, u.b FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS u(a, b, i)
+		), f AS (
+			SELECT n.i, x.device_id, x.ts, x.geom
+			FROM n JOIN fix x ON x.unit_id = $1 AND x.ts >= n.a AND x.ts < n.b
+			WHERE x.flags & $4 = 0
+		), s AS (
+			SELECT i, device_id, extract(epoch FROM ts - lag(ts) OVER w)::float8 AS dt,
+			       ST_DistanceSphere(lag(geom) OVER w, geom) AS m
+			FROM f WINDOW w AS (PARTITION BY i, device_id ORDER BY ts)
+		), seg AS (
+			SELECT i, device_id, dt, m FROM s WHERE dt > 0 AND dt < $5 AND m < $6 * dt
+		)
+		SELECT (SELECT count(*) FROM f), (SELECT count(DISTINCT i) FROM seg), (SELECT count(DISTINCT device_id) FROM seg),
+		       coalesce((SELECT sum(dt) FROM seg), 0), coalesce((SELECT sum(m) FROM seg), 0)`,
+		unitID, from, to, int16(geo.FlagsIgnored), geo.MaxSegmentGap.Seconds(), geo.MaxSpeedKmh/3.6).
+		Scan(&sum.Fixes, &sum.NightsPatrolled, &sum.Devices, &seconds, &metres)
+	if err != nil {
+		return sum, classify(fmt.Errorf("patrol summary of unit %d: %w", unitID, err))
+	}
+	sum.Hours = seconds / 3600
+	sum.DistanceKm = metres / 1000
+	return sum, nil
+}
+
+// IncidentCounts returns the counted (not void) incidents of a unit in [from, to) per category,
+// one entry for every category in patrol.Categories order, zeros included.
+func (s *Store) IncidentCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.IncidentCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT category, count(*), coalesce(sum(severity), 0) FROM incident
+		WHERE unit_id = $1 AND ts >= $2 AND ts < $3 AND status <> 'void' GROUP BY category`, unitID, from, to)
+	if err != nil {
+		return nil, classify(fmt.Errorf("incident counts of unit %d: %w", unitID, err))
+	}
+	defer rows.Close()
+	got := map[string]patrol.IncidentCount{}
+	for rows.Next() {
+		var c patrol.IncidentCount
+		if err := rows.Scan(&c.Category, &c.Count, &c.SeveritySum); err != nil {
+			return nil, classify(fmt.Errorf("incident counts of unit %d: %w", unitID, err))
+		}
+		got[c.Category] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("incident counts of unit %d: %w", unitID, err))
+	}
+	out := make([]patrol.IncidentCount, 0, len(patrol.Categories))
+	for _, cat := range patrol.Categories {
+		c := got[cat]
+		c.Category = cat
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+const snapshotColumns = `r.id, r.unit_id, u.code, r.period_from, r.period_to, r.from_text, r.to_text, r.lang, r.verdict, r.cutoff,
+	r.sha256, octet_length(r.html), coalesce(r.created_by, 0), r.created_by_name, r.created_at`
+
+func scanSnapshot(row pgx.Row, withHTML bool) (patrol.ReportSnapshot, error) {
+	var r patrol.ReportSnapshot
+	dest := []any{&r.ID, &r.UnitID, &r.UnitCode, &r.From, &r.To, &r.FromText, &r.ToText, &r.Lang, &r.Verdict, &r.Cutoff,
+		&r.SHA256, &r.Size, &r.CreatedBy, &r.CreatedByName, &r.CreatedAt}
+	if withHTML {
+		dest = append(dest, &r.HTML)
+	}
+	err := row.Scan(dest...)
+	r.From, r.To, r.Cutoff, r.CreatedAt = r.From.UTC(), r.To.UTC(), r.Cutoff.UTC(), r.CreatedAt.UTC()
+	return r, err
+}
+
+// CreateReportSnapshot archives a generated report. The SHA-256 of the HTML is computed here and
+// checked again by the database; the stored row can never be changed or deleted.
+func (s *Store) CreateReportSnapshot(ctx context.Context, r patrol.ReportSnapshot) (patrol.ReportSnapshot, error) {
+	sum := sha256.Sum256(r.HTML)
+	var createdBy *int64
+	if r.CreatedBy > 0 {
+		createdBy = &r.CreatedBy
+	}
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO report_snapshot (unit_id, period_from, period_to, from_text, to_text, lang, verdict,
+			cutoff, html, sha256, created_by, created_by_name)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		r.UnitID, r.From, r.To, r.FromText, r.ToText, r.Lang, r.Verdict, r.Cutoff, r.HTML, sum[:], createdBy, r.CreatedByName).Scan(&id)
+	if err != nil {
+		return patrol.ReportSnapshot{}, classify(fmt.Errorf("archive report: %w", err))
+	}
+	return scanSnapshot(s.pool.QueryRow(ctx, `SELECT `+snapshotColumns+` FROM report_snapshot r JOIN unit u ON u.id = r.unit_id WHERE r.id = $1`, id), false)
+}
+
+// ListReportSnapshots returns a unit's archived reports, newest first, without their HTML.
+func (s *Store) ListReportSnapshots(ctx context.Context, unitID int) ([]patrol.ReportSnapshot, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+snapshotColumns+` FROM report_snapshot r JOIN unit u ON u.id = r.unit_id
+		WHERE r.unit_id = $1 ORDER BY r.created_at DESC, r.id DESC`, unitID)
+	if err != nil {
+		return nil, classify(fmt.Errorf("list reports: %w", err))
+	}
+	defer rows.Close()
+	var out []patrol.ReportSnapshot
+	for rows.Next() {
+		r, err := scanSnapshot(rows, false)
+		if err != nil {
+			return nil, classify(fmt.Errorf("list reports: %w", err))
+		}
+		out = append(out, r)
+	}
+	return out, classify(rows.Err())
+}
+
+// ReportSnapshotByID returns one archived report with its HTML, byte for byte as stored.
+func (s *Store) ReportSnapshotByID(ctx context.Context, id int64) (patrol.ReportSnapshot, error) {
+	r, err := scanSnapshot(s.pool.QueryRow(ctx, `SELECT `+snapshotColumns+`, r.html FROM report_snapshot r JOIN unit u ON u.id = r.unit_id WHERE r.id = $1`, id), true)
+	if err != nil {
+		return r, classify(fmt.Errorf("report %d: %w", id, err))
+	}
+	return r, nil
+}
