@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -159,7 +160,6 @@ func (s *Store) upsertDemoUnit(ctx context.Context, tx pgx.Tx, w *demo.Ward) (in
 		`DELETE FROM road WHERE unit_id = $1`,
 		`DELETE FROM route WHERE unit_id = $1`,
 		`DELETE FROM device WHERE unit_id = $1`,
-		`DELETE FROM app_user WHERE unit_id = $1 OR username = 'admin'`,
 	} {
 		if _, err := tx.Exec(ctx, q, id); err != nil {
 			return 0, classify(fmt.Errorf("empty demo unit: %w", err))
@@ -174,6 +174,9 @@ func (s *Store) createDemoPeople(ctx context.Context, tx pgx.Tx, w *demo.Ward, u
 	if err != nil {
 		return nil, err
 	}
+	// Demo accounts are updated in place (their ids may be referenced by audit entries,
+	// incidents or routes). A same-named account that is not the demo's — not in the demo unit
+	// and with another name — is left alone, and that demo login is skipped.
 	userIDs := map[string]int64{}
 	for _, l := range demoLogins(w) {
 		var unit *int
@@ -181,8 +184,15 @@ func (s *Store) createDemoPeople(ctx context.Context, tx pgx.Tx, w *demo.Ward, u
 			unit = &unitID
 		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO app_user (username, full_name, role, unit_id, password_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			l.Username, l.FullName, l.Role, unit, hash).Scan(&id); err != nil {
+		err := tx.QueryRow(ctx, `INSERT INTO app_user (username, full_name, role, unit_id, password_hash) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (username) DO UPDATE SET full_name = EXCLUDED.full_name, role = EXCLUDED.role, unit_id = EXCLUDED.unit_id,
+			  password_hash = EXCLUDED.password_hash, disabled = false, updated_at = now()
+			WHERE app_user.unit_id = $6 OR app_user.full_name = EXCLUDED.full_name
+			RETURNING id`, l.Username, l.FullName, l.Role, unit, hash, unitID).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
 			return nil, classify(fmt.Errorf("demo user %s: %w", l.Username, err))
 		}
 		userIDs[l.Username] = id
@@ -198,8 +208,10 @@ func (s *Store) createDemoPeople(ctx context.Context, tx pgx.Tx, w *demo.Ward, u
 			unitID, o.DeviceID, "Điện thoại "+o.FullName, secretHash).Scan(&id); err != nil {
 			return nil, classify(fmt.Errorf("demo device %s: %w", o.DeviceID, err))
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO device_assignment (device_id, user_id) VALUES ($1, $2)`, id, userIDs[o.Username]); err != nil {
-			return nil, classify(fmt.Errorf("demo assignment %s: %w", o.DeviceID, err))
+		if uid, ok := userIDs[o.Username]; ok {
+			if _, err := tx.Exec(ctx, `INSERT INTO device_assignment (device_id, user_id) VALUES ($1, $2)`, id, uid); err != nil {
+				return nil, classify(fmt.Errorf("demo assignment %s: %w", o.DeviceID, err))
+			}
 		}
 		devices[o.DeviceID] = id
 	}
