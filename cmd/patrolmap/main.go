@@ -26,6 +26,7 @@ Usage:
   patrolmap user create --username U --role admin|analyst|officer [--unit CODE] [--full-name NAME] --password-stdin
   patrolmap token create --username U
   patrolmap device create --unit CODE --id ID [--name NAME] [--officer USERNAME]
+  patrolmap forecast --unit CODE [--from DATE] [--to DATE] [--holdout 4] [--step week|month] [--json]
   patrolmap version
 
 Environment: DATABASE_URL (required), PATROLMAP_ADDR, PATROLMAP_TILE_URL, PATROLMAP_LOG_FORMAT,
