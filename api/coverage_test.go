@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 var ictZone = time.FixedZone("ICT", 7*3600)
@@ -600,6 +602,15 @@ func TestCoverageAccessAndParams(t *testing.T) {
 		wantProblem(t, e.as("analyst1", "GET", tc.query, nil), 400, tc.field)
 	}
 	wantProblem(t, e.as("analyst1", "GET", "/api/v1/coverage?unit=w1&device=other-unit-phone", nil), 404, "device")
+	// A unit without a boundary has no study area, hence no gaps; its coverage is still there.
+	if _, err := e.store.CreateUnit(context.Background(), patrol.Unit{Code: "noline", Name: "No boundary", TimeZone: "Asia/Ho_Chi_Minh",
+		NightStart: "22:00", NightEnd: "05:00", H3Res: 10}); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, e.as("admin", "GET", "/api/v1/gaps?unit=noline", nil), 409, "unit")
+	if r := e.as("admin", "GET", "/api/v1/coverage?unit=noline", nil); r.status != 200 {
+		t.Errorf("coverage of a unit without boundary: %d %s", r.status, r.body)
+	}
 	wantProblem(t, e.as("analyst1", "GET", "/api/v1/tracks?unit=w1&device=no-such-phone", nil), 404, "device")
 }
 

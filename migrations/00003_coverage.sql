@@ -36,12 +36,16 @@ CREATE INDEX cell_pass_key_idx ON cell_pass (unit_id, device_id, day);
 CREATE INDEX cell_pass_piece_idx ON cell_pass (unit_id, res, piece_start);
 
 -- rollup_dirty is the queue of rollup keys whose fixes changed since they were computed.
--- marked_at is the start of the transaction that marked the key last.
+-- first_marked_at is when the key was first marked since its last computation, last_marked_at
+-- (to within rollup_mark_hours's ten seconds) when it was marked last; the background catch-up
+-- lets a key settle (no new fixes for a while) or age before recomputing it, so a phone that
+-- streams all night does not cause a recomputation of its night every few seconds.
 CREATE TABLE rollup_dirty (
-    unit_id    integer NOT NULL,
-    device_id  integer NOT NULL,
-    day        date NOT NULL,
-    marked_at  timestamptz NOT NULL DEFAULT now(),
+    unit_id         integer NOT NULL,
+    device_id       integer NOT NULL,
+    day             date NOT NULL,
+    first_marked_at timestamptz NOT NULL DEFAULT now(),
+    last_marked_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (unit_id, device_id, day)
 );
 
@@ -58,8 +62,14 @@ AS $$ SELECT ((ts AT TIME ZONE tz) - interval '12 hours')::date $$;
 -- it (geo.MaxSegmentGap). A fix at ts therefore changes the keys of rollup_day(ts - 5 min) up to
 -- rollup_day(ts + 1 h); for a whole hour h the keys of rollup_day(h - 5 min) and
 -- rollup_day(h + 2 h), which is never more than two consecutive days. Marking a key once too
--- often costs one recomputation, never a wrong answer. Keys are locked in sorted order so that
--- concurrent writers cannot deadlock on the queue.
+-- often costs one recomputation, never a wrong answer.
+--
+-- A mark is INSERT ... ON CONFLICT DO UPDATE, which locks the key's row even when its WHERE
+-- leaves the row as it is: a writer that marks a key while a catch-up holds it waits for the
+-- catch-up to commit (which deletes the row) and then inserts the mark again, so its fixes are
+-- never lost. last_marked_at is only rewritten when it is ten seconds old, so a key marked by
+-- every small batch of a streaming phone does not pile up dead row versions. Keys are locked in
+-- sorted order so that concurrent writers cannot deadlock on the queue.
 -- +goose StatementBegin
 CREATE FUNCTION rollup_mark_hours(hours jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -71,7 +81,8 @@ BEGIN
     CROSS JOIN LATERAL (VALUES (rollup_day(h.hour - interval '5 minutes', u.timezone)),
                                (rollup_day(h.hour + interval '2 hours', u.timezone))) AS k(day)
     ORDER BY 1, 2, 3
-    ON CONFLICT (unit_id, device_id, day) DO UPDATE SET marked_at = excluded.marked_at;
+    ON CONFLICT (unit_id, device_id, day) DO UPDATE SET last_marked_at = excluded.last_marked_at
+        WHERE d.last_marked_at < excluded.last_marked_at - interval '10 seconds';
 EXCEPTION WHEN invalid_parameter_value THEN
     -- A unit whose time zone PostgreSQL does not know must not stop ingest: mark the UTC days
     -- around each hour instead (the catch-up reports the zone).
@@ -81,7 +92,8 @@ EXCEPTION WHEN invalid_parameter_value THEN
     CROSS JOIN LATERAL (VALUES ((h.hour - interval '1 day')::date), (h.hour::date),
                                ((h.hour + interval '1 day')::date)) AS k(day)
     ORDER BY 1, 2, 3
-    ON CONFLICT (unit_id, device_id, day) DO UPDATE SET marked_at = excluded.marked_at;
+    ON CONFLICT (unit_id, device_id, day) DO UPDATE SET last_marked_at = excluded.last_marked_at
+        WHERE d.last_marked_at < excluded.last_marked_at - interval '10 seconds';
 END;
 $$;
 -- +goose StatementEnd

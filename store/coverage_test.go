@@ -219,7 +219,7 @@ func TestRollupLateOutOfOrderFixes(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.RunRollups(bg, 20*time.Millisecond, nil)
+		s.RunRollups(bg, store.RollupPolicy{Every: 20 * time.Millisecond}, nil)
 	}()
 	shuffled := patrolFixes(ub, db, track)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -479,5 +479,81 @@ func TestRollupDaylightSaving(t *testing.T) {
 			t.Fatalf("%s: nothing covered", w)
 		}
 		sameCoverage(t, string(w), mergedCoverage(t, s, u.ID, 10, w, p), want)
+	}
+}
+
+// TestRollupMarkWaitsForClaimedKey: a writer that marks a key while a catch-up holds it waits
+// for the catch-up to commit and then marks it again, so its fixes are recomputed later.
+func TestRollupMarkWaitsForClaimedKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.New(t)
+	u, d := coverageUnit(t, s, "race")
+	track := patrolTrack(12, nightsFrom(geo.Date{Year: 2024, Month: time.September, Day: 1}, 1))
+	first, rest := patrolFixes(u, d, track[:100]), patrolFixes(u, d, track[100:200])
+	storeFixes(t, s, first)
+
+	// The catch-up's claim, held open.
+	claim, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer claim.Rollback(ctx)
+	var n int
+	if err := claim.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM rollup_dirty FOR UPDATE) q`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("claimed %d keys (%v), want 1", n, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.InsertFixes(ctx, rest)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the writer did not wait for the claimed key (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	// The catch-up finishes: it clears the key and commits.
+	if _, err := claim.Exec(ctx, `DELETE FROM rollup_dirty`); err != nil {
+		t.Fatal(err)
+	}
+	if err := claim.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM rollup_dirty`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d keys marked after the writer committed (%v), want 1", n, err)
+	}
+}
+
+// TestRollupSettle: the background policy leaves a key alone while fixes keep marking it, and
+// recomputes it once it is quiet or old enough; a query catches it up regardless.
+func TestRollupSettle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.New(t)
+	u, d := coverageUnit(t, s, "settle")
+	track := patrolTrack(13, nightsFrom(geo.Date{Year: 2024, Month: time.October, Day: 1}, 1))
+	storeFixes(t, s, patrolFixes(u, d, track))
+	policy := store.CatchUpOptions{Settle: time.Minute, MaxAge: 10 * time.Minute}
+	if st, err := s.CatchUp(ctx, policy); err != nil || st.Keys != 0 {
+		t.Fatalf("a key marked just now was recomputed: %+v, %v", st, err)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE rollup_dirty SET first_marked_at = now() - interval '11 minutes'`); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.CatchUp(ctx, policy); err != nil || st.Keys != 1 {
+		t.Fatalf("a key first marked 11 minutes ago: %+v, %v", st, err)
+	}
+	// Marked again: a query does not wait for the policy.
+	storeFixes(t, s, patrolFixes(u, d, patrolTrack(14, nightsFrom(geo.Date{Year: 2024, Month: time.October, Day: 1}, 1))))
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	p, _ := geo.ParsePeriod("2024-10-01", "2024-10-02", loc, geo.WindowNight, geo.NightWindow{})
+	mergedCoverage(t, s, u.ID, 10, geo.WindowNight, p)
+	var n int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM rollup_dirty`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d keys left after a query (%v)", n, err)
 	}
 }

@@ -351,9 +351,28 @@ type CatchUpOptions struct {
 	To      geo.Date // to To inclusive (zero: no upper bound)
 	Workers int      // concurrent transactions; default 2
 	// Wait makes the catch-up wait for keys that another transaction holds (a writer still
-	// marking them, or another catch-up), and stop at keys marked after it started; without it,
-	// held keys are skipped and it runs until the queue is empty.
+	// marking them, or another catch-up), and stop at keys first marked after it started;
+	// without it, held keys are skipped and it runs until the queue is empty.
 	Wait bool
+	// Settle and MaxAge leave alone keys that are still being marked: a key is recomputed
+	// only once no fix has marked it for Settle, or once MaxAge has passed since it was first
+	// marked. Zero recomputes every key now.
+	Settle, MaxAge time.Duration
+}
+
+// RollupPolicy says how the background catch-up (RunRollups) works.
+type RollupPolicy struct {
+	Every  time.Duration // how often it looks at the queue
+	Settle time.Duration // a key waits until no fix has marked it for this long …
+	MaxAge time.Duration // … or until it was first marked this long ago
+}
+
+// DefaultRollupPolicy looks every 10 s and recomputes a key once its device has been quiet for
+// 30 s, or at the latest 5 minutes after it was first marked. A phone streaming all night thus
+// costs a recomputation of its night every 5 minutes, not one per batch; queries never wait for
+// it, since CoverageVisits catches up the keys it needs before it reads.
+func DefaultRollupPolicy() RollupPolicy {
+	return RollupPolicy{Every: 10 * time.Second, Settle: 30 * time.Second, MaxAge: 5 * time.Minute}
 }
 
 // CatchUpRollups recomputes every dirty rollup key, skipping keys that another transaction
@@ -371,17 +390,20 @@ func (s *Store) CatchUpUnitRollups(ctx context.Context, unitID int) (int, error)
 	return st.Keys, err
 }
 
-// RunRollups runs CatchUpRollups every interval until ctx ends, logging failures; serve starts
-// it in the background.
-func (s *Store) RunRollups(ctx context.Context, every time.Duration, log *slog.Logger) {
+// RunRollups catches rollups up in the background as p says until ctx ends, logging what it
+// did and any failure; serve starts it with DefaultRollupPolicy.
+func (s *Store) RunRollups(ctx context.Context, p RollupPolicy, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := time.NewTicker(every)
+	if p.Every <= 0 {
+		p.Every = DefaultRollupPolicy().Every
+	}
+	t := time.NewTicker(p.Every)
 	defer t.Stop()
 	for {
 		start := time.Now()
-		st, err := s.CatchUp(ctx, CatchUpOptions{})
+		st, err := s.CatchUp(ctx, CatchUpOptions{Settle: p.Settle, MaxAge: p.MaxAge})
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("rollup catch-up failed", "err", err)
@@ -491,9 +513,11 @@ func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefo
 	}
 	rows, err := tx.Query(ctx, `SELECT unit_id, device_id, day FROM rollup_dirty
 		WHERE ($1 = 0 OR unit_id = $1) AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3)
-		  AND ($4::timestamptz IS NULL OR marked_at <= $4) AND NOT (unit_id = ANY ($5::int[]))
+		  AND ($4::timestamptz IS NULL OR first_marked_at <= $4) AND NOT (unit_id = ANY ($5::int[]))
+		  AND (($6 = 0 AND $7 = 0) OR last_marked_at <= now() - make_interval(secs => $6)
+		       OR ($7 > 0 AND first_marked_at <= now() - make_interval(secs => $7)))
 		ORDER BY unit_id, device_id, day LIMIT `+strconv.Itoa(rollupBatchKeys)+` `+lock,
-		opt.UnitID, from, to, markedBefore, skip)
+		opt.UnitID, from, to, markedBefore, skip, opt.Settle.Seconds(), opt.MaxAge.Seconds())
 	if err != nil {
 		return st, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
 	}

@@ -23,6 +23,7 @@ Usage:
   patrolmap serve [--addr HOST:PORT] [--osmand-addr HOST:PORT]
   patrolmap migrate
   patrolmap seed-demo [--seed N] [--day YYYY-MM-DD]
+  patrolmap seed-scale [--units 30] [--officers 5] [--nights 30] [--seed N] [--day YYYY-MM-DD] [--prefix scale] [--no-rollups]
   patrolmap user create --username U --role admin|analyst|officer [--unit CODE] [--full-name NAME] --password-stdin
   patrolmap token create --username U
   patrolmap device create --unit CODE --id ID [--name NAME] [--officer USERNAME]
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDevice(ctx, rest, stdout)
 	case "import":
 		return cmdImport(ctx, rest, stdout)
+	case "seed-scale":
+		return cmdSeedScale(ctx, rest, stdout)
 	case "forecast":
 		return cmdForecast(ctx, rest, stdout)
 	case "version", "--version":

@@ -56,6 +56,9 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	defer db.Close()
 
+	// Coverage rollups: recompute the (device, day) keys that new or late fixes marked.
+	go db.RunRollups(ctx, store.DefaultRollupPolicy(), log)
+
 	retention, err := parseRetention(*retentionFlag)
 	if err != nil {
 		return usageError{err.Error()}
