@@ -371,7 +371,8 @@ type planStop struct {
 	dwell   int
 	snap    geo.RoadSnap
 	snapped bool
-	onRoad  bool // target is a point of a road inside the cell or area
+	onRoad  bool   // target is a point of a road inside the cell or area
+	road    string // the name of the road the target lies on
 }
 
 func (st planStop) name() string {
@@ -384,7 +385,10 @@ func (st planStop) name() string {
 	case "key_area":
 		return st.area.area.Name
 	}
-	return "Ô " + st.cell.String()
+	if st.road != "" {
+		return "Vùng chưa tuần tra, " + st.road
+	}
+	return "Vùng chưa tuần tra " + st.cell.String()
 }
 
 // areaPoint is where a stop serves an area: its centroid for a polygon, the middle of a line.
@@ -455,7 +459,7 @@ type plan struct {
 	dwellMin   int
 	considered int
 	dropped    int
-	off        int // candidates too far from any road
+	off        int // risky gap cells passed over because no road runs through them, and key areas no road comes near
 	gain       coverageGain
 }
 
@@ -498,17 +502,19 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 	// Where the roads pass through cells: with a road network, a target is a point on a road
 	// inside a gap cell or inside a key area's cells, so that stopping there patrols it.
 	var roadPts map[h3.Cell]orb.Point
+	var lines orb.MultiLineString
+	var roadNames []string
 	if useRoads {
 		roads, err := s.db.ListRoads(ctx, u.ID)
 		if err != nil {
 			fail(c, err)
 			return nil, false
 		}
-		var lines orb.MultiLineString
 		for _, rd := range roads {
 			if g, err := geojson.UnmarshalGeometry(rd.Geometry); err == nil {
 				if l, ok := g.Geometry().(orb.LineString); ok && len(l) >= 2 {
 					lines = append(lines, l)
+					roadNames = append(roadNames, rd.Name)
 				}
 			}
 		}
@@ -558,6 +564,12 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 				continue
 			}
 			st.target, st.onRoad = rp, true
+			best := math.Inf(1)
+			for k, l := range lines {
+				if d := metresToLine(rp, l); d < best {
+					best, st.road = d, roadNames[k]
+				}
+			}
 		}
 		stops = append(stops, st)
 		gaps++
@@ -655,13 +667,13 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 	for _, st := range p.stops[1 : len(p.stops)-1] {
 		p.dwellMin += st.dwell
 	}
-	var lines orb.MultiLineString
+	var route orb.MultiLineString
 	for _, l := range p.legs {
-		lines = append(lines, l.line)
+		route = append(route, l.line)
 	}
 	var cells []h3.Cell
-	if len(lines) > 0 {
-		if cells, err = geo.CellsAlong(lines, a.res); err != nil {
+	if len(route) > 0 {
+		if cells, err = geo.CellsAlong(route, a.res); err != nil {
 			fail(c, err)
 			return nil, false
 		}
@@ -782,8 +794,12 @@ func (p *plan) featureCollection() planCollection {
 		out.Features = append(out.Features, Feature{Type: "Feature", ID: "route", Geometry: g, Properties: props})
 	}
 	for i, l := range p.legs {
+		to := l.to
+		if to == len(p.stops)-1 {
+			to = 0 // back at the start
+		}
 		out.Features = append(out.Features, Feature{Type: "Feature", ID: fmt.Sprintf("leg-%d", i+1), Geometry: lineGeometry(l.line),
-			Properties: map[string]any{"kind": "leg", "role": "leg", "seq": i + 1, "from": l.from, "to": l.to,
+			Properties: map[string]any{"kind": "leg", "role": "leg", "seq": i + 1, "from": l.from, "to": to,
 				"length_m": math.Round(l.lengthM), "straight": l.straight}})
 	}
 	along := 0.0
@@ -886,7 +902,7 @@ func (p *plan) gpx(now time.Time) ([]byte, error) {
 	doc := gpxDoc{Version: "1.1", Creator: "patrolmap", XMLNS: "http://www.topografix.com/GPX/1/1",
 		XSI: "http://www.w3.org/2001/XMLSchema-instance", SchemaLocation: "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd",
 		Metadata: gpxMetadata{Name: fmt.Sprintf("Tuyến tuần tra gợi ý %s đêm %s", p.analysis.unit.Name, p.night),
-			Desc: fmt.Sprintf("%.1f km; %d điểm dừng", p.lengthM/1000, len(p.stops)-2), Time: now.UTC().Format(time.RFC3339)}}
+			Desc: strings.Replace(fmt.Sprintf("%.1f km; %d điểm dừng", p.lengthM/1000, len(p.stops)-2), ".", ",", 1), Time: now.UTC().Format(time.RFC3339)}}
 	for i, st := range p.stops[:len(p.stops)-1] {
 		w := gpxWpt{Lat: round7(st.point[1]), Lon: round7(st.point[0]), Type: st.kind}
 		switch st.kind {
@@ -896,8 +912,8 @@ func (p *plan) gpx(now time.Time) ([]byte, error) {
 			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.name()), "Flag, Red"
 			w.Desc = fmt.Sprintf("Khu vực trọng điểm; lưu lại %d phút", st.dwell)
 		default:
-			w.Name, w.Sym = fmt.Sprintf("%d. Vùng chưa tuần tra %s", i, st.cell), "Flag, Blue"
-			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra; lưu lại %d phút", st.dwell)
+			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.name()), "Flag, Blue"
+			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", st.cell, st.dwell)
 		}
 		doc.Waypoints = append(doc.Waypoints, w)
 	}

@@ -20,8 +20,16 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
+)
+
+// The store implements the planning and report storage.
+var (
+	_ api.PlanBackend   = (*store.Store)(nil)
+	_ api.ReportBackend = (*store.Store)(nil)
 )
 
 // planDay is the day the plan tests load the demo ward for.
@@ -177,6 +185,7 @@ func TestPlanDemoWard(t *testing.T) {
 	}
 	var p planAnswer
 	r.json(t, &p)
+	saveArtifact(t, "plan-demo.geojson", r.body)
 	if p.Plan["routing"] != "pgrouting" {
 		storetest.Unavailable(t, fmt.Sprintf("the plan did not use pgRouting (%v): install postgresql-15-pgrouting", p.Plan["routing"]))
 	}
@@ -322,6 +331,7 @@ func TestPlanDemoWard(t *testing.T) {
 		if err != nil {
 			storetest.Unavailable(t, "gpsbabel is not installed (apt-get install gpsbabel)")
 		}
+		saveArtifact(t, "plan-demo.gpx", r.body)
 		file := filepath.Join(t.TempDir(), "route.gpx")
 		if err := os.WriteFile(file, r.body, 0o644); err != nil {
 			t.Fatal(err)

@@ -94,6 +94,33 @@ func TestReportDemoWard(t *testing.T) {
 		if n := strings.Count(page, "<svg"); n != 3 {
 			t.Errorf("%d maps", n)
 		}
+		// The query the report prints reproduces its hot spots.
+		hs := e.as("analystall", http.MethodGet, "/api/v1/hotspots?"+last6+"&res=10&k=1&alpha=0.05", nil)
+		var fc struct {
+			Features []struct {
+				Properties struct {
+					Cell        string  `json:"cell"`
+					Z           float64 `json:"z"`
+					Significant bool    `json:"significant"`
+				} `json:"properties"`
+			} `json:"features"`
+		}
+		hs.json(t, &fc)
+		n := 0
+		for _, f := range fc.Features {
+			if f.Properties.Significant && f.Properties.Z > 0 {
+				n++
+				if !strings.Contains(verdict, f.Properties.Cell) {
+					t.Errorf("/api/v1/hotspots finds %s significant, the report does not list it", f.Properties.Cell)
+				}
+			}
+		}
+		if n == 0 || strings.Count(verdict, "8a") < n {
+			t.Errorf("/api/v1/hotspots finds %d significant hot cells", n)
+		}
+		if !strings.Contains(page, "GET /api/v1/hotspots?alpha=0.05&amp;from="+day(-42)) {
+			t.Error("the report does not print the hot spot query")
+		}
 	})
 
 	t.Run("quiet weeks pass", func(t *testing.T) {

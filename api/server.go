@@ -23,6 +23,8 @@ type Backend interface {
 	IngestBackend   // ingest.go
 	AnalysisBackend // hotspots.go
 	CoverageBackend // coverage.go
+	PlanBackend     // plan.go
+	ReportBackend   // report.go
 }
 
 // CoreBackend is storage for auth, units, devices, incidents, areas and the logs.
@@ -184,6 +186,8 @@ func (s *Server) routes() *gin.Engine {
 	s.ingestRoutes(r, v1)
 	s.analysisRoutes(v1)
 	s.coverageRoutes(v1)
+	s.planRoutes(v1)
+	s.reportRoutes(v1)
 	s.webRoutes(r)
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -39,6 +40,9 @@ const RoadPieceM = 25
 // nodeGrid is the grid, in degrees, that road piece ends are snapped to before they are joined.
 const nodeGrid = 1e-7
 
+// routingWarned is when RoutingAvailable last logged that it may not create pgRouting (Unix s).
+var routingWarned atomic.Int64
+
 // RoutingAvailable reports whether pgRouting is installed in the database, creating the
 // extension first when the server has it and it is missing. A role that may not create it
 // answers false, not an error.
@@ -61,7 +65,11 @@ func (s *Store) RoutingAvailable(ctx context.Context) (bool, error) {
 			return false, classify(fmt.Errorf("check for pgRouting: %w", err2))
 		}
 		if !installed {
-			slog.Warn("pgRouting is available but cannot be created; planned routes use straight legs (run CREATE EXTENSION pgrouting as a superuser)", "err", err)
+			// Said once an hour, not on every plan.
+			if now := time.Now().Unix(); now-routingWarned.Load() >= 3600 {
+				routingWarned.Store(now)
+				slog.Warn("pgRouting is available but cannot be created; planned routes use straight legs (run CREATE EXTENSION pgrouting as a superuser)", "err", err)
+			}
 		}
 		return installed, nil
 	}

@@ -27,6 +27,7 @@ Usage:
   patrolmap user create --username U --role admin|analyst|officer [--unit CODE] [--full-name NAME] --password-stdin
   patrolmap token create --username U
   patrolmap device create --unit CODE --id ID [--name NAME] [--officer USERNAME]
+  patrolmap report --unit CODE --from DATE --to DATE -o FILE.html [--lang en] [--pdf FILE.pdf]
   patrolmap forecast --unit CODE [--from DATE] [--to DATE] [--holdout 4] [--step week|month] [--json]
   patrolmap version
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout)
 	case "seed-scale":
 		return cmdSeedScale(ctx, rest, stdout)
+	case "report":
+		return cmdReport(ctx, rest, stdout)
 	case "forecast":
 		return cmdForecast(ctx, rest, stdout)
 	case "version", "--version":

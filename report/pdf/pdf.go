@@ -40,11 +40,15 @@ func FindBrowser() (string, error) {
 	return "", ErrNoBrowser
 }
 
+// slots bounds the browsers printing at once in this process: each is a few hundred MB.
+var slots = make(chan struct{}, 2)
+
 // footer is the page number printed at the bottom of every page.
 const footer = `<div style="font-size:8px;width:100%;text-align:center;color:#555;font-family:sans-serif"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`
 
 // Render prints the HTML page to PDF on A4 paper, backgrounds included, honouring the page's
-// own @page rules.
+// own @page rules. At most two browsers print at once in a process; others wait their turn
+// within the timeout.
 func Render(ctx context.Context, html []byte, opt Options) ([]byte, error) {
 	path := opt.ExecPath
 	if path == "" {
@@ -64,6 +68,12 @@ func Render(ctx context.Context, html []byte, opt Options) ([]byte, error) {
 
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("pdf: waiting for a free browser: %w", ctx.Err())
+	}
 	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(profile),
