@@ -28,6 +28,8 @@ type AdminBackend interface {
 
 	ListTokens(ctx context.Context, unitID int, userID int64, withRevoked bool) ([]patrol.Token, error)
 	TokenByID(ctx context.Context, id int64) (patrol.Token, error)
+	// TouchToken records a token's use (at most once a minute); authenticate may call it.
+	TouchToken(ctx context.Context, id int64) error
 
 	ListDeviceStatus(ctx context.Context, unitID int) ([]patrol.DeviceStatus, error)
 	DeviceStatusByIdent(ctx context.Context, ident string) (patrol.DeviceStatus, error)

@@ -14,10 +14,20 @@ import (
 	"time"
 )
 
+// newAdminEnv is newEnv, failing clearly when server.go does not wire the administration in.
+func newAdminEnv(t *testing.T) *testEnv {
+	t.Helper()
+	e := newEnv(t)
+	if r := e.as("admin", "GET", "/api/v1/tokens", nil); r.status == 404 || r.status == 501 {
+		t.Fatalf("the administration is not wired in (%d): server.go's routes must call s.adminRoutes(v1) and Backend embed AdminBackend", r.status)
+	}
+	return e
+}
+
 // TestAdminRoutesRoleTable: the administration endpoints are for admins, within their scope.
 func TestAdminRoutesRoleTable(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	e.device("w1", "phone-w1", "")
 	e.device("w2", "phone-w2", "")
 	for _, tc := range []struct {
@@ -61,7 +71,7 @@ func postFix(e *testEnv, device, secret string, at time.Time) int {
 
 func TestAdminDeviceLifecycle(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	r := e.as("admin1", "POST", "/api/v1/units/w1/devices", map[string]any{"id": "imei-861", "name": "Điện thoại tổ 1"})
 	if r.status != 201 {
 		t.Fatalf("register: %d %s", r.status, r.body)
@@ -150,7 +160,9 @@ func TestAdminDeviceLifecycle(t *testing.T) {
 func wantAudit(t *testing.T, e *testEnv, actions ...string) {
 	t.Helper()
 	r := e.as("admin", "GET", "/api/v1/audit?limit=1000", nil)
-	var log struct{ Entries []struct{ Action, Username string } }
+	var log struct {
+		Entries []struct{ Action, Username string }
+	}
 	r.json(t, &log)
 	seen := map[string]bool{}
 	for _, en := range log.Entries {
@@ -186,7 +198,7 @@ func sessionStatus(t *testing.T, e *testEnv, client *http.Client, path string) i
 
 func TestAdminUsers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	session := signIn(t, e, "officer1", "officer1-password")
 	if s := sessionStatus(t, e, session, "/api/v1/me"); s != 200 {
 		t.Fatalf("session before: %d", s)
@@ -277,7 +289,7 @@ func TestAdminUsers(t *testing.T) {
 
 func TestAdminTokens(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	r := e.as("admin1", "POST", "/api/v1/users/officer1/tokens", map[string]any{"label": "máy tính bảng"})
 	if r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
@@ -328,7 +340,7 @@ func TestAdminTokens(t *testing.T) {
 
 func TestAdminKnockingDeviceRegistered(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	q := url.Values{"id": {"traccar-4411"}, "lat": {"21.47"}, "lon": {"105.85"}, "timestamp": {fmt.Sprint(time.Now().Unix())}}
 	if r := e.do("GET", "/osmand?"+q.Encode(), "", nil); r.status < 400 {
 		t.Fatalf("an unknown device was accepted: %d", r.status)
@@ -404,7 +416,7 @@ type importReport struct {
 
 func TestImportGeographyUpload(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e := newAdminEnv(t)
 	zipData, err := os.ReadFile("../geofile/testdata/to_dan_pho_tm3.zip")
 	if err != nil {
 		t.Fatal(err)

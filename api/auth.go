@@ -46,6 +46,12 @@ func (s *Server) authenticate(c *gin.Context) {
 				s.authFailure(c, err)
 				return
 			}
+			if caller.TokenID != 0 {
+				// "Last used" for the token list; rate-limited in SQL, and never fatal.
+				if err := s.db.TouchToken(ctx, caller.TokenID); err != nil {
+					s.log.Warn("record token use", "err", err)
+				}
+			}
 			c.Set(callerKey, caller)
 		case "basic":
 			raw, err := base64.StdEncoding.DecodeString(value)

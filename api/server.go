@@ -25,6 +25,7 @@ type Backend interface {
 	CoverageBackend // coverage.go
 	PlanBackend     // plan.go
 	ReportBackend   // report.go
+	AdminBackend    // admin.go
 }
 
 // CoreBackend is storage for auth, units, devices, incidents, areas and the logs.
@@ -188,6 +189,7 @@ func (s *Server) routes() *gin.Engine {
 	s.coverageRoutes(v1)
 	s.planRoutes(v1)
 	s.reportRoutes(v1)
+	s.adminRoutes(v1)
 	s.webRoutes(r)
 	return r
 }

@@ -100,6 +100,7 @@ func (c *CRS) describeEPSG() {
 		c.Central = float64(6*c.Zone - 183)
 	case vn2000EPSG[c.EPSG]:
 		c.Projection, c.Scale, c.FalseE, c.ToWGS84, c.Datum = "transverse_mercator", 0.9999, 500000, true, "VN-2000"
+		c.Central = tm3Zones[c.EPSG]
 	}
 }
 
@@ -174,7 +175,7 @@ func (c CRS) Describe() string {
 		parts = append(parts, c.Projection)
 	}
 	if c.Datum != "" {
-		parts = append(parts, "datum "+c.Datum)
+		parts = append(parts, "datum "+shorten(c.Datum, 32))
 	}
 	if c.ToWGS84 {
 		parts = append(parts, "with datum shift")
@@ -198,12 +199,19 @@ func DMS(deg float64) string {
 	return fmt.Sprintf("%g°%02g′", d, m)
 }
 
+// tm3Zones maps the EPSG codes of the VN-2000 TM-3 zones to their central meridians.
+var tm3Zones = map[int]float64{5896: 102, 5897: 105, 5898: 108, 5899: 107.75, 9205: 103, 9206: 104, 9207: 104.5,
+	9208: 104.75, 9209: 105.5, 9210: 105.75, 9211: 106, 9212: 106.25, 9213: 106.5, 9214: 107, 9215: 107.25,
+	9216: 107.5, 9217: 108.25, 9218: 108.5}
+
 // TM3EPSG returns the EPSG code of the VN-2000 TM-3 zone with a central meridian, or 0.
 func TM3EPSG(central float64) int {
-	codes := map[float64]int{103: 9205, 104: 9206, 104.5: 9207, 104.75: 9208, 105.5: 9209, 105.75: 9210, 106: 9211,
-		106.25: 9212, 106.5: 9213, 107: 9214, 107.25: 9215, 107.5: 9216, 107.75: 5899, 108.25: 9217, 108.5: 9218,
-		105: 5897, 108: 5898, 102: 5896}
-	return codes[math.Round(central*4)/4]
+	for code, c := range tm3Zones {
+		if math.Abs(c-central) < 1e-9 {
+			return code
+		}
+	}
+	return 0
 }
 
 func isVN2000Name(s string) bool {

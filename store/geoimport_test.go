@@ -21,9 +21,13 @@ import (
 
 // The known point: 21.47° N 105.85° E (WGS 84), in Sông Công, Thái Nguyên, is
 // E 536075.110 m, N 2375026.862 m in VN-2000 / TM-3 105°30′ (EPSG:9209), as PROJ 9.1 computes
-// with EPSG's own transformation EPSG:6960 "VN-2000 to WGS 84 (2)":
+// with EPSG's own transformation EPSG:6960 "VN-2000 to WGS 84 (2)"; the same for the other
+// systems below:
 //
 //	echo "21.47 105.85" | cs2cs -f %.6f EPSG:4326 EPSG:9209   →   536075.109722 2375026.862015
+//	echo "21.47 105.85" | cs2cs -f %.9f EPSG:4326 EPSG:4756   →   21.470984027 105.848111677
+//	echo "21.47 105.85" | cs2cs -f %.6f EPSG:4326 EPSG:3405   →   587866.132627 2374512.226730
+//	echo "21.47 105.85" | cs2cs -f %.6f EPSG:4326 EPSG:32648  →   588062.368837 2374404.368159
 const (
 	knownLon, knownLat = 105.85, 21.47
 	knownE, knownN     = 536075.109722, 2375026.862015
@@ -66,10 +70,13 @@ func importFile(t *testing.T, s *store.Store, u patrol.Unit, name string, data [
 }
 
 // knownSquare is a 10 m square key area in TM-3 metres whose first corner is the known point.
-func knownSquare() []byte {
+func knownSquare() []byte { return squareAt(knownE, knownN, 10) }
+
+// squareAt is a square key area whose first corner is (x, y).
+func squareAt(x, y, side float64) []byte {
 	return []byte(fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"ten":"Mốc","loai":"trọng điểm"},
 	 "geometry":{"type":"Polygon","coordinates":[[[%[1]f,%[2]f],[%[3]f,%[2]f],[%[3]f,%[4]f],[%[1]f,%[4]f],[%[1]f,%[2]f]]]}}]}`,
-		knownE, knownN, knownE+10, knownN+10))
+		x, y, x+side, y+side))
 }
 
 // cornerError returns how far, in metres, the first vertex of the stored area lies from the
@@ -94,15 +101,20 @@ func TestImportKnownPointWithin1m(t *testing.T) {
 	u := newWard(t, s, "tn", wardSquare)
 	for _, tc := range []struct {
 		name, srs string
+		data      []byte
 		max       float64
 	}{
-		{"EPSG:9209", "EPSG:9209", 0.05},
-		{"EPSG code of the zone as a bare number", "9209", 0.05},
-		{"proj string with EPSG's shift", geofile.TM3Proj(105.5), 0.05},
-		{"the issue's proj string (coordinate-frame rotations)", projThaiNguyen, 1.0},
+		{"EPSG:9209", "EPSG:9209", knownSquare(), 0.05},
+		{"EPSG code of the zone as a bare number", "9209", knownSquare(), 0.05},
+		{"proj string with EPSG's shift", geofile.TM3Proj(105.5), knownSquare(), 0.05},
+		{"the issue's proj string (coordinate-frame rotations)", projThaiNguyen, knownSquare(), 1.0},
+		{"VN-2000 longitude/latitude EPSG:4756", "EPSG:4756", squareAt(105.848111677, 21.470984027, 0.0001), 0.05},
+		{"VN-2000 / UTM 48N EPSG:3405", "EPSG:3405", squareAt(587866.132627, 2374512.226730, 10), 0.05},
+		{"WGS 84 / UTM 48N EPSG:32648", "EPSG:32648", squareAt(588062.368837, 2374404.368159, 10), 0.05},
+		{"WGS 84", "", squareAt(knownLon, knownLat, 0.0001), 0.001},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := importFile(t, s, u, "moc.geojson", knownSquare(), tc.srs, geofile.Options{Target: geofile.TargetAreas}, false)
+			rep := importFile(t, s, u, "moc.geojson", tc.data, tc.srs, geofile.Options{Target: geofile.TargetAreas}, false)
 			if rep.Created+rep.Updated != 1 || len(rep.Errors) > 0 {
 				t.Fatalf("report %+v", rep)
 			}

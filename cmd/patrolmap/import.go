@@ -14,7 +14,7 @@ import (
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-const importUsage = "import gpx FILE --unit CODE --device ID | import incidents FILE --unit CODE"
+const importUsage = "import gpx FILE --unit CODE --device ID | import incidents FILE --unit CODE | import areas|roads FILE --unit CODE [--srs PROJ_OR_EPSG] [--dry-run] [--set-boundary]"
 
 // cmdImport runs `patrolmap import gpx|incidents FILE --unit CODE [--device ID]`: the files the
 // HTTP API takes (GPX 1.0/1.1; incident CSV, JSON or GeoJSON), decoded and validated the same
@@ -24,6 +24,9 @@ func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageError{"import needs a kind: " + importUsage}
 	}
 	kind := args[0]
+	if kind == "areas" || kind == "roads" {
+		return cmdImportGeography(ctx, kind, args[1:], stdout)
+	}
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	unitCode := fs.String("unit", "", "code of the unit")
@@ -43,8 +46,6 @@ func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch kind {
 	case "gpx", "incidents":
-	case "roads", "areas":
-		return usageError{fmt.Sprintf("import %s is not yet supported in this build; for now: %s", kind, importUsage)}
 	default:
 		return usageError{fmt.Sprintf("unknown import kind %q: %s", kind, importUsage)}
 	}

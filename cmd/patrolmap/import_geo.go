@@ -35,7 +35,7 @@ FILE is GeoJSON, KML, KMZ or a zipped ESRI Shapefile (.shp, .shx, .dbf, .prj, .c
 func cmdImportGeography(ctx context.Context, kind string, args []string, stdout io.Writer) error {
 	target := geofile.Target(kind)
 	if target != geofile.TargetAreas && target != geofile.TargetRoads {
-		return usageError{importGeoUsage}
+		return usageError{"import areas|roads FILE --unit CODE"}
 	}
 	fs := flag.NewFlagSet("import "+kind, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -52,7 +52,11 @@ func cmdImportGeography(ctx context.Context, kind string, args []string, stdout 
 	var files []string
 	for rest := args; ; {
 		if err := fs.Parse(rest); err != nil {
-			return usageError{err.Error() + "\n" + importGeoUsage}
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stdout, importGeoUsage)
+				return nil
+			}
+			return usageError{fmt.Sprintf("import %s: %v (see patrolmap import %s --help)", kind, err, kind)}
 		}
 		if fs.NArg() == 0 {
 			break
@@ -61,7 +65,7 @@ func cmdImportGeography(ctx context.Context, kind string, args []string, stdout 
 		rest = fs.Args()[1:]
 	}
 	if len(files) != 1 || *unit == "" {
-		return usageError{"one FILE and --unit are required\n" + importGeoUsage}
+		return usageError{fmt.Sprintf("import %s needs one FILE and --unit CODE (see patrolmap import %s --help)", kind, kind)}
 	}
 	if *setBoundary && target != geofile.TargetAreas {
 		return usageError{"--set-boundary goes with import areas"}

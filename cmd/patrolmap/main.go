@@ -27,6 +27,9 @@ Usage:
   patrolmap user create --username U --role admin|analyst|officer [--unit CODE] [--full-name NAME] --password-stdin
   patrolmap token create --username U
   patrolmap device create --unit CODE --id ID [--name NAME] [--officer USERNAME]
+  patrolmap import gpx FILE --unit CODE --device ID
+  patrolmap import incidents FILE --unit CODE
+  patrolmap import areas|roads FILE --unit CODE [--srs PROJ_OR_EPSG] [--dry-run] [--set-boundary]
   patrolmap report --unit CODE --from DATE --to DATE -o FILE.html [--lang en] [--pdf FILE.pdf]
   patrolmap forecast --unit CODE [--from DATE] [--to DATE] [--holdout 4] [--step week|month] [--json]
   patrolmap version

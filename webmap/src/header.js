@@ -5,6 +5,7 @@
 
 import { byId, h, clear } from './dom.js';
 import { label, language, setLanguage, onLanguageChange } from './i18n.js';
+import { addAdminButton } from './admin/button.js';
 
 // bindLanguageToggle makes the VI/EN button switch language and mark the
 // active one.
@@ -66,6 +67,7 @@ export function initHeader({ user, units, selected, onUnitChange, onLogout }) {
     onLogout();
   });
 
+  addAdminButton(user); // admins only; the pages load on first use (admin/main.js)
   initPanelToggle();
 }
 
