@@ -1236,8 +1236,7 @@ func (s *Server) deleteRoute(c *gin.Context) {
 		return
 	}
 	if !callerOf(c).InScope(r.UnitID) {
-		// Outside the caller's scope a route does not exist.
-		fail(c, patrol.ErrNotFound)
+		writeProblem(c, problem(http.StatusForbidden, "this route is outside your scope"))
 		return
 	}
 	if err := db.DeleteRoute(ctx, id); err != nil {

@@ -510,7 +510,7 @@ func TestPlanStraightFallbackAndAccess(t *testing.T) {
 	}
 	path := fmt.Sprintf("/api/v1/routes/%d", id)
 	wantProblem(t, e.as("officer1", http.MethodDelete, path, nil), http.StatusForbidden, "")
-	wantProblem(t, e.as("analyst2", http.MethodDelete, path, nil), http.StatusNotFound, "")
+	wantProblem(t, e.as("analyst2", http.MethodDelete, path, nil), http.StatusForbidden, "")
 	if r := e.as("analyst1", http.MethodDelete, path, nil); r.status != http.StatusNoContent {
 		t.Errorf("delete: %d %s", r.status, r.body)
 	}

@@ -782,7 +782,7 @@ func (s *Server) getReportSnapshot(c *gin.Context) {
 		return
 	}
 	if !callerOf(c).InScope(snap.UnitID) {
-		fail(c, patrol.ErrNotFound)
+		writeProblem(c, problem(http.StatusForbidden, "this report is outside your scope"))
 		return
 	}
 	sum := sha256.Sum256(snap.HTML)

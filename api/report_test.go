@@ -172,7 +172,7 @@ func TestReportDemoWard(t *testing.T) {
 		}
 		href := snap["href"].(string)
 		got := e.as("officer1", http.MethodGet, href, nil)
-		wantProblem(t, got, http.StatusNotFound, "") // outside the officer's unit
+		wantProblem(t, got, http.StatusForbidden, "") // outside the officer's unit: 403, as everywhere
 		got = e.as("analystall", http.MethodGet, href, nil)
 		checkReportPage(t, got, "fail", "vi")
 		sum := sha256.Sum256(got.body)

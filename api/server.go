@@ -26,6 +26,7 @@ type Backend interface {
 	PlanBackend     // plan.go
 	ReportBackend   // report.go
 	AdminBackend    // admin.go
+	LiveBackend     // live.go
 }
 
 // CoreBackend is storage for auth, units, devices, incidents, areas and the logs.
@@ -190,6 +191,7 @@ func (s *Server) routes() *gin.Engine {
 	s.planRoutes(v1)
 	s.reportRoutes(v1)
 	s.adminRoutes(v1)
+	s.liveRoutes(v1)
 	s.webRoutes(r)
 	return r
 }
@@ -229,4 +231,16 @@ func (s *Server) OsmAndHandler() http.Handler {
 		}
 		http.NotFound(w, r)
 	})
+}
+
+// RouteInfo names one registered route.
+type RouteInfo struct{ Method, Path string }
+
+// Routes lists every registered route, for the authorization matrix test and for docs.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.engine.Routes() {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
+	}
+	return out
 }

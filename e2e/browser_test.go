@@ -49,9 +49,14 @@ type demoEnv struct {
 }
 
 // demoServer serves the embedded web map over the demo ward loaded for today, plus a second unit
-// (code w2) that the demo admin, a user of all units, can switch to. The server's request log
-// goes to test-artifacts/e2e-server.log.
+// (code w2) that the demo admin, a user of all units, can switch to. The server's log goes to
+// test-artifacts/e2e-server-<test>.log.
 func demoServer(t *testing.T) *demoEnv {
+	t.Helper()
+	return loadDemo(t, true)
+}
+
+func loadDemo(t *testing.T, extras bool) *demoEnv {
 	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
@@ -65,11 +70,15 @@ func demoServer(t *testing.T) *demoEnv {
 	if _, err := s.LoadDemo(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUnit(ctx, patrol.Unit{Code: "w2", Name: "Phường Thử (đơn vị thứ hai)", TimeZone: "Asia/Ho_Chi_Minh",
-		Boundary: json.RawMessage(secondUnit), NightStart: "22:00", NightEnd: "05:00", H3Res: 10}); err != nil {
-		t.Fatal(err)
+	var log *slog.Logger
+	if extras {
+		if _, err := s.CreateUnit(ctx, patrol.Unit{Code: "w2", Name: "Phường Thử (đơn vị thứ hai)", TimeZone: "Asia/Ho_Chi_Minh",
+			Boundary: json.RawMessage(secondUnit), NightStart: "22:00", NightEnd: "05:00", H3Res: 10}); err != nil {
+			t.Fatal(err)
+		}
+		log = serverLog(t)
 	}
-	srv := httptest.NewServer(api.New(api.Config{TileURL: "", Version: "e2e"}, s, webmap.Assets(), serverLog(t)).Handler())
+	srv := httptest.NewServer(api.New(api.Config{TileURL: "", Version: "e2e"}, s, webmap.Assets(), log).Handler())
 	t.Cleanup(srv.Close)
 	return &demoEnv{srv: srv, ward: w, store: s}
 }
@@ -79,7 +88,7 @@ func serverLog(t *testing.T) *slog.Logger {
 	t.Helper()
 	dir := filepath.Join("..", "test-artifacts")
 	os.MkdirAll(dir, 0o755)
-	f, err := os.Create(filepath.Join(dir, "e2e-server.log"))
+	f, err := os.Create(filepath.Join(dir, "e2e-server-"+strings.ReplaceAll(t.Name(), "/", "-")+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,17 +221,20 @@ func TestWebMap(t *testing.T) {
 		if n := b.layer(t, "tracks").Count; n != len(w.Officers) {
 			t.Errorf("%d tracks, want one per officer (%d)", n, len(w.Officers))
 		}
-		// The planner may not exist yet: then the layer says so quietly.
+		// Tonight's suggested route (GET /api/v1/plan) and the saved ones; a server without a
+		// planner makes the layer say so quietly.
 		routes := b.setLayer(t, "routes", true)
-		switch routes.State {
-		case "ready":
-		case "unavailable":
+		switch {
+		case routes.State == "ready" && routes.Count > 0:
+		case routes.State == "unavailable":
 			if note := b.text(t, `[data-testid="layer-note-routes"]`); note == "" {
 				t.Errorf("routes unavailable without a note")
 			}
-			b.forgetErrors(func(e string) bool { return strings.Contains(e, "/api/v1/plan") && strings.Contains(e, "404") })
+			b.forgetErrors(func(e string) bool {
+				return (strings.Contains(e, "/api/v1/plan") || strings.Contains(e, "/api/v1/routes")) && strings.Contains(e, "404")
+			})
 		default:
-			t.Errorf("routes layer %+v, want ready or unavailable", routes)
+			t.Errorf("routes layer %+v, want the suggested route or unavailable", routes)
 		}
 		b.screenshot(t, "layers-on")
 		// The keyboard reaches the toggles: Space switches one off.
@@ -312,6 +315,7 @@ func TestWebMap(t *testing.T) {
 		if replay.Hot == "" || replay.Hot == "0" || !strings.Contains(replay.Label, "Tuần") {
 			t.Errorf("last week of the replay: %+v, want the emerging hot spot", replay)
 		}
+		b.eval(t, "go to the cluster", fmt.Sprintf(`window.patrolmapTest.zoomTo(%v, %v, 16)`, w.ClusterCentre[1], w.ClusterCentre[0]), nil)
 		b.screenshot(t, "emerging-replay")
 		b.run(t, "back to the patterns", chromedp.Click(tid("emerging-summary")))
 		b.wait(t, "summary", `document.querySelector('[data-testid="emerging-replay"]').dataset.step === 'summary'`)
@@ -386,6 +390,42 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("the drawn area %q is not in /api/v1/areas", name)
 		}
 		b.screenshot(t, "key-area-drawn")
+	})
+
+	t.Run("draw a patrol route", func(t *testing.T) {
+		var box struct{ X, Y, W, H float64 }
+		b.eval(t, "map box", `(() => { const r = document.querySelector('[data-testid="map"]').getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; })()`, &box)
+		cx, cy := box.X+box.W*0.4, box.Y+box.H*0.35
+		points := [][2]float64{{cx, cy}, {cx + 60, cy + 10}, {cx + 90, cy + 70}, {cx + 90, cy + 70}}
+		b.run(t, "route tool", chromedp.Click(tid("draw-route")))
+		for i, p := range points {
+			b.run(t, fmt.Sprintf("point %d", i), chromedp.MouseClickXY(p[0], p[1]), chromedp.Sleep(150*time.Millisecond))
+		}
+		b.run(t, "route form", chromedp.WaitVisible(tid("route-form")))
+		name := "Tuyến kiểm thử e2e"
+		b.run(t, "save the route", chromedp.SendKeys(tid("route-name"), name), chromedp.Click(tid("route-form-save")))
+		b.wait(t, "route saved", `!document.querySelector('[data-testid="route-dialog"]')`)
+		s := b.waitLayer(t, "routes")
+		if !s.On || s.Count == 0 {
+			t.Errorf("routes layer %+v after drawing one", s)
+		}
+		var night string
+		b.eval(t, "night", `document.querySelector('[data-testid="date-to"]').value`, &night)
+		var fc struct {
+			Features []struct {
+				Properties struct{ Name, Kind, Night string } `json:"properties"`
+			} `json:"features"`
+		}
+		b.fetchJSON(t, "/api/v1/routes?unit=demo&night="+night, &fc)
+		found := false
+		for _, f := range fc.Features {
+			found = found || (f.Properties.Name == name && f.Properties.Kind == "planned" && f.Properties.Night == night)
+		}
+		if !found {
+			t.Errorf("the drawn route %q is not among the routes of %s: %+v", name, night, fc.Features)
+		}
+		b.screenshot(t, "route-drawn")
+		b.setLayer(t, "routes", false)
 	})
 
 	t.Run("record, edit and void an incident from the map", func(t *testing.T) {
@@ -470,6 +510,12 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("voided incident: %+v, want status void", got)
 		}
 		b.setLayer(t, "incidents", false)
+
+		// Without a mouse: pick mode, focus the map, Enter opens the form at the map's centre.
+		b.run(t, "pick mode by keyboard", chromedp.Focus(tid("incident-add")), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(tid("incident-hint")),
+			chromedp.Focus(tid("map")), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(tid("incident-form")))
+		b.run(t, "cancel", chromedp.Click(tid("incident-cancel")))
+		b.wait(t, "form closed", `!document.querySelector('[data-testid="incident-dialog"]')`)
 		b.run(t, "reload", chromedp.Reload())
 		b.ready(t)
 	})
@@ -559,7 +605,12 @@ func TestWebMap(t *testing.T) {
 		}
 	})
 
-	t.Run("controls have names", func(t *testing.T) {
+	t.Run("favicon and controls have names", func(t *testing.T) {
+		var icons []int
+		b.eval(t, "favicons", `Promise.all(['/favicon.ico', '/favicon.svg'].map((u) => fetch(u).then((r) => r.status)))`, &icons)
+		if len(icons) != 2 || icons[0] != 200 || icons[1] != 200 {
+			t.Errorf("favicon answers %v, want 200 for both", icons)
+		}
 		var unnamed []string
 		b.eval(t, "accessible names", `[...document.querySelectorAll('button, input, select, textarea')]
 			.filter((el) => !el.closest('[hidden]') && el.type !== 'hidden')
@@ -577,19 +628,37 @@ func TestWebMap(t *testing.T) {
 		}
 		res.Body.Close()
 		if res.StatusCode == http.StatusNotFound {
-			t.Skip("GET /api/v1/live is not registered in api/server.go yet")
-		}
-		ctx := context.Background()
-		dev, err := env.store.DeviceByIdent(ctx, w.Officers[0].DeviceID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.store.InsertFixes(ctx, []patrol.Fix{{UnitID: dev.UnitID, DeviceID: dev.ID, Time: time.Now().Add(-30 * time.Second).UTC().Truncate(time.Microsecond),
-			Lat: w.Office[1], Lon: w.Office[0], Accuracy: 6, Speed: 1.2, Heading: patrol.Unknown, Altitude: patrol.Unknown, Battery: 80}}); err != nil {
-			t.Fatal(err)
+			// Until api/server.go registers the stream, a stub in its format feeds the map.
+			t.Log("GET /api/v1/live is not registered in api/server.go yet: the map reads a stub stream")
+			real := env.srv.Config.Handler
+			mux := http.NewServeMux()
+			mux.Handle("/", real)
+			mux.HandleFunc("GET /api/v1/live", func(rw http.ResponseWriter, r *http.Request) {
+				rw.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(rw, "retry: 3000\n\nevent: positions\ndata: {\"type\":\"FeatureCollection\",\"unit\":\"demo\",\"now\":%q,\"features\":"+
+					"[{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[%v,%v]},\"properties\":{\"device\":%q,\"time\":%q,\"accuracy\":6,\"speed\":1.2,\"battery\":80}}]}\n\n",
+					time.Now().UTC().Format(time.RFC3339), w.Office[0], w.Office[1], w.Officers[0].DeviceID, time.Now().UTC().Add(-30*time.Second).Format(time.RFC3339))
+				rw.(http.Flusher).Flush()
+				<-r.Context().Done()
+			})
+			env.srv.Config.Handler = mux
+			defer func() { env.srv.Config.Handler = real }()
+		} else {
+			ctx := context.Background()
+			dev, err := env.store.DeviceByIdent(ctx, w.Officers[0].DeviceID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.store.InsertFixes(ctx, []patrol.Fix{{UnitID: dev.UnitID, DeviceID: dev.ID, Time: time.Now().Add(-30 * time.Second).UTC().Truncate(time.Microsecond),
+				Lat: w.Office[1], Lon: w.Office[0], Accuracy: 6, Speed: 1.2, Heading: patrol.Unknown, Altitude: patrol.Unknown, Battery: 80}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if s := b.setLayer(t, "live", true); s.State != "ready" || s.Count < 1 {
 			t.Errorf("live layer %+v, want the officer who just sent a fix", s)
+		}
+		if legend := b.text(t, `[data-testid="layer-legend-live"]`); !strings.Contains(legend, w.Officers[0].DeviceID) {
+			t.Errorf("live legend %q does not name the device", legend)
 		}
 		b.screenshot(t, "live")
 		b.setLayer(t, "live", false)

@@ -155,6 +155,9 @@ export const api = {
   compliance: ({ unit, from, to }, signal) => getCollection('/compliance', { unit, from, to }, signal),
   tracks: ({ unit, from, to, window, device }, signal) => getCollection('/tracks', { unit, from, to, window, device }, signal),
   plan: ({ unit, night }, signal) => getCollection('/plan', { unit, night }, signal),
+  routes: ({ unit, night }, signal) => getCollection('/routes', { unit, night }, signal),
+  createRoute: (unit, feature) => request('POST', '/routes', { query: { unit }, body: feature }),
+  deleteRoute: (id) => request('DELETE', idPath('/routes', id)),
   hotspots: ({ unit, from, to }, signal) => getCollection('/hotspots', { unit, from, to }, signal),
   emerging: ({ unit, from, to, step = 'week' }, signal) => getCollection('/emerging', { unit, from, to, step }, signal),
 };

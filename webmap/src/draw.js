@@ -2,6 +2,8 @@
 // (line, buffered by buffer_m) with Leaflet-Geoman, fill in its fields and
 // save it with POST /api/v1/areas?unit=CODE; it also edits an area's fields
 // (PUT /api/v1/areas/{id}) and deletes areas (DELETE /api/v1/areas/{id}).
+// A patrol route (a line) is drawn the same way and saved with
+// POST /api/v1/routes?unit=CODE for a night.
 
 // Geoman's browser build extends the global L, so Leaflet must load first.
 import './leaflet.js';
@@ -9,14 +11,17 @@ import '@geoman-io/leaflet-geoman-free';
 import { api } from './api.js';
 import { h } from './dom.js';
 import { openAreaForm } from './areaform.js';
+import { openRouteForm } from './routeform.js';
 import { showMessage, showError } from './notify.js';
 import { t, language, onLanguageChange } from './i18n.js';
 import { AREA_STYLES } from './layers/areas.js';
 
 const SHAPES = {
-  area: { geoman: 'Polygon', kind: 'key_area', hint: 'draw.hintArea' },
-  road: { geoman: 'Line', kind: 'key_road', hint: 'draw.hintRoad' },
+  area: { geoman: 'Polygon', kind: 'key_area', hint: 'draw.hintArea', testid: 'draw-key-area', label: 'draw.area' },
+  road: { geoman: 'Line', kind: 'key_road', hint: 'draw.hintRoad', testid: 'draw-key-road', label: 'draw.road' },
+  route: { geoman: 'Line', kind: 'route', hint: 'draw.hintRoute', testid: 'draw-route', label: 'draw.route' },
 };
+const ROUTE_STYLE = { color: '#283593', fillColor: '#283593', fillOpacity: 0 };
 
 function geomanTexts() {
   return {
@@ -33,8 +38,9 @@ function geomanTexts() {
 // createDrawTools sets Geoman up on the map and returns {element, actions}:
 // element is the panel section with the draw buttons; actions (canEdit,
 // edit, remove) serve the area popups. getView returns the current view;
-// onChanged runs after an area was saved or deleted.
-export function createDrawTools({ map, getView, onChanged }) {
+// onChanged runs after an area was saved or deleted, onRoutesChanged after a
+// route was saved.
+export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
   map.pm.setGlobalOptions({
     snappable: true,
     snapDistance: 15,
@@ -51,6 +57,7 @@ export function createDrawTools({ map, getView, onChanged }) {
   applyGeomanLanguage();
 
   let active = null; // key of SHAPES while drawing
+  let tool = null; // key of SHAPES of the last drawing, for pm:create
   const buttons = {};
   const hint = h('p', { class: 'draw-hint', testid: 'draw-hint', 'aria-live': 'polite' });
   const cancel = h('button', { type: 'button', class: 'button', testid: 'draw-cancel', hidden: true }, t('draw.cancel'));
@@ -59,7 +66,7 @@ export function createDrawTools({ map, getView, onChanged }) {
     buttons[key] = h('button', {
       type: 'button',
       class: 'button draw-button',
-      testid: key === 'area' ? 'draw-key-area' : 'draw-key-road',
+      testid: shape.testid,
       'aria-pressed': 'false',
     });
     buttons[key].addEventListener('click', () => {
@@ -68,20 +75,20 @@ export function createDrawTools({ map, getView, onChanged }) {
         return;
       }
       map.pm.disableDraw();
-      const style = AREA_STYLES[shape.kind];
+      const style = AREA_STYLES[shape.kind] || ROUTE_STYLE;
       map.pm.enableDraw(shape.geoman, {
         pathOptions: { color: style.color, fillColor: style.fillColor, fillOpacity: style.fillOpacity },
         templineStyle: { color: style.color },
       });
       active = key;
+      tool = key;
       render();
     });
   }
   cancel.addEventListener('click', () => map.pm.disableDraw());
 
   const render = () => {
-    buttons.area.textContent = t('draw.area');
-    buttons.road.textContent = t('draw.road');
+    for (const [key, button] of Object.entries(buttons)) button.textContent = t(SHAPES[key].label);
     for (const [key, button] of Object.entries(buttons)) button.setAttribute('aria-pressed', String(active === key));
     cancel.textContent = t('draw.cancel');
     cancel.hidden = active === null;
@@ -106,6 +113,18 @@ export function createDrawTools({ map, getView, onChanged }) {
     const isLine = event.shape === 'Line';
     const geometry = drawn.toGeoJSON().geometry;
     const view = getView();
+    if (isLine && tool === 'route') {
+      const saved = await openRouteForm({
+        night: view.range.to,
+        save: async ({ name, night }) => {
+          await api.createRoute(view.unit.code, { type: 'Feature', geometry, properties: { name, night, kind: 'planned' } });
+          showMessage(t('route.saved', { name }));
+        },
+      });
+      map.removeLayer(drawn);
+      if (saved) onRoutesChanged?.();
+      return;
+    }
     const saved = await openAreaForm({
       title: t('area.newTitle'),
       values: { kind: isLine ? 'key_road' : 'key_area' },
@@ -127,7 +146,7 @@ export function createDrawTools({ map, getView, onChanged }) {
 
   const element = h('section', { class: 'panel-section draw-tools', testid: 'draw-tools' },
     h('h3', { class: 'panel-heading', 'data-i18n': 'draw.title' }, t('draw.title')),
-    h('div', { class: 'draw-buttons' }, buttons.area, buttons.road, cancel),
+    h('div', { class: 'draw-buttons' }, buttons.area, buttons.road, buttons.route, cancel),
     hint,
   );
 

@@ -3,6 +3,7 @@
 // while printing, and a Print button. The print stylesheet (styles.css,
 // @media print) hides the controls and keeps the legends of the layers on.
 
+import L from './leaflet.js';
 import { h, byId } from './dom.js';
 import { t, formatLocalDate, formatDateTime, onLanguageChange } from './i18n.js';
 
@@ -26,16 +27,31 @@ export function createPrintTools({ map }) {
   };
   onLanguageChange(render);
 
-  // Leaflet must learn the page size before printing and the screen size
-  // after.
-  const resize = () => map.invalidateSize({ pan: false });
-  const printing = window.matchMedia ? window.matchMedia('print') : null;
-  printing?.addEventListener?.('change', resize);
-  window.addEventListener('beforeprint', () => {
+  // Paper is another shape than the screen: while printing, the map shows
+  // what the screen showed (fitted to the page), and gets its view back
+  // afterwards.
+  let saved = null;
+  const enter = () => {
+    if (saved) return;
+    saved = { center: map.getCenter(), zoom: map.getZoom(), bounds: map.getBounds(), snap: map.options.zoomSnap };
     render();
-    resize();
-  });
-  window.addEventListener('afterprint', resize);
+    map.invalidateSize({ pan: false });
+    // A finer zoom step than on screen, so the page is filled, not a half
+    // step smaller.
+    map.options.zoomSnap = 0.1;
+    map.fitBounds(printBounds(saved.bounds, view), { animate: false, padding: [8, 8] });
+  };
+  const leave = () => {
+    if (!saved) return;
+    map.options.zoomSnap = saved.snap;
+    map.invalidateSize({ pan: false });
+    map.setView(saved.center, saved.zoom, { animate: false });
+    saved = null;
+  };
+  const printing = window.matchMedia ? window.matchMedia('print') : null;
+  printing?.addEventListener?.('change', (event) => (event.matches ? enter() : leave()));
+  window.addEventListener('beforeprint', enter);
+  window.addEventListener('afterprint', leave);
 
   const button = h('button', { type: 'button', class: 'button', testid: 'print-map' });
   const renderButton = () => {
@@ -55,4 +71,19 @@ export function createPrintTools({ map }) {
       render();
     },
   };
+}
+
+// printBounds returns what to fit on paper: the part of the unit the screen
+// showed (all of it when it was all in view), or the screen's view when the
+// unit has no boundary or was out of view.
+function printBounds(screen, view) {
+  const geometry = view?.unitFeature?.geometry;
+  if (!geometry) return screen;
+  const unit = L.geoJSON(geometry).getBounds();
+  if (!unit.isValid()) return screen;
+  const south = Math.max(unit.getSouth(), screen.getSouth());
+  const north = Math.min(unit.getNorth(), screen.getNorth());
+  const west = Math.max(unit.getWest(), screen.getWest());
+  const east = Math.min(unit.getEast(), screen.getEast());
+  return south < north && west < east ? L.latLngBounds([south, west], [north, east]) : screen;
 }

@@ -120,6 +120,33 @@ export async function startWorkspace({ config, user }) {
   const areaSource = createAreaSource();
   const areaActions = { canEdit: false };
   const incidentActions = { canEdit: false };
+  const routeActions = {
+    canEdit,
+    async save(feature, night) {
+      const p = feature.properties || {};
+      try {
+        await api.createRoute(view.unit.code, { type: 'Feature', geometry: feature.geometry, properties: { name: p.name || '', night, kind: 'suggested' } });
+        map.closePopup();
+        showMessage(t('route.saved', { name: p.name || '' }));
+        return true;
+      } catch (err) {
+        showError(err);
+        return false;
+      }
+    },
+    async remove(feature) {
+      const p = feature.properties || {};
+      try {
+        await api.deleteRoute(p.id);
+        map.closePopup();
+        showMessage(t('route.deleted', { name: p.name || '' }));
+        return true;
+      } catch (err) {
+        showError(err);
+        return false;
+      }
+    },
+  };
   const palette = createDevicePalette();
   const stack = createHexStack(map);
   const renderer = mapView.hexRenderer;
@@ -131,7 +158,7 @@ export async function startWorkspace({ config, user }) {
   ];
   const patrolLayers = [
     createTracksLayer({ renderer: mapView.trackRenderer, pane: PANES.tracks.name, palette }),
-    createRoutesLayer(),
+    createRoutesLayer({ actions: routeActions }),
     createLiveLayer({ palette }),
   ];
   const analysisLayers = [
@@ -158,6 +185,10 @@ export async function startWorkspace({ config, user }) {
       onChanged: () => {
         areaSource.invalidate();
         for (const name of ['residential-groups', 'key-areas', 'gaps']) controllers.get(name).refresh();
+      },
+      onRoutesChanged: () => {
+        const routes = controllers.get('routes');
+        return routes.on ? routes.refresh() : routes.setOn(true);
       },
     });
     Object.assign(areaActions, draw.actions);

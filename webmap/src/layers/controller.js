@@ -38,6 +38,7 @@ export class LayerController {
     this.element = this.#build();
     def.onCountChange = (n) => this.#countChanged(n);
     def.onLegendChange = () => this.#renderLegend();
+    def.reload = () => this.refresh();
     this.#setOff();
     if (this.on) map.addLayer(def.layer);
     onLanguageChange(() => this.#renderTexts());

@@ -183,12 +183,12 @@ export function createEmergingLayer({ renderer, stack }) {
         const state = stepState(p, step);
         if (state === 'none') return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
         const color = STEP_COLORS[state];
-        return { color: state === 'incidents' ? '#c98a2c' : color, weight: 0.8, opacity: 1, fillColor: color, fillOpacity: state === 'incidents' ? 0.55 : 0.75 };
+        return { color: state === 'incidents' ? '#c98a2c' : color, weight: 0.8, opacity: 1, fillColor: color, fillOpacity: state === 'incidents' ? 0.55 : 0.75, z: state === 'incidents' ? 1 : 2 };
       }
       const category = categoryOf(p);
       if (category === NO_PATTERN) return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
       const color = EMERGING_COLORS[category];
-      return { color: '#5a0000', weight: 1, opacity: 0.9, fillColor: color, fillOpacity: 0.8 };
+      return { color: '#5a0000', weight: 1, opacity: 0.9, fillColor: color, fillOpacity: 0.8, z: 1 };
     },
     describe(p) {
       const trend =
@@ -211,7 +211,7 @@ export function createEmergingLayer({ renderer, stack }) {
       }
       const summaryText = `${t('emerging.series')}: ${counts.map((v) => formatNumber(Number(v) || 0)).join('; ')}. ${t('emerging.zSeries')}: ${zs.map((v) => formatFixed(Number(v) || 0, 1)).join('; ')}`;
       return {
-        title: `${t('layer.emerging')}: ${label('emerging', p.category)}`,
+        title: t('layer.emerging'),
         rows,
         extra: counts.length > 0 || zs.length > 0
           ? seriesChart({ counts, zs, hot: p.hot_series || [] }, {

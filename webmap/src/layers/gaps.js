@@ -94,21 +94,14 @@ export function createGapsLayer({ renderer, stack }) {
     style(p, stats, feature) {
       if (isAreaGap(p)) {
         const line = /LineString$/.test(feature.geometry.type);
-        return { color: AREA_GAP_COLOR, weight: line ? 5 : 3, dashArray: '7 5', opacity: 0.9, fill: !line, fillOpacity: 0 };
+        return { color: AREA_GAP_COLOR, weight: line ? 5 : 3, dashArray: '7 5', opacity: 0.9, fill: false, z: 1 };
       }
       const tier = GAP_TIERS[gapTier(p, stats)];
       return { color: tier.color, weight: 0.7, opacity: 0.8, fillColor: tier.fill, fillOpacity: tier.opacity };
     },
-    decorate(path, p) {
+    label(p) {
       const rank = Number(p.rank);
-      if (Number.isInteger(rank) && rank >= 1 && rank <= LABELLED_RANKS) {
-        path.bindTooltip(h('span', {}, String(rank)), {
-          permanent: true,
-          direction: 'center',
-          className: 'gap-rank',
-          interactive: false,
-        });
-      }
+      return Number.isInteger(rank) && rank >= 1 && rank <= LABELLED_RANKS ? String(rank) : null;
     },
     describe(p) {
       const area = isAreaGap(p);

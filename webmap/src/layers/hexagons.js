@@ -1,8 +1,8 @@
 // hexagons.js is the common part of the four analysis layers (coverage,
 // gaps, hot spots, emerging hot spots): it fetches a FeatureCollection of H3
-// hexagons (or area geometries) from the server and draws it as an
-// L.geoJSON choropleth on the shared canvas renderer, with a legend built
-// from what was drawn.
+// hexagons (or area geometries) from the server and draws it as a
+// choropleth on the shared canvas renderer (one HexCanvasPath per layer, so
+// 50,000 cells draw in a blink), with a legend built from what was drawn.
 //
 // The layers share a stack (createHexStack) that keeps their drawing order on
 // the one canvas (coverage at the bottom, emerging on top) and knows every
@@ -14,22 +14,21 @@ import L from '../leaflet.js';
 import { h, definitionList } from '../dom.js';
 import { PANES } from '../map.js';
 import { t } from '../i18n.js';
+import { HexCanvasPath } from './hexcanvas.js';
+import { worldY } from '../hexgeom.js';
 
-// CHUNK is how many features are added to the map before the page gets a
-// turn, so a 50,000-cell layer never freezes it.
-const CHUNK = 4000;
+// BIG_LAYER is the number of features above which loading takes a break
+// between reading the answer and drawing it.
+const BIG_LAYER = 5000;
 
-function nextTask() {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function abortError() {
-  return new DOMException('aborted', 'AbortError');
+// nextFrame resolves after the page has painted a frame.
+function nextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 // createHexStack returns the shared state of the hexagon layers on map.
 export function createHexStack(map) {
-  const entries = []; // {order, name, layer, cells: Map, describe}
+  const entries = []; // {order, name, layer, path, cells: Map, describe}
   const onMap = () => entries.filter((e) => map.hasLayer(e.layer)).sort((a, b) => a.order - b.order);
   return {
     add(entry) {
@@ -38,7 +37,7 @@ export function createHexStack(map) {
     // restack brings the layers on the map to front in their order, except
     // the lowest, which no layer needs to be under.
     restack() {
-      onMap().slice(1).forEach((e) => e.layer.bringToFront());
+      onMap().slice(1).forEach((e) => e.path.bringToFront());
     },
     // explain builds the popup of one cell from every layer on the map that
     // drew it; first names the layer that was clicked.
@@ -54,37 +53,56 @@ export function createHexStack(map) {
   };
 }
 
+// featureCentre returns the centre of a feature's box as a LatLng.
+function featureCentre(feature) {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      minX = Math.min(minX, c[0]);
+      maxX = Math.max(maxX, c[0]);
+      minY = Math.min(minY, c[1]);
+      maxY = Math.max(maxY, c[1]);
+    } else c.forEach(visit);
+  };
+  visit(feature.geometry.coordinates);
+  // The middle in Mercator, so the label sits where the eye expects it.
+  const y = (worldY(minY) + worldY(maxY)) / 2;
+  const lat = (Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180) / Math.PI;
+  return L.latLng(lat, (minX + maxX) / 2);
+}
+
 // createHexLayer returns a layer definition. options:
 //   name, order (in the stack), defaultOn, depends, renderer (L.Canvas),
 //   stack, swatch,
 //   fetch(view, signal) → FeatureCollection,
-//   summarize(features) → stats (optional, passed to style and legend),
-//   style(properties, stats, feature) → Leaflet path options,
+//   summarize(features, fc) → stats (optional, passed to style and legend),
+//   style(properties, stats, feature) → path options and z (drawing order),
 //   describe(properties, view) → {title, rows: [[term, value]], extra?: Node},
 //   legend(stats) → Node | null,
-//   decorate(path, properties, stats) (optional: tooltips, labels),
+//   label(properties) → a short text shown on the feature, or null,
 //   controls (optional element under the legend).
 // The definition also has restyle() to repaint after a change of state.
 export function createHexLayer(options) {
-  const { name, order = 0, defaultOn = false, depends, renderer, stack, swatch, fetch, summarize, style, describe, legend, decorate, controls } = options;
+  const { name, order = 0, defaultOn = false, depends, renderer, stack, swatch, fetch, summarize, style, describe, legend, label, controls } = options;
   let stats = {};
   let shownView = null;
-  let drawn = [];
   const cells = new Map();
-  const layer = L.geoJSON(null, {
-    renderer,
-    pane: PANES.hexagons.name,
-    pmIgnore: true,
-    style: (feature) => style(feature.properties || {}, stats, feature),
-    onEachFeature(feature, path) {
-      const props = feature.properties || {};
-      const content = () =>
-        props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView) }]);
-      path.bindPopup(content, { maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 60] });
-      decorate?.(path, props, stats);
-    },
+  const path = new HexCanvasPath({ renderer, pane: PANES.hexagons.name });
+  const labels = L.layerGroup();
+  const layer = L.layerGroup([path, labels]);
+  const styleOf = (feature) => style(feature.properties || {}, stats, feature);
+
+  path.on('click', (event) => {
+    const feature = path.feature();
+    if (!feature) return;
+    const props = feature.properties || {};
+    const content = props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView) }]);
+    L.popup({ maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 60] }).setLatLng(event.latlng).setContent(content).openOn(path._map);
   });
-  stack?.add({ order, name, layer, cells, describe: (props, view) => describe(props, view) });
+  stack?.add({ order, name, layer, path, cells, describe: (props, view) => describe(props, view) });
 
   return {
     name,
@@ -96,33 +114,40 @@ export function createHexLayer(options) {
     async load(view, signal) {
       const fc = await fetch(view, signal);
       const features = fc.features.filter((f) => f && f.geometry && f.type === 'Feature');
-      layer.clearLayers();
+      if (features.length > BIG_LAYER) {
+        // Reading a big answer took a while: let the page paint a frame (and
+        // take a click) before drawing it.
+        await nextFrame();
+        if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+      }
       cells.clear();
-      drawn = [];
+      labels.clearLayers();
       stats = summarize ? summarize(features, fc) : {};
       shownView = view;
-      for (let i = 0; i < features.length; i += CHUNK) {
-        if (i > 0) {
-          await nextTask();
-          if (signal?.aborted) throw abortError();
+      path.setData(features, styleOf);
+      for (const f of features) {
+        const p = f.properties || {};
+        if (p.cell) cells.set(p.cell, p);
+        const text = label?.(p);
+        if (text) {
+          labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'gap-rank', interactive: false })
+            .setLatLng(featureCentre(f))
+            .setContent(h('span', {}, text)));
         }
-        layer.addData({ type: 'FeatureCollection', features: features.slice(i, i + CHUNK) });
       }
-      for (const f of features) if (f.properties?.cell) cells.set(f.properties.cell, f.properties);
-      drawn = features;
       stack?.restack();
       return features.length;
     },
     clear() {
-      layer.clearLayers();
+      path.setData([], styleOf);
+      labels.clearLayers();
       cells.clear();
-      drawn = [];
       stats = {};
     },
     legend: () => legend(stats),
-    toGeoJSON: () => ({ type: 'FeatureCollection', features: drawn }),
+    toGeoJSON: () => ({ type: 'FeatureCollection', features: path.features() }),
     restyle() {
-      layer.setStyle((feature) => style(feature.properties || {}, stats, feature));
+      path.restyle(styleOf);
     },
     get stats() {
       return stats;

@@ -47,7 +47,7 @@ export function createHotspotsLayer({ renderer, stack }) {
       const [cls, c] = hotspotBin(p);
       if (cls === 'none') return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
       const color = HOTSPOT_COLORS[cls][c];
-      return { color, weight: 0.6, opacity: 1, fillColor: color, fillOpacity: 0.7 };
+      return { color, weight: 0.6, opacity: 1, fillColor: color, fillOpacity: 0.7, z: 1 };
     },
     describe(p) {
       return {
