@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
@@ -522,14 +523,23 @@ func candidateFromInput(in fixInput, now time.Time) fixCandidate {
 	return candidateFromFields(fieldsFromInput(in), now)
 }
 
+// validIdent reports whether s can be a device id: at most 128 bytes of UTF-8 text without NUL
+// (which PostgreSQL text cannot hold). Only such ids are ever looked up.
+func validIdent(s string) bool {
+	return len(s) <= 128 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// identProblem is why an id is not a device id.
+const identProblem = "must be UTF-8 text without NUL, at most 128 bytes"
+
 // candidateFromFields validates one JSON fix.
 func candidateFromFields(ff fixFields, now time.Time) fixCandidate {
 	ident := ff.device
 	if !ff.deviceOK {
 		return fixCandidate{Invalid: &FieldError{"device", "must be a string"}}
 	}
-	if len(ident) > 128 {
-		return fixCandidate{Invalid: &FieldError{"device", "at most 128 characters"}}
+	if !validIdent(ident) {
+		return fixCandidate{Invalid: &FieldError{"device", identProblem}}
 	}
 	if !ff.timeOK || ff.time == "" {
 		return fixCandidate{Ident: ident, Invalid: &FieldError{"time", "required: an RFC 3339 time or epoch seconds"}}
@@ -623,6 +633,39 @@ func (a *deviceAuthorizer) device(ctx context.Context, ident string) (*patrol.De
 	return &d, nil
 }
 
+// preload resolves the devices a batch names with one query, so that a batch of many devices
+// does not cost a query per device.
+func (a *deviceAuthorizer) preload(ctx context.Context, list []fixCandidate) error {
+	var idents []string
+	seen := map[string]bool{}
+	for _, c := range list {
+		id := c.Ident
+		if id == "" || seen[id] || !validIdent(id) || (a.caller.Kind == patrol.CallerDevice && id == a.caller.Device.Ident) {
+			continue
+		}
+		if _, ok := a.devices[id]; ok {
+			continue
+		}
+		seen[id] = true
+		idents = append(idents, id)
+	}
+	if len(idents) < 2 {
+		return nil
+	}
+	found, err := a.s.db.DevicesByIdent(ctx, idents)
+	if err != nil {
+		return err
+	}
+	for _, id := range idents {
+		if d, ok := found[id]; ok {
+			a.devices[id] = &d
+		} else {
+			a.devices[id] = nil
+		}
+	}
+	return nil
+}
+
 // may reports whether the caller may write fixes of d (DESIGN.md's role table).
 func (a *deviceAuthorizer) may(ctx context.Context, d *patrol.Device) (bool, error) {
 	if ok, seen := a.allowed[d.ID]; seen {
@@ -687,7 +730,19 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 	var rejections []patrol.Rejection
 	unknown := map[string]bool{}
 	addr := c.ClientIP()
+	if err := auth.preload(ctx, list); err != nil {
+		fail(c, err)
+		return
+	}
 	for i, cand := range list {
+		if !validIdent(cand.Ident) {
+			fe := cand.Invalid
+			if fe == nil {
+				fe = &FieldError{"device", identProblem}
+			}
+			reply.Rejected = append(reply.Rejected, rejectedItem(i, fe))
+			continue
+		}
 		d, err := auth.device(ctx, cand.Ident)
 		if err != nil {
 			fail(c, err)

@@ -9,6 +9,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -56,6 +59,9 @@ func checkCandidate(t *testing.T, c fixCandidate) {
 	}
 	if fe := validateFix(c.Fix, fuzzNow); fe != nil {
 		t.Fatalf("accepted fix %+v is invalid: %v", c.Fix, fe)
+	}
+	if !validIdent(c.Ident) {
+		t.Fatalf("accepted fix of device %q", c.Ident)
 	}
 	if c.Fix.Time.Nanosecond()%1000 != 0 {
 		t.Fatalf("fix time %v is finer than a microsecond", c.Fix.Time)
@@ -475,5 +481,37 @@ func TestRejectThrottle(t *testing.T) {
 	}
 	if !r.allow("b", t0) || !r.allow("c", t0) || len(r.last) > 2 {
 		t.Fatalf("other keys: %v", r.last)
+	}
+}
+
+// nilBackend stands in for a database that is never called.
+type nilBackend struct{ Backend }
+
+func TestIngestStateIsFoundAndFreed(t *testing.T) {
+	s := New(Config{}, nilBackend{}, nil, discardLogger())
+	if s.ingestState() == nil {
+		t.Fatal("no ingest state for a new server")
+	}
+	key := weak.Make(s)
+	s = nil
+	// The registry must not keep a dropped server alive.
+	for i := 0; i < 100; i++ {
+		runtime.GC()
+		if _, ok := ingesters.Load(key); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the ingest state of a dropped server is still registered")
+}
+
+func BenchmarkSecretCacheHit(b *testing.B) {
+	c := newSecretCache(time.Minute, 100)
+	secret := "Qm9uZyBkYSBsYW4gbWF1IG1hdCBiYW8gbmhpZXUgbGFu"
+	c.put(sha256.Sum256([]byte(secret)), patrol.Caller{Kind: patrol.CallerDevice})
+	for b.Loop() {
+		if _, ok := c.get(sha256.Sum256([]byte(secret))); !ok {
+			b.Fatal("miss")
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -317,8 +316,8 @@ func (s *Server) postGPX(c *gin.Context) {
 		writeProblem(c, badField("device", "required: the id of the device that recorded the track"))
 		return
 	}
-	if len(ident) > 128 || !utf8.ValidString(ident) {
-		writeProblem(c, badField("device", "at most 128 characters of UTF-8"))
+	if !validIdent(ident) {
+		writeProblem(c, badField("device", identProblem))
 		return
 	}
 	d, err := s.newDeviceAuthorizer(caller).device(c.Request.Context(), ident)

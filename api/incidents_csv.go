@@ -139,6 +139,9 @@ func decodeIncidentsCSV(data []byte, loc *time.Location) ([]incidentInput, error
 	if !utf8.Valid(data) {
 		return nil, badField("csv", "the file is not UTF-8 text; save it as \"CSV UTF-8\"")
 	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, badField("csv", "the file holds NUL bytes, so it is not CSV text")
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, badField("csv", "empty: a header row and one row per incident are required")
 	}
@@ -376,6 +379,9 @@ func ImportIncidents(name string, data []byte, loc *time.Location, now time.Time
 	var rejected []RejectedItem
 	for i, in := range inputs {
 		inc, fe := in.toIncident(now)
+		if fe == nil {
+			fe = textWithoutNUL(inc)
+		}
 		if fe != nil {
 			rejected = append(rejected, rejectedItem(i, fe))
 			continue
@@ -384,4 +390,14 @@ func ImportIncidents(name string, data []byte, loc *time.Location, now time.Time
 		out = append(out, inc)
 	}
 	return out, rejected, nil
+}
+
+// textWithoutNUL refuses an incident whose text PostgreSQL cannot store.
+func textWithoutNUL(in patrol.Incident) *FieldError {
+	for _, f := range []struct{ name, v string }{{"external_id", in.ExternalID}, {"description", in.Description}} {
+		if strings.ContainsRune(f.v, 0) {
+			return &FieldError{f.name, "must not contain NUL characters"}
+		}
+	}
+	return nil
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +24,8 @@ type IngestBackend interface {
 	StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, error)
 	// RejectMany writes entries to the rejection log in one statement.
 	RejectMany(ctx context.Context, list []patrol.Rejection) error
+	// DevicesByIdent returns the registered devices among idents, keyed by ident.
+	DevicesByIdent(ctx context.Context, idents []string) (map[string]patrol.Device, error)
 }
 
 // Ingest tuning. The group commit numbers are what docs/bench/ingest.md measured on 2 cores.
@@ -42,7 +46,7 @@ const (
 	groupCommitWriters = 4
 	// groupCommitQueue bounds the fixes waiting for a group commit; a fix that finds the queue
 	// full is answered 503 with Retry-After instead of waiting without bound.
-	groupCommitQueue = 8192
+	groupCommitQueue = 4096
 	// groupCommitTimeout bounds one group commit's transaction.
 	groupCommitTimeout = 15 * time.Second
 
@@ -50,23 +54,31 @@ const (
 	trackerBodyLimit = 64 << 10
 )
 
-// ingester holds the state of the single-fix protocols: the group commit and the throttle of
-// the rejection log.
+// ingester holds the state of the ingest protocols: the group commit, the cache of device
+// secrets and the throttle of the rejection log.
 type ingester struct {
 	s        *Server
 	fixes    *groupCommit
+	secrets  *secretCache
 	rejected *rejectThrottle
 }
 
-// ingestRoutes registers the tracking-app protocols (OsmAnd, OwnTracks, GPX, incident CSV).
-//
-// It also puts a short-lived cache of device secrets in front of the backend, so that every
-// check of a device secret — the /osmand key, OwnTracks' Basic auth and a device's bearer token,
-// all of which reach CallerByDeviceSecret — costs a SHA-256 and a map lookup instead of a query.
-func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
-	if _, ok := s.db.(*secretCachingBackend); !ok {
-		s.db = &secretCachingBackend{Backend: s.db, secrets: newSecretCache(secretCacheTTL, secretCacheSize)}
+// ingesters lets Server methods (ForgetDeviceSecrets, deviceCaller) find a Server's ingester.
+// Server has no field for it — server.go belongs to another concern — so it is registered here
+// by weak pointers: an entry neither keeps its Server alive nor outlives it.
+var ingesters sync.Map // weak.Pointer[Server] → weak.Pointer[ingester]
+
+// ingestState returns the Server's ingester, or nil before ingestRoutes ran.
+func (s *Server) ingestState() *ingester {
+	v, ok := ingesters.Load(weak.Make(s))
+	if !ok {
+		return nil
 	}
+	return v.(weak.Pointer[ingester]).Value()
+}
+
+// ingestRoutes registers the tracking-app protocols (OsmAnd, OwnTracks, GPX, incident CSV).
+func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	g := &ingester{
 		s: s,
 		fixes: &groupCommit{
@@ -79,9 +91,19 @@ func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 			idle:    5 * time.Second,
 			timeout: groupCommitTimeout,
 			log:     s.log,
+			observe: func(fixes int) {
+				s.metrics.add("patrolmap_ingest_group_commits_total", 1)
+				s.metrics.add("patrolmap_ingest_group_commit_fixes_total", fixes)
+			},
 		},
+		secrets:  newSecretCache(secretCacheTTL, secretCacheSize),
 		rejected: newRejectThrottle(time.Minute, 10000),
 	}
+	// The routes' handlers hold g for as long as the engine, and so the Server, lives.
+	key := weak.Make(s)
+	ingesters.Store(key, weak.Make(g))
+	runtime.AddCleanup(s, func(k weak.Pointer[Server]) { ingesters.Delete(k) }, key)
+
 	r.GET("/osmand", g.osmand)
 	r.POST("/osmand", g.osmand)
 	r.POST("/owntracks", g.owntracks)
@@ -91,31 +113,32 @@ func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 
 // ForgetDeviceSecrets drops the cached checks of a device's secret (deviceID 0: of every
 // device), so that a rotated secret or a deactivated device stops working at once. Call it
-// after rotating a secret or deactivating a device; other processes rely on secretCacheTTL.
+// after rotating a secret or deactivating a device; another process (the CLI) cannot reach this
+// cache, so there the change takes effect within secretCacheTTL.
 func (s *Server) ForgetDeviceSecrets(deviceID int) {
-	if b, ok := s.db.(*secretCachingBackend); ok {
-		b.secrets.forget(deviceID)
+	if g := s.ingestState(); g != nil {
+		g.secrets.forget(deviceID)
 	}
 }
 
-// secretCachingBackend answers CallerByDeviceSecret from a secretCache when it can.
-type secretCachingBackend struct {
-	Backend
-	secrets *secretCache
-}
-
-// CallerByDeviceSecret returns the device whose secret this is, from the cache when it was
-// checked less than the cache's TTL ago. Failures are never cached.
-func (b *secretCachingBackend) CallerByDeviceSecret(ctx context.Context, secret string) (patrol.Caller, error) {
+// deviceCaller returns the active device whose secret this is, from the cache when the secret
+// was checked less than secretCacheTTL ago: a SHA-256 and a map lookup instead of a query.
+// Failures are never cached. The /osmand key goes through it; so should the device secrets that
+// authenticate (bearer and Basic) once auth.go calls it.
+func (s *Server) deviceCaller(ctx context.Context, secret string) (patrol.Caller, error) {
+	g := s.ingestState()
+	if g == nil {
+		return s.db.CallerByDeviceSecret(ctx, secret)
+	}
 	key := sha256.Sum256([]byte(secret))
-	if c, ok := b.secrets.get(key); ok {
+	if c, ok := g.secrets.get(key); ok {
 		return c, nil
 	}
-	c, err := b.Backend.CallerByDeviceSecret(ctx, secret)
+	c, err := s.db.CallerByDeviceSecret(ctx, secret)
 	if err != nil {
 		return c, err
 	}
-	b.secrets.put(key, c)
+	g.secrets.put(key, c)
 	return c, nil
 }
 
@@ -183,23 +206,27 @@ func (c *secretCache) forget(deviceID int) {
 var errIngestBusy = errors.New("too many fixes waiting to be written")
 
 // groupCommit writes the fixes of concurrent single-fix requests together. A request queues its
-// fix and waits; a writer takes the first queued fix, gathers whatever else arrives within
-// window (up to max), writes them all in one transaction with StoreFixes and then answers every
-// request with its own result. Only one writer gathers at a time while up to writers others are
-// writing, so under load the groups grow by themselves. The queue is bounded: a fix that finds it
-// full is refused at once (errIngestBusy). Writers start on demand and stop after idle, so an
-// idle server holds no goroutines for this.
+// fix and waits; a writer takes the first queued fix and everything queued behind it (up to
+// max); while other groups are being written it also waits, until window after the first fix
+// was queued, for the requests their answers set off, as PostgreSQL's commit_delay waits only
+// when other transactions are active. It writes the group in one transaction with StoreFixes and
+// then answers every request with its own result. Only one writer gathers at a time while up to
+// writers others write, so under load the groups grow by themselves and a lone fix is written
+// at once. The queue is bounded: a fix that finds it full is refused at once (errIngestBusy).
+// Writers start on demand and stop after idle, so an idle server holds no goroutines for this.
 type groupCommit struct {
-	write   func(context.Context, []patrol.Fix) ([]bool, error)
-	queue   chan *pendingFix
-	gather  chan struct{} // holds a token while one writer gathers a group
-	window  time.Duration
-	max     int
-	writers int32
-	idle    time.Duration
-	timeout time.Duration
-	log     *slog.Logger
-	running atomic.Int32
+	write    func(context.Context, []patrol.Fix) ([]bool, error)
+	queue    chan *pendingFix
+	gather   chan struct{} // holds a token while one writer gathers a group
+	window   time.Duration
+	max      int
+	writers  int32
+	idle     time.Duration
+	timeout  time.Duration
+	log      *slog.Logger
+	observe  func(fixes int) // called after each group is written; may be nil
+	running  atomic.Int32    // writers started
+	flushing atomic.Int32    // writers writing a group
 }
 
 type pendingFix struct {
@@ -285,6 +312,11 @@ func (g *groupCommit) next(idle *time.Timer) []*pendingFix {
 		return nil
 	}
 	group := []*pendingFix{first}
+	if g.flushing.Load() == 0 {
+		// No other group is being written, so no burst of answers (and of the next requests
+		// they trigger) is about to arrive: take what is queued and write it at once.
+		return g.drain(group)
+	}
 	wait := time.NewTimer(time.Until(first.queued.Add(g.window)))
 	defer wait.Stop()
 	for len(group) < g.max {
@@ -292,15 +324,19 @@ func (g *groupCommit) next(idle *time.Timer) []*pendingFix {
 		case p := <-g.queue:
 			group = append(group, p)
 		case <-wait.C:
-			// The window is over: take what is already queued, then write.
-			for len(group) < g.max {
-				select {
-				case p := <-g.queue:
-					group = append(group, p)
-				default:
-					return group
-				}
-			}
+			return g.drain(group)
+		}
+	}
+	return group
+}
+
+// drain adds what is already queued to group, up to max.
+func (g *groupCommit) drain(group []*pendingFix) []*pendingFix {
+	for len(group) < g.max {
+		select {
+		case p := <-g.queue:
+			group = append(group, p)
+		default:
 			return group
 		}
 	}
@@ -311,6 +347,8 @@ func (g *groupCommit) next(idle *time.Timer) []*pendingFix {
 // the database being unavailable, each fix is written alone, so that one bad fix cannot fail the
 // fixes of other devices that happened to share its transaction.
 func (g *groupCommit) flush(group []*pendingFix) {
+	g.flushing.Add(1)
+	defer g.flushing.Add(-1)
 	ctx, cancel := context.WithTimeout(context.Background(), g.timeout)
 	defer cancel()
 	fixes := make([]patrol.Fix, len(group))
@@ -319,6 +357,9 @@ func (g *groupCommit) flush(group []*pendingFix) {
 	}
 	stored, err := g.write(ctx, fixes)
 	if err == nil {
+		if g.observe != nil {
+			g.observe(len(group))
+		}
 		for i, p := range group {
 			p.done <- fixOutcome{stored: stored[i]}
 		}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func benchBatchBody(k, n, devices int) []byte {
 }
 
 // benchServer starts an in-process server on a fresh test database with a unit, devices
-// bench-0… and an admin token.
+// bench-0… (secrets bench-secret-0…) and an admin token.
 func benchServer(b *testing.B, devices int) (string, string) {
 	b.Helper()
 	ctx := context.Background()
@@ -49,6 +50,10 @@ func benchServer(b *testing.B, devices int) (string, string) {
 		if _, _, err := s.CreateDevice(ctx, u.ID, fmt.Sprintf("bench-%d", d), ""); err != nil {
 			b.Fatal(err)
 		}
+	}
+	// Known secrets, bench-secret-N for bench-N, as scripts/bench-ingest sets them.
+	if _, err := s.Pool().Exec(ctx, `UPDATE device SET secret_hash = sha256(convert_to('bench-secret-' || substr(ident, 7), 'UTF8'))`); err != nil {
+		b.Fatal(err)
 	}
 	admin, err := s.CreateUser(ctx, store.NewUser{Username: "admin", Role: patrol.RoleAdmin, Password: "admin-password"})
 	if err != nil {
@@ -98,4 +103,39 @@ func BenchmarkPostFixes(b *testing.B) {
 			b.ReportMetric(float64(b.N*size)/time.Since(start).Seconds(), "fixes/s")
 		})
 	}
+}
+
+// BenchmarkOsmAndSingleFix sends distinct single OsmAnd fixes from parallel clients to an
+// in-process server and a test database (fsync off), through the group commit: the CPU cost of
+// one request, for profiling with
+//
+//	go test ./api/ -run '^$' -bench OsmAndSingleFix -benchtime 20000x -cpu 2 -cpuprofile /tmp/cpu.out
+//
+// scripts/bench-ingest measures requests/s and latency with wrk against a durable database.
+func BenchmarkOsmAndSingleFix(b *testing.B) {
+	const devices = 50
+	url, _ := benchServer(b, devices)
+	var seq atomic.Int64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			d, step := n%devices, n/devices
+			path := fmt.Sprintf("%s/osmand?id=bench-%d&key=bench-secret-%d&lat=%.6f&lon=105.85&timestamp=%d&speed=2.0&bearing=90&accuracy=5&batt=80",
+				url, d, d, 21.465+float64(step%2000)*1e-5, 1709305200+step)
+			res, err := client.Get(path)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				b.Errorf("status %d", res.StatusCode)
+				return
+			}
+		}
+	})
 }

@@ -367,3 +367,20 @@ func TestOwnTracks(t *testing.T) {
 		t.Errorf("the unknown OwnTracks device is not in the rejection log")
 	}
 }
+
+// Text PostgreSQL cannot hold (NUL, invalid UTF-8) is refused by name, never a 500.
+func TestIngestRefusesUnstorableText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.device("w1", "phone-1", "")
+	rep := wantReply(t, e.as("admin", "POST", "/api/v1/fixes",
+		`{"fixes":[{"device":"a\u0000b","time":"2024-03-01T15:00:00Z","lat":21.47,"lon":105.85},{"device":"phone-1","time":"2024-03-01T15:00:00Z","lat":21.47,"lon":105.85}]}`), 1, 0, 1)
+	if rep.Rejected[0].Field != "device" {
+		t.Errorf("rejected %+v", rep.Rejected)
+	}
+	wantProblem(t, e.do("GET", "/osmand?id=%FF%00&lat=21.47&lon=105.85&timestamp=1709305200", "", nil), http.StatusBadRequest, "id")
+	wantProblem(t, e.do("POST", "/owntracks", "", `{"_type":"location"}`, "X-Limit-D", "\xff"), http.StatusBadRequest, "user")
+	wantProblem(t, e.as("admin", "POST", "/api/v1/gpx?device=%00", "<gpx/>"), http.StatusBadRequest, "device")
+	wantProblem(t, e.as("admin", "POST", "/api/v1/incidents/csv?unit=w1", "time,lat,lon,category,description\n2024-03-01T15:00:00Z,21.47,105.85,theft,a\x00b\n"),
+		http.StatusBadRequest, "csv")
+}

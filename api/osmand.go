@@ -106,8 +106,8 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	bad := func(field, msg string) fixCandidate {
 		return fixCandidate{Ident: ident, Invalid: &FieldError{field, msg}}
 	}
-	if len(ident) > 128 {
-		return bad("id", "at most 128 characters")
+	if !validIdent(ident) {
+		return bad("id", identProblem)
 	}
 	if v := p.Get("valid"); v == "false" || v == "0" {
 		return bad("valid", "the client marked the position as invalid")
@@ -268,8 +268,8 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 		req.Fix = fixCandidate{Ident: ident, Invalid: &FieldError{field, msg}}
 		return req, nil
 	}
-	if len(ident) > 128 {
-		return bad("device_id", "at most 128 characters")
+	if !validIdent(ident) {
+		return bad("device_id", identProblem)
 	}
 	loc := m.Location
 	if loc == nil {
@@ -412,8 +412,13 @@ func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField 
 		writeProblem(c, problem(status, reason, fe))
 		return nil, false
 	}
+	if !validIdent(ident) {
+		g.rejectAttempt(c, patrol.Rejection{DeviceIdent: ident, Source: source, Reason: "not a device id", Raw: string(raw())})
+		writeProblem(c, badField(identField, identProblem))
+		return nil, false
+	}
 	if key != "" {
-		cl, err := s.db.CallerByDeviceSecret(ctx, key)
+		cl, err := s.deviceCaller(ctx, key)
 		if errors.Is(err, patrol.ErrNotFound) {
 			return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{"key", "unknown or revoked"})
 		}
@@ -493,6 +498,7 @@ func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand fixCandidate,
 	stored, err := g.fixes.submit(c.Request.Context(), f)
 	switch {
 	case errors.Is(err, errIngestBusy):
+		s.metrics.add("patrolmap_ingest_busy_total", 1)
 		c.Header("Retry-After", "1")
 		writeProblem(c, problem(http.StatusServiceUnavailable, "too many fixes are waiting to be written; retry shortly"))
 		return reply, false

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/ewkb"
 
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -25,13 +26,13 @@ import (
 //     are one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING: a single round
 //     trip, and the RETURNING list says which fixes were new.
 //   - Larger batches first read which of their (device, time) keys are already stored (a range
-//     scan of the primary key per device), drop those, and COPY the rest straight into fix. That
-//     costs what a raw COPY costs, plus one index range scan. If a concurrent writer stored one of
-//     the keys in between, the COPY fails on the primary key; it is rolled back to a savepoint and
-//     the batch goes through the INSERT … ON CONFLICT path instead, so the answer stays exact.
+//     scan of the primary key per device), drop those, and COPY the rest straight into fix: what
+//     a raw COPY costs, plus one index range scan. If a concurrent writer stored one of the keys
+//     in between, the COPY fails on the primary key; the transaction is then done again through
+//     the INSERT … ON CONFLICT path, so the answer stays exact.
 //
-// A staging table (COPY into an UNLOGGED or temporary table, then INSERT … SELECT … ON CONFLICT
-// DO NOTHING) was measured too and is slower than both on every batch size here; see
+// A staging table (COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING)
+// was measured too and is slower than the direct COPY on every batch size here; see
 // BenchmarkStoreFixesIngest.
 const copyMinRows = 500
 
@@ -39,6 +40,15 @@ const copyMinRows = 500
 // of MaxSpeedKmh over a day is several thousand kilometres, so an older fix can never make a new
 // one a jump, and the bound keeps the lookup inside one or two monthly partitions.
 const prevLookback = 24 * time.Hour
+
+// errCopyConflict means a concurrent writer stored a key between the check and the COPY.
+var errCopyConflict = errors.New("a fix was stored concurrently")
+
+// fixQuerier is a connection or a transaction.
+type fixQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
 
 // fixKey is a fix's identity: its device and its time in microseconds.
 type fixKey struct {
@@ -72,25 +82,12 @@ func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, err
 	if err := s.ensurePartitions(ctx, times); err != nil {
 		return nil, err
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, classify(fmt.Errorf("store fixes: begin: %w", err))
-	}
-	defer tx.Rollback(ctx)
-	if err := flagFixes(ctx, tx, rows); err != nil {
-		return nil, err
-	}
-	var isNew []bool
-	if len(rows) >= copyMinRows {
-		isNew, err = copyFixes(ctx, tx, rows)
-	} else {
-		isNew, err = insertFixes(ctx, tx, rows)
+	isNew, err := s.writeFixes(ctx, rows, len(rows) >= copyMinRows)
+	if errors.Is(err, errCopyConflict) {
+		isNew, err = s.writeFixes(ctx, rows, false)
 	}
 	if err != nil {
 		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, classify(fmt.Errorf("store fixes: commit: %w", err))
 	}
 	for i, r := range index {
 		if r >= 0 {
@@ -98,6 +95,43 @@ func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, err
 		}
 	}
 	return stored, nil
+}
+
+// writeFixes is one attempt at StoreFixes' transaction: read the devices' history, flag, write
+// (by COPY or by INSERT … ON CONFLICT), commit. The INSERT path needs no explicit transaction:
+// the statement commits by itself, two round trips fewer for every group commit.
+func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool) ([]bool, error) {
+	if !useCopy {
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
+			return nil, classify(fmt.Errorf("store fixes: %w", err))
+		}
+		defer conn.Release()
+		prev, _, err := readHistory(ctx, conn, rows, false)
+		if err != nil {
+			return nil, err
+		}
+		flagFixes(rows, prev)
+		return insertFixes(ctx, conn, rows)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, classify(fmt.Errorf("store fixes: begin: %w", err))
+	}
+	defer tx.Rollback(ctx)
+	prev, existing, err := readHistory(ctx, tx, rows, useCopy)
+	if err != nil {
+		return nil, err
+	}
+	flagFixes(rows, prev)
+	isNew, err := copyFixes(ctx, tx, rows, existing)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, classify(fmt.Errorf("store fixes: commit: %w", err))
+	}
+	return isNew, nil
 }
 
 // uniqueFixes returns the batch without repeats of a (device, time) key, normalised for storage,
@@ -130,45 +164,99 @@ func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
-// flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes
-// after its latest unflagged stored fix before the earliest of them.
-func flagFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) error {
-	byDevice := map[int][]int{}
-	for i, f := range rows {
-		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], i)
+// readHistory reads, in one round trip, each device's latest unflagged stored fix before its
+// earliest fix in rows and, when withKeys, which keys of rows are stored already (a range scan of
+// the primary key over the times the batch covers per device).
+func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys bool) (map[int]geo.Fix, map[fixKey]bool, error) {
+	type span struct{ lo, hi time.Time }
+	spans := map[int]*span{}
+	for _, f := range rows {
+		sp := spans[f.DeviceID]
+		switch {
+		case sp == nil:
+			spans[f.DeviceID] = &span{f.Time, f.Time}
+		case f.Time.Before(sp.lo):
+			sp.lo = f.Time
+		case f.Time.After(sp.hi):
+			sp.hi = f.Time
+		}
 	}
-	devices := make([]int32, 0, len(byDevice))
-	firsts := make([]time.Time, 0, len(byDevice))
-	for d, list := range byDevice {
-		sort.Slice(list, func(a, b int) bool { return rows[list[a]].Time.Before(rows[list[b]].Time) })
+	devices := make([]int32, 0, len(spans))
+	los, his := make([]time.Time, 0, len(spans)), make([]time.Time, 0, len(spans))
+	for d, sp := range spans {
 		devices = append(devices, int32(d))
-		firsts = append(firsts, rows[list[0]].Time)
+		los, his = append(los, sp.lo), append(his, sp.hi)
 	}
-	prev := make(map[int]geo.Fix, len(devices))
-	q, err := tx.Query(ctx, `SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
 		FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
 		CROSS JOIN LATERAL (
 			SELECT f.ts, f.geom FROM fix f
 			WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags = 0
-			ORDER BY f.ts DESC LIMIT 1) p`, devices, firsts, prevLookback)
+			ORDER BY f.ts DESC LIMIT 1) p`, devices, los, prevLookback)
+	if withKeys {
+		// OFFSET 0 keeps the planner from turning the per-device range scans into a hash join
+		// over a sequential scan of the partition, which it picks when the partition's
+		// statistics are stale (a new month, a table just emptied) and which costs time in
+		// proportion to the partition instead of to the batch.
+		batch.Queue(`SELECT q.d, k.ts
+			FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
+			CROSS JOIN LATERAL (
+				SELECT f.ts FROM fix f WHERE f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi OFFSET 0) k`, devices, los, his)
+	}
+	br := tx.SendBatch(ctx, batch)
+	defer br.Close()
+	prev := make(map[int]geo.Fix, len(devices))
+	q, err := br.Query()
 	if err != nil {
-		return classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+		return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
 	}
 	for q.Next() {
 		var d int32
 		var g geo.Fix
 		if err := q.Scan(&d, &g.Time, &g.Point[0], &g.Point[1]); err != nil {
 			q.Close()
-			return classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+			return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
 		}
 		g.Speed = math.NaN()
 		prev[int(d)] = g
 	}
 	if err := q.Err(); err != nil {
-		return classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+		return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+	}
+	if !withKeys {
+		return prev, nil, classify(br.Close())
+	}
+	existing := map[fixKey]bool{}
+	q, err = br.Query()
+	if err != nil {
+		return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+	}
+	for q.Next() {
+		var d int32
+		var t time.Time
+		if err := q.Scan(&d, &t); err != nil {
+			q.Close()
+			return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+		}
+		existing[fixKey{int(d), t.UnixMicro()}] = true
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+	}
+	return prev, existing, classify(br.Close())
+}
+
+// flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes
+// in time order after prev[device], its latest unflagged stored fix before them.
+func flagFixes(rows []patrol.Fix, prev map[int]geo.Fix) {
+	byDevice := map[int][]int{}
+	for i, f := range rows {
+		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], i)
 	}
 	var track []geo.Fix
 	for d, list := range byDevice {
+		sort.Slice(list, func(a, b int) bool { return rows[list[a]].Time.Before(rows[list[b]].Time) })
 		track = track[:0]
 		p, hasPrev := prev[d]
 		if hasPrev {
@@ -187,12 +275,11 @@ func flagFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) error {
 		if hasPrev {
 			off = 1
 		}
+		const computed = uint16(geo.FlagLowAccuracy | geo.FlagJump)
 		for k, i := range list {
-			computed := uint16(track[k+off].Flags) & uint16(geo.FlagLowAccuracy|geo.FlagJump)
-			rows[i].Flags |= computed
+			rows[i].Flags = rows[i].Flags&^computed | uint16(track[k+off].Flags)&computed
 		}
 	}
-	return nil
 }
 
 // fixColumns are the columns StoreFixes writes; received_at takes its default.
@@ -200,7 +287,7 @@ var fixColumns = []string{"unit_id", "device_id", "ts", "geom", "accuracy", "spe
 
 // insertFixes writes rows with INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING and reports
 // which were new.
-func insertFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, error) {
+func insertFixes(ctx context.Context, tx fixQuerier, rows []patrol.Fix) ([]bool, error) {
 	n := len(rows)
 	units, devices := make([]int32, n), make([]int32, n)
 	times := make([]time.Time, n)
@@ -246,92 +333,85 @@ func insertFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, err
 	return isNew, nil
 }
 
-// copyFixes drops the rows whose keys are already stored and COPYs the rest into fix; when a
-// concurrent writer got there first it falls back to insertFixes.
-func copyFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, error) {
-	existing, err := storedKeys(ctx, tx, rows)
-	if err != nil {
-		return nil, err
-	}
+// copyFixes COPYs the rows whose keys are not in existing straight into fix. A primary-key
+// violation (a concurrent writer) is errCopyConflict; the transaction is then useless.
+func copyFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix, existing map[fixKey]bool) ([]bool, error) {
 	isNew := make([]bool, len(rows))
-	src := make([][]any, 0, len(rows))
+	n := 0
 	for i, f := range rows {
-		if existing[keyOf(f)] {
-			continue
+		if !existing[keyOf(f)] {
+			isNew[i] = true
+			n++
 		}
-		isNew[i] = true
-		g, err := ewkb.Marshal(orb.Point{f.Lon, f.Lat}, 4326)
-		if err != nil {
-			return nil, fmt.Errorf("store fixes: encode point: %w", err)
-		}
-		src = append(src, []any{int32(f.UnitID), int32(f.DeviceID), f.Time, g, nullable(f.Accuracy), nullable(f.Speed),
-			nullable(f.Heading), nullable(f.Altitude), nullable(f.Battery), f.Source, int16(f.Flags)})
 	}
-	if len(src) == 0 {
+	if n == 0 {
 		return isNew, nil
 	}
-	sp, err := tx.Begin(ctx) // a savepoint
+	data := encodeCopyBinary(rows, isNew)
+	_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copyFixSQL)
 	if err != nil {
-		return nil, classify(fmt.Errorf("store fixes: savepoint: %w", err))
-	}
-	_, err = sp.CopyFrom(ctx, pgx.Identifier{"fix"}, fixColumns, pgx.CopyFromRows(src))
-	if err == nil {
-		if err := sp.Commit(ctx); err != nil {
-			return nil, classify(fmt.Errorf("store fixes: release savepoint: %w", err))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return nil, errCopyConflict
 		}
-		return isNew, nil
-	}
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
 		return nil, classify(fmt.Errorf("store fixes: copy: %w", err))
 	}
-	if err := sp.Rollback(ctx); err != nil {
-		return nil, classify(fmt.Errorf("store fixes: rollback to savepoint: %w", err))
-	}
-	return insertFixes(ctx, tx, rows)
+	return isNew, nil
 }
 
-// storedKeys returns the keys of rows that are already stored, reading each device's primary key
-// over the time range the batch covers.
-func storedKeys(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) (map[fixKey]bool, error) {
-	type span struct{ lo, hi time.Time }
-	spans := map[int]*span{}
-	for _, f := range rows {
-		sp := spans[f.DeviceID]
-		if sp == nil {
-			spans[f.DeviceID] = &span{f.Time, f.Time}
+// copyFixSQL is the COPY that encodeCopyBinary's stream feeds.
+var copyFixSQL = "COPY fix (" + strings.Join(fixColumns, ", ") + ") FROM STDIN WITH (FORMAT binary)"
+
+// pgEpoch is where PostgreSQL's binary timestamps count microseconds from.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// encodeCopyBinary writes the rows marked in which as PostgreSQL's binary COPY format for
+// fixColumns: int4, int4, timestamptz, geometry (EWKB with SRID 4326), four real that may be
+// NULL, real, text, smallint. Writing the bytes directly costs a fraction of encoding each value
+// through pgx's type map.
+func encodeCopyBinary(rows []patrol.Fix, which []bool) []byte {
+	b := make([]byte, 0, 19+len(rows)*110)
+	b = append(b, "PGCOPY\n\xff\r\n\x00"...)
+	b = binary.BigEndian.AppendUint32(b, 0) // flags
+	b = binary.BigEndian.AppendUint32(b, 0) // header extension
+	field := func(n int) { b = binary.BigEndian.AppendUint32(b, uint32(n)) }
+	float4 := func(v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b = binary.BigEndian.AppendUint32(b, 0xFFFFFFFF) // NULL
+			return
+		}
+		field(4)
+		b = binary.BigEndian.AppendUint32(b, math.Float32bits(float32(v)))
+	}
+	for i, f := range rows {
+		if !which[i] {
 			continue
 		}
-		if f.Time.Before(sp.lo) {
-			sp.lo = f.Time
-		}
-		if f.Time.After(sp.hi) {
-			sp.hi = f.Time
-		}
+		b = binary.BigEndian.AppendUint16(b, uint16(len(fixColumns)))
+		field(4)
+		b = binary.BigEndian.AppendUint32(b, uint32(int32(f.UnitID)))
+		field(4)
+		b = binary.BigEndian.AppendUint32(b, uint32(int32(f.DeviceID)))
+		field(8)
+		b = binary.BigEndian.AppendUint64(b, uint64(f.Time.Sub(pgEpoch).Microseconds()))
+		// EWKB point: little endian, type Point with the SRID flag, SRID, x, y.
+		field(25)
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, 0x20000001)
+		b = binary.LittleEndian.AppendUint32(b, 4326)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Lon))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Lat))
+		float4(f.Accuracy)
+		float4(f.Speed)
+		float4(f.Heading)
+		float4(f.Altitude)
+		float4(f.Battery)
+		field(len(f.Source))
+		b = append(b, f.Source...)
+		field(2)
+		b = binary.BigEndian.AppendUint16(b, uint16(int16(f.Flags)))
 	}
-	devices := make([]int32, 0, len(spans))
-	los, his := make([]time.Time, 0, len(spans)), make([]time.Time, 0, len(spans))
-	for d, sp := range spans {
-		devices = append(devices, int32(d))
-		los, his = append(los, sp.lo), append(his, sp.hi)
-	}
-	q, err := tx.Query(ctx, `SELECT f.device_id, f.ts
-		FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
-		JOIN fix f ON f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi`, devices, los, his)
-	if err != nil {
-		return nil, classify(fmt.Errorf("store fixes: read stored keys: %w", err))
-	}
-	defer q.Close()
-	out := map[fixKey]bool{}
-	for q.Next() {
-		var d int32
-		var t time.Time
-		if err := q.Scan(&d, &t); err != nil {
-			return nil, classify(fmt.Errorf("store fixes: read stored keys: %w", err))
-		}
-		out[fixKey{int(d), t.UnixMicro()}] = true
-	}
-	return out, classify(q.Err())
+	return binary.BigEndian.AppendUint16(b, 0xFFFF) // trailer
 }
 
 // RejectMany writes entries to the rejection log in one statement, each raw input cut to 4 KiB.
@@ -372,4 +452,26 @@ func logText(s string, max int) string {
 		cut--
 	}
 	return s[:cut]
+}
+
+// DevicesByIdent returns the registered devices among idents, keyed by the id their app sends;
+// an id that is not registered is absent.
+func (s *Store) DevicesByIdent(ctx context.Context, idents []string) (map[string]patrol.Device, error) {
+	out := make(map[string]patrol.Device, len(idents))
+	if len(idents) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+deviceColumns+` FROM device d JOIN unit un ON un.id = d.unit_id WHERE d.ident = ANY($1::text[])`, idents)
+	if err != nil {
+		return nil, classify(fmt.Errorf("devices by id: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, classify(fmt.Errorf("devices by id: %w", err))
+		}
+		out[d.Ident] = d
+	}
+	return out, classify(rows.Err())
 }
