@@ -40,18 +40,13 @@ func (s *Server) authenticate(c *gin.Context) {
 		case "bearer":
 			caller, err := s.db.CallerByToken(ctx, value)
 			if errors.Is(err, patrol.ErrNotFound) {
-				caller, err = s.db.CallerByDeviceSecret(ctx, value)
+				caller, err = s.deviceCaller(ctx, value)
 			}
 			if err != nil {
 				s.authFailure(c, err)
 				return
 			}
-			if caller.TokenID != 0 {
-				// "Last used" for the token list; rate-limited in SQL, and never fatal.
-				if err := s.db.TouchToken(ctx, caller.TokenID); err != nil {
-					s.log.Warn("record token use", "err", err)
-				}
-			}
+			s.touchToken(c, caller.TokenID)
 			c.Set(callerKey, caller)
 		case "basic":
 			raw, err := base64.StdEncoding.DecodeString(value)
@@ -60,7 +55,7 @@ func (s *Server) authenticate(c *gin.Context) {
 				return
 			}
 			ident, secret, _ := strings.Cut(string(raw), ":")
-			caller, err := s.db.CallerByDeviceSecret(ctx, secret)
+			caller, err := s.deviceCaller(ctx, secret)
 			if err != nil {
 				s.authFailure(c, err)
 				return
@@ -367,4 +362,20 @@ func (s *Server) session(c *gin.Context) {
 	body := meBody(caller.User, caller.CSRFToken)
 	body["authenticated"] = true
 	c.JSON(http.StatusOK, body)
+}
+
+// touchToken records a token's use for the token list at most once a minute per token and
+// process, so bulk ingest does not pay a second commit per request.
+func (s *Server) touchToken(c *gin.Context, tokenID int64) {
+	if tokenID == 0 {
+		return
+	}
+	now := s.cfg.Now()
+	if last, ok := s.tokens.Load(tokenID); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	s.tokens.Store(tokenID, now)
+	if err := s.db.TouchToken(c.Request.Context(), tokenID); err != nil {
+		s.log.Warn("record token use", "err", err)
+	}
 }

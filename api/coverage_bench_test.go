@@ -38,7 +38,6 @@ func (r rawBackend) CoverageVisits(ctx context.Context, unitID, deviceID, res in
 func BenchmarkCoverageEndpoints(b *testing.B) {
 	ctx := context.Background()
 	s := storetest.New(b)
-	store.BcryptCost = 4
 	day := time.Date(2024, 6, 1, 0, 0, 0, 0, ictZone)
 	w, err := demo.Generate(1, day)
 	if err != nil {

@@ -37,7 +37,7 @@ const wardSquare = `{"type":"Polygon","coordinates":[[[105.845,21.465],[105.855,
 
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
-	store.BcryptCost = 4 // tests create many users; production keeps the default
+
 	s := storetest.New(t)
 	return newEnvWithStore(t, s, api.Config{TileURL: ""})
 }
@@ -200,3 +200,7 @@ func newHTTPTestServer(t *testing.T, s *api.Server) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// Tests create many users: a cheap bcrypt cost, set once before any test runs (production
+// keeps the default).
+func init() { store.BcryptCost = 4 }

@@ -51,7 +51,7 @@ func (in incidentInput) toIncident(now time.Time) (patrol.Incident, *FieldError)
 			s = n.String()
 		}
 		s = strings.TrimSpace(s)
-		if len(s) > 200 || strings.HasPrefix(s, "auto:") {
+		if len(s) > 200 || strings.HasPrefix(s, "auto:") || strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
 			return out, &FieldError{"external_id", "at most 200 characters, not starting with auto:"}
 		}
 		out.ExternalID = s
@@ -86,8 +86,8 @@ func (in incidentInput) toIncident(now time.Time) (patrol.Incident, *FieldError)
 	if !patrol.ValidStatus(out.Status) {
 		return out, &FieldError{"status", "must be open, closed or void"}
 	}
-	if len(out.Description) > 4000 || !utf8.ValidString(out.Description) {
-		return out, &FieldError{"description", "at most 4000 bytes of UTF-8"}
+	if len(out.Description) > 4000 || !utf8.ValidString(out.Description) || strings.ContainsRune(out.Description, 0) {
+		return out, &FieldError{"description", "at most 4000 bytes of UTF-8 without NUL characters"}
 	}
 	return out, nil
 }

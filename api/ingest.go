@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-	"weak"
 
 	"github.com/gin-gonic/gin"
 
@@ -63,19 +61,8 @@ type ingester struct {
 	rejected *rejectThrottle
 }
 
-// ingesters lets Server methods (ForgetDeviceSecrets, deviceCaller) find a Server's ingester.
-// Server has no field for it — server.go belongs to another concern — so it is registered here
-// by weak pointers: an entry neither keeps its Server alive nor outlives it.
-var ingesters sync.Map // weak.Pointer[Server] → weak.Pointer[ingester]
-
 // ingestState returns the Server's ingester, or nil before ingestRoutes ran.
-func (s *Server) ingestState() *ingester {
-	v, ok := ingesters.Load(weak.Make(s))
-	if !ok {
-		return nil
-	}
-	return v.(weak.Pointer[ingester]).Value()
-}
+func (s *Server) ingestState() *ingester { return s.ingester }
 
 // ingestRoutes registers the tracking-app protocols (OsmAnd, OwnTracks, GPX, incident CSV).
 func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
@@ -99,10 +86,7 @@ func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 		secrets:  newSecretCache(secretCacheTTL, secretCacheSize),
 		rejected: newRejectThrottle(time.Minute, 10000),
 	}
-	// The routes' handlers hold g for as long as the engine, and so the Server, lives.
-	key := weak.Make(s)
-	ingesters.Store(key, weak.Make(g))
-	runtime.AddCleanup(s, func(k weak.Pointer[Server]) { ingesters.Delete(k) }, key)
+	s.ingester = g
 
 	r.GET("/osmand", g.osmand)
 	r.POST("/osmand", g.osmand)

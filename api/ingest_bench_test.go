@@ -40,7 +40,6 @@ func benchBatchBody(k, n, devices int) []byte {
 func benchServer(b *testing.B, devices int) (string, string) {
 	b.Helper()
 	ctx := context.Background()
-	store.BcryptCost = 4
 	s := storetest.New(b)
 	u, err := s.CreateUnit(ctx, patrol.Unit{Code: "w1", Name: "w1", TimeZone: "Asia/Ho_Chi_Minh", NightStart: "22:00", NightEnd: "05:00", H3Res: 10})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -100,6 +101,8 @@ type Server struct {
 	throttle *loginThrottle
 	draining atomic.Bool
 	engine   *gin.Engine
+	ingester *ingester // group commit and the device secret cache (ingest.go)
+	tokens   sync.Map  // token id → time its use was last recorded
 }
 
 // New builds the server; assets is the web map's built folder (may be nil).

@@ -20,7 +20,6 @@ func lastLine(out string) string {
 func TestAdminCommandsPrintSecretsAlone(t *testing.T) {
 	url := storetest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)
-	store.BcryptCost = 4
 	ctx := context.Background()
 	var out bytes.Buffer
 	if err := run(ctx, []string{"migrate"}, nil, &out, &out); err != nil {
@@ -77,7 +76,6 @@ func TestAdminCommandsPrintSecretsAlone(t *testing.T) {
 func TestSeedDemoIdempotent(t *testing.T) {
 	url := storetest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)
-	store.BcryptCost = 4
 	ctx := context.Background()
 	count := func() (fixes, incidents, users int) {
 		s, err := store.Open(ctx, url, store.Options{})
@@ -131,3 +129,5 @@ func TestParseRetention(t *testing.T) {
 		}
 	}
 }
+
+func init() { store.BcryptCost = 4 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/patrolmap/patrolmap/report/pdf"
 	"github.com/patrolmap/patrolmap/report/reporttest"
-	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
 )
 
@@ -21,7 +20,6 @@ import (
 func TestReportCommand(t *testing.T) {
 	url := storetest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)
-	store.BcryptCost = 4
 	ctx := context.Background()
 	var out bytes.Buffer
 	if err := run(ctx, []string{"seed-demo", "--day", "2025-03-15"}, nil, &out, &out); err != nil {

@@ -19,7 +19,6 @@ import (
 func TestServeShutsDownGracefully(t *testing.T) {
 	url := storetest.NewURL(t)
 	t.Setenv("DATABASE_URL", url)
-	store.BcryptCost = 4
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
