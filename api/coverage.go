@@ -40,20 +40,6 @@ func (s *Server) coverageRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/tracks", s.requireUser, s.tracks)
 }
 
-// Risk weights of the gaps (see gapRisk).
-const (
-	// riskNearWeight is the weight of an incident's severity in a neighbouring cell (H3
-	// GridDisk(1)) relative to one inside.
-	riskNearWeight = 0.5
-	// riskKeyAreaWeight is what lying in a key area or on a key road adds to a cell's risk,
-	// and what being one adds to an area's: as much as one incident of the highest severity.
-	riskKeyAreaWeight = 5.0
-	// riskHistory is how far before the end of the period incidents count.
-	riskHistory = 365 * 24 * time.Hour
-	// maxMinNights bounds min_nights.
-	maxMinNights = 2000
-)
-
 // coverageCollection is a GeoJSON FeatureCollection with foreign members that describe the query.
 type coverageCollection struct {
 	Type     string         `json:"type"`
@@ -251,23 +237,13 @@ type gap struct {
 	inAreas  []string
 }
 
-// gapRisk is the risk of a gap: shortfall × (1 + history + riskKeyAreaWeight × keyAreas).
-//
-//   - shortfall is the share of the requirement missed: (min_nights − nights visited) /
-//     min_nights for a cell, the share of the period's nights that failed for a key area. A
-//     cell never visited and an area missed every night have 1.
-//   - history is the severity of the non-void incidents of the last 12 months inside the cell
-//     (the area's cells) plus riskNearWeight (½) times that of the cells around it (GridDisk 1),
-//     the numbers the reason spells out.
-//   - keyAreas is the number of key areas and key roads the cell lies in; 1 for an area.
-func gapRisk(shortfall, history float64, keyAreas int) float64 {
-	return shortfall * (1 + history + riskKeyAreaWeight*float64(keyAreas))
-}
-
-// history weighs an incident history for gapRisk.
-func (in gapIncidents) history(near gapIncidents) float64 {
-	return float64(in.severity) + riskNearWeight*float64(near.severity)
-}
+// Gap parameters; the risk formula and its weights are geo.GapRisk's.
+const (
+	// riskHistory is how far before the end of the period incidents count.
+	riskHistory = 365 * 24 * time.Hour
+	// maxMinNights bounds min_nights.
+	maxMinNights = 2000
+)
 
 // gaps answers GET /api/v1/gaps: the study-area cells visited on fewer than min_nights nights and
 // the key areas below their requirement on some night, ranked by risk.
@@ -389,7 +365,7 @@ func (s *Server) gaps(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		g.risk = gapRisk(float64(minNights-n)/float64(minNights), g.in.history(g.near), len(g.inAreas))
+		g.risk = geo.GapRisk(float64(minNights-n)/float64(minNights), g.in.severity, g.near.severity, len(g.inAreas))
 		g.reason = gapCellReason(g, minNights, len(nights))
 		list = append(list, g)
 	}
@@ -403,7 +379,7 @@ func (s *Server) gaps(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		g.risk = gapRisk(float64(len(a.nights)-a.met)/float64(len(a.nights)), g.in.history(g.near), 1)
+		g.risk = geo.GapRisk(float64(len(a.nights)-a.met)/float64(len(a.nights)), g.in.severity, g.near.severity, 1)
 		g.reason = gapAreaReason(g)
 		list = append(list, g)
 	}

@@ -70,8 +70,6 @@ const (
 	planMaxKm          = 60.0 //
 	planDefaultTargets = 40   // candidate gap cells offered to the tour heuristic
 	planMaxTargets     = 120  //
-	planRiskNear       = 0.5  // weight of incident severity in the cells around, as for /gaps
-	planRiskKeyArea    = 5.0  // what lying in a key area adds to a cell's risk, as for /gaps
 	planRiskHistory    = 365 * 24 * time.Hour
 	planStartName      = "trụ sở" // a key area whose name holds this is the default start
 )
@@ -195,7 +193,7 @@ func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (
 		}
 		if pa.below() {
 			shortfall := float64(pa.nights-pa.nightsMet) / float64(pa.nights)
-			pa.risk = shortfall * (1 + pa.history() + planRiskKeyArea)
+			pa.risk = geo.GapRisk(shortfall, pa.in.severity, pa.near.severity, 1)
 		}
 		a.areas = append(a.areas, pa)
 		for _, c := range cells {
@@ -211,7 +209,7 @@ func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (
 		if g.in, g.near, err = a.incidentsOf([]h3.Cell{cell}); err != nil {
 			return nil, err
 		}
-		g.risk = 1 + float64(g.in.severity) + planRiskNear*float64(g.near.severity) + planRiskKeyArea*float64(len(g.areas))
+		g.risk = geo.GapRisk(1, g.in.severity, g.near.severity, len(g.areas))
 		a.gaps = append(a.gaps, g)
 	}
 	slices.SortStableFunc(a.gaps, func(x, y planCellGap) int { return cmp.Or(cmp.Compare(y.risk, x.risk), cmp.Compare(x.cell, y.cell)) })
@@ -219,10 +217,6 @@ func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (
 		a.gapSet[a.gaps[i].cell] = &a.gaps[i]
 	}
 	return a, nil
-}
-
-func (pa planArea) history() float64 {
-	return float64(pa.in.severity) + planRiskNear*float64(pa.near.severity)
 }
 
 // incidentsOf sums the incidents inside cells and in the ring around them.
@@ -534,7 +528,7 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 		}
 		pt := areaPoint(ar.geom)
 		st := planStop{kind: "key_area", point: pt, target: pt, area: ar, prize: ar.risk,
-			dwell: geo.SuggestedDwellMin(ar.area.MinDwellMin, ar.history())}
+			dwell: geo.SuggestedDwellMin(ar.area.MinDwellMin, float64(ar.in.severity)+geo.GapRiskNear*float64(ar.near.severity))}
 		best := math.Inf(1)
 		for _, cell := range ar.cells {
 			if rp, ok := roadPts[cell]; ok {
