@@ -2,15 +2,18 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
 )
@@ -73,5 +76,53 @@ func TestBackupAndRestore(t *testing.T) {
 	if applied, err := store.Migrate(ctx, restored, nil); err != nil || len(applied) != 0 {
 		t.Fatalf("migrate on the restored database: %v %v", applied, err)
 	}
+	// And it gives the same analysis results: hot spots of the last 6 weeks and night coverage.
+	r, err := store.Open(ctx, restored, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if a, b := analysisSummary(t, s, w), analysisSummary(t, r, w); a != b {
+		t.Fatalf("analysis differs after restore:\n before %s\n after  %s", a, b)
+	}
 	os.Remove(dump)
+}
+
+// analysisSummary computes the demo unit's Gi* hot spots over the last 6 weeks and its night
+// coverage over the last 30 nights, and returns them as text to compare.
+func analysisSummary(t *testing.T, s *store.Store, w *demo.Ward) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := s.UnitByCode(ctx, w.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := time.FixedZone("ICT", 7*3600)
+	end := time.Date(w.Day.Year(), w.Day.Month(), w.Day.Day(), 0, 0, 0, 0, loc)
+	cells, counts, err := s.IncidentCube(ctx, u.ID, u.H3Res, []time.Time{end.AddDate(0, 0, -42), end}, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot, err := geo.Hotspots(cells, counts[0], 1, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, h := range hot {
+		fmt.Fprintf(&b, "%s:%g:%.9f:%d;", h.Cell, h.Count, h.Z, h.Confidence)
+	}
+	if _, err := s.CatchUpUnitRollups(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	visits, err := s.CoverageVisits(ctx, u.ID, 0, u.H3Res, geo.WindowNight, geo.Period{From: end.AddDate(0, 0, -30), To: end}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range geo.MergeCoverage(visits) {
+		fmt.Fprintf(&b, "%s:%d:%.3f:%d;", c.Cell, c.Passes, c.DwellS, c.Nights)
+	}
+	if len(hot) == 0 || len(visits) == 0 {
+		t.Fatalf("nothing to compare: %d cells, %d visits", len(hot), len(visits))
+	}
+	return b.String()
 }
