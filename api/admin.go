@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -144,7 +145,7 @@ func (s *Server) listDevices(c *gin.Context) {
 
 // validDeviceIdent reports whether id is a usable device id: printable, no spaces, ≤ 128 bytes.
 func validDeviceIdent(id string) bool {
-	if id == "" || len(id) > 128 {
+	if id == "" || len(id) > 128 || !utf8.ValidString(id) {
 		return false
 	}
 	for _, r := range id {
@@ -443,14 +444,9 @@ func (s *Server) listKnockingDevices(c *gin.Context) {
 	if !ok {
 		return
 	}
-	days := 14
-	if v := c.Query("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 366 {
-			writeProblem(c, badField("days", "a whole number from 1 to 366"))
-			return
-		}
-		days = n
+	days, ok := daysParam(c)
+	if !ok {
+		return
 	}
 	list, err := db.KnockingDevices(c.Request.Context(), s.cfg.Now().Add(-time.Duration(days)*24*time.Hour), limitParam(c, 200))
 	if err != nil {
@@ -584,6 +580,10 @@ func validUsername(u string) bool {
 // userInScope loads the user named by the :username path parameter and checks the caller may
 // manage them: an admin of one unit manages the users of that unit only.
 func (s *Server) userInScope(c *gin.Context) (patrol.User, bool) {
+	if name := c.Param("username"); len(name) > 256 || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+		writeProblem(c, badField("username", "not a user name"))
+		return patrol.User{}, false
+	}
 	u, err := s.db.UserByUsername(c.Request.Context(), c.Param("username"))
 	if errors.Is(err, patrol.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, "no user "+strconv.Quote(c.Param("username"))))
@@ -880,6 +880,22 @@ func (s *Server) listRejections(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"rejections": out})
 }
 
+// daysParam reads days, the look-back of the knocking devices, 1 to 366, default 14.
+func daysParam(c *gin.Context) (int, bool) {
+	v := c.Query("days")
+	if v == "" {
+		return 14, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 366 {
+		writeProblem(c, badField("days", "a whole number from 1 to 366"))
+		return 0, false
+	}
+	return n, true
+}
+
+// limitParam reads limit, lenient on purpose: a bad or missing value is def, and more than 5000
+// is 5000.
 func limitParam(c *gin.Context, def int) int {
 	n, err := strconv.Atoi(c.Query("limit"))
 	if err != nil || n <= 0 {

@@ -252,14 +252,9 @@ func (s *Server) gaps(c *gin.Context) {
 	if !ok {
 		return
 	}
-	minNights := 1
-	if v := c.Query("min_nights"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxMinNights {
-			writeProblem(c, badField("min_nights", fmt.Sprintf("must be an integer from 1 to %d", maxMinNights)))
-			return
-		}
-		minNights = n
+	minNights, ok := minNightsParam(c)
+	if !ok {
+		return
 	}
 	p, ok := s.period(c, u, geo.WindowNight)
 	if !ok {
@@ -607,6 +602,20 @@ func (s *Server) tracks(c *gin.Context) {
 	writeGeoJSON(c, newCoverageCollection(fs, q))
 }
 
+// minNightsParam reads min_nights, 1 to maxMinNights, default 1.
+func minNightsParam(c *gin.Context) (int, bool) {
+	v := c.Query("min_nights")
+	if v == "" {
+		return 1, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxMinNights {
+		writeProblem(c, badField("min_nights", fmt.Sprintf("must be an integer from 1 to %d", maxMinNights)))
+		return 0, false
+	}
+	return n, true
+}
+
 // coverageRes reads the res parameter: the unit's resolution when absent.
 func coverageRes(c *gin.Context, u patrol.Unit) (int, bool) {
 	v := c.Query("res")
@@ -626,6 +635,10 @@ func (s *Server) coverageDevice(c *gin.Context, u patrol.Unit) (patrol.Device, b
 	ident := c.Query("device")
 	if ident == "" {
 		return patrol.Device{}, true
+	}
+	if !validIdent(ident) {
+		writeProblem(c, badField("device", identProblem))
+		return patrol.Device{}, false
 	}
 	d, err := s.db.DeviceByIdent(c.Request.Context(), ident)
 	if errors.Is(err, patrol.ErrNotFound) || (err == nil && d.UnitID != u.ID) {

@@ -695,9 +695,12 @@ func (a *deviceAuthorizer) may(ctx context.Context, d *patrol.Device) (bool, err
 
 // IngestReply is the answer to a batch of fixes.
 type IngestReply struct {
-	Accepted   int            `json:"accepted"`
-	Duplicates int            `json:"duplicates"`
-	Rejected   []RejectedItem `json:"rejected"`
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	// OffDuty counts the valid fixes deliberately not stored: their time lies outside every
+	// assignment of their device and the unit does not keep off-duty fixes.
+	OffDuty  int            `json:"off_duty"`
+	Rejected []RejectedItem `json:"rejected"`
 }
 
 func rejectedItem(i int, fe *FieldError) RejectedItem {
@@ -789,10 +792,13 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 		fail(c, err)
 		return
 	}
-	for _, ok := range stored {
-		if ok {
+	for _, o := range stored {
+		switch o {
+		case patrol.FixStored:
 			reply.Accepted++
-		} else {
+		case patrol.FixOffDuty:
+			reply.OffDuty++
+		default:
 			reply.Duplicates++
 		}
 	}
@@ -803,6 +809,7 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 	}
 	s.metrics.add("patrolmap_fixes_accepted_total", reply.Accepted)
 	s.metrics.add("patrolmap_fixes_duplicate_total", reply.Duplicates)
+	s.metrics.add("patrolmap_fixes_off_duty_total", reply.OffDuty)
 	s.metrics.add("patrolmap_fixes_rejected_total", len(reply.Rejected))
 	c.JSON(http.StatusOK, reply)
 }
@@ -817,8 +824,13 @@ func (s *Server) getFixes(c *gin.Context) {
 	if !ok {
 		return
 	}
-	filter := patrol.FixFilter{UnitID: u.ID, From: p.From, To: p.To}
+	// Off-duty fixes are for admins only.
+	filter := patrol.FixFilter{UnitID: u.ID, From: p.From, To: p.To, OffDuty: callerOf(c).User.Role == patrol.RoleAdmin}
 	if ident := c.Query("device"); ident != "" {
+		if !validIdent(ident) {
+			writeProblem(c, badField("device", identProblem))
+			return
+		}
 		d, err := s.db.DeviceByIdent(c.Request.Context(), ident)
 		if errors.Is(err, patrol.ErrNotFound) || (err == nil && d.UnitID != u.ID) {
 			writeProblem(c, problem(http.StatusNotFound, "no device "+strconv.Quote(ident)+" in this unit", FieldError{"device", "unknown device"}))

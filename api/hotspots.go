@@ -138,6 +138,35 @@ func intParam(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 	return v, true
 }
 
+// alphaParam reads alpha, the false discovery rate: a number strictly between 0 and 1, default
+// 0.05.
+func alphaParam(c *gin.Context) (float64, bool) {
+	raw := c.Query("alpha")
+	if raw == "" {
+		return 0.05, true
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || !(v > 0 && v < 1) {
+		writeProblem(c, badField("alpha", "must be a number between 0 and 1 (exclusive), such as 0.05"))
+		return 0, false
+	}
+	return v, true
+}
+
+// seedParam reads seed, the seed of the permutation test: any 64-bit integer, default 0.
+func seedParam(c *gin.Context) (int64, bool) {
+	raw := c.Query("seed")
+	if raw == "" {
+		return 0, true
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		writeProblem(c, badField("seed", "must be an integer"))
+		return 0, false
+	}
+	return v, true
+}
+
 // categoriesParam reads category, given as a comma-separated list, repeated, or both.
 func categoriesParam(c *gin.Context) ([]string, bool) {
 	var out []string
@@ -259,27 +288,17 @@ func (s *Server) getHotspots(c *gin.Context) {
 	if !ok {
 		return
 	}
-	alpha := 0.05
-	if raw := c.Query("alpha"); raw != "" {
-		v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-		if err != nil || !(v > 0 && v < 1) {
-			writeProblem(c, badField("alpha", "must be a number between 0 and 1 (exclusive), such as 0.05"))
-			return
-		}
-		alpha = v
+	alpha, ok := alphaParam(c)
+	if !ok {
+		return
 	}
 	perms, ok := intParam(c, "permutations", 0, 0, 99_999)
 	if !ok {
 		return
 	}
-	var seed int64
-	if raw := c.Query("seed"); raw != "" {
-		v, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-		if err != nil {
-			writeProblem(c, badField("seed", "must be an integer"))
-			return
-		}
-		seed = v
+	seed, ok := seedParam(c)
+	if !ok {
+		return
 	}
 
 	cells, counts, ok := s.cube(c, q, []time.Time{p.From, p.To})

@@ -17,9 +17,9 @@ import (
 // IngestBackend is the storage the tracking-app protocols need beyond CoreBackend.
 type IngestBackend interface {
 	// StoreFixes writes fixes in one transaction, computing and storing their quality flags,
-	// and reports for each whether it was stored (false: a duplicate of a stored fix or of an
-	// earlier one in the batch). It returns only after commit.
-	StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, error)
+	// and reports for each whether it was stored, a duplicate (of a stored fix or of an earlier
+	// one in the batch) or off duty and deliberately not stored. It returns only after commit.
+	StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error)
 	// RejectMany writes entries to the rejection log in one statement.
 	RejectMany(ctx context.Context, list []patrol.Rejection) error
 	// DevicesByIdent returns the registered devices among idents, keyed by ident.
@@ -199,7 +199,7 @@ var errIngestBusy = errors.New("too many fixes waiting to be written")
 // at once. The queue is bounded: a fix that finds it full is refused at once (errIngestBusy).
 // Writers start on demand and stop after idle, so an idle server holds no goroutines for this.
 type groupCommit struct {
-	write    func(context.Context, []patrol.Fix) ([]bool, error)
+	write    func(context.Context, []patrol.Fix) ([]patrol.StoreOutcome, error)
 	queue    chan *pendingFix
 	gather   chan struct{} // holds a token while one writer gathers a group
 	window   time.Duration
@@ -220,26 +220,26 @@ type pendingFix struct {
 }
 
 type fixOutcome struct {
-	stored bool
+	stored patrol.StoreOutcome
 	err    error
 }
 
-// submit queues f for the next group commit and waits until it is committed (stored true), found
-// to be a duplicate (false), or failed. When ctx ends first the fix may still be written later;
-// a client that retries then gets a duplicate.
-func (g *groupCommit) submit(ctx context.Context, f patrol.Fix) (bool, error) {
+// submit queues f for the next group commit and waits until it is committed (FixStored), found
+// to be a duplicate (FixDuplicate) or off duty and not stored (FixOffDuty), or failed. When ctx
+// ends first the fix may still be written later; a client that retries then gets a duplicate.
+func (g *groupCommit) submit(ctx context.Context, f patrol.Fix) (patrol.StoreOutcome, error) {
 	p := &pendingFix{fix: f, queued: time.Now(), done: make(chan fixOutcome, 1)}
 	select {
 	case g.queue <- p:
 	default:
-		return false, errIngestBusy
+		return patrol.FixDuplicate, errIngestBusy
 	}
 	g.startWriter()
 	select {
 	case r := <-p.done:
 		return r.stored, r.err
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return patrol.FixDuplicate, ctx.Err()
 	}
 }
 

@@ -330,7 +330,7 @@ func TestFoldName(t *testing.T) {
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // testGroupCommit returns a group commit around write with small bounds.
-func testGroupCommit(write func(context.Context, []patrol.Fix) ([]bool, error), queue int) *groupCommit {
+func testGroupCommit(write func(context.Context, []patrol.Fix) ([]patrol.StoreOutcome, error), queue int) *groupCommit {
 	return &groupCommit{write: write, queue: make(chan *pendingFix, queue), gather: make(chan struct{}, 1),
 		window: time.Millisecond, max: 100, writers: 1, idle: time.Second, timeout: 5 * time.Second, log: discardLogger()}
 }
@@ -339,20 +339,22 @@ func TestGroupCommitGroupsAndRefusesWhenFull(t *testing.T) {
 	started, release := make(chan int, 10), make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
-	g := testGroupCommit(func(_ context.Context, fixes []patrol.Fix) ([]bool, error) {
+	g := testGroupCommit(func(_ context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error) {
 		mu.Lock()
 		sizes = append(sizes, len(fixes))
 		mu.Unlock()
 		started <- len(fixes)
 		<-release
-		out := make([]bool, len(fixes))
+		out := make([]patrol.StoreOutcome, len(fixes))
 		for i, f := range fixes {
-			out[i] = f.DeviceID != 99 // device 99's fix counts as a duplicate
+			if f.DeviceID != 99 { // device 99's fix counts as a duplicate
+				out[i] = patrol.FixStored
+			}
 		}
 		return out, nil
 	}, 2)
 	type res struct {
-		stored bool
+		stored patrol.StoreOutcome
 		err    error
 	}
 	results := make(chan res, 4)
@@ -377,7 +379,7 @@ func TestGroupCommitGroupsAndRefusesWhenFull(t *testing.T) {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		if r.stored {
+		if r.stored == patrol.FixStored {
 			stored++
 		} else {
 			dup++
@@ -396,7 +398,7 @@ func TestGroupCommitGroupsAndRefusesWhenFull(t *testing.T) {
 func TestGroupCommitIsolatesAFailingFix(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
-	g := testGroupCommit(func(_ context.Context, fixes []patrol.Fix) ([]bool, error) {
+	g := testGroupCommit(func(_ context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
@@ -405,7 +407,7 @@ func TestGroupCommitIsolatesAFailingFix(t *testing.T) {
 				return nil, errors.New("poison")
 			}
 		}
-		return make([]bool, len(fixes)), nil
+		return make([]patrol.StoreOutcome, len(fixes)), nil
 	}, 10)
 	g.writers = 1
 	// Queue all three before a writer runs, so they form one group.
@@ -432,7 +434,7 @@ func TestGroupCommitIsolatesAFailingFix(t *testing.T) {
 }
 
 func TestGroupCommitUnavailableFailsTheGroup(t *testing.T) {
-	g := testGroupCommit(func(context.Context, []patrol.Fix) ([]bool, error) {
+	g := testGroupCommit(func(context.Context, []patrol.Fix) ([]patrol.StoreOutcome, error) {
 		return nil, fmt.Errorf("%w: down", patrol.ErrUnavailable)
 	}, 10)
 	if _, err := g.submit(context.Background(), patrol.Fix{}); !errors.Is(err, patrol.ErrUnavailable) {

@@ -253,7 +253,7 @@ func TestFixesLimits(t *testing.T) {
 // unavailableBackend is a database that fails every write as unreachable.
 type unavailableBackend struct{ *store.Store }
 
-func (unavailableBackend) StoreFixes(context.Context, []patrol.Fix) ([]bool, error) {
+func (unavailableBackend) StoreFixes(context.Context, []patrol.Fix) ([]patrol.StoreOutcome, error) {
 	return nil, fmt.Errorf("%w: the test says so", patrol.ErrUnavailable)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -88,6 +89,8 @@ func (s *Server) live(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// A device whose newest fix is off duty is shown to admins only.
+	offDuty := callerOf(c).User.Role == patrol.RoleAdmin
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -121,6 +124,9 @@ func (s *Server) live(c *gin.Context) {
 			failing = false
 			features := make([]Feature, 0, len(positions))
 			for _, f := range positions {
+				if !offDuty && geo.FixFlag(f.Flags)&geo.FlagOffDuty != 0 {
+					continue
+				}
 				features = append(features, liveFeature(f))
 			}
 			key, err := json.Marshal(features)

@@ -3,7 +3,9 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +24,20 @@ func (s *Server) recoverer(c *gin.Context) {
 			}
 		}
 	}()
+	c.Next()
+}
+
+// strictQuery answers 400 for a query string that does not parse (a bad %-escape): gin's
+// c.Query drops such pairs silently, so a request would otherwise run without a parameter its
+// caller sent — a dry run that is not dry, a language that falls back. The device protocols
+// report a bad query in their own way and are left alone.
+func (s *Server) strictQuery(c *gin.Context) {
+	if q := c.Request.URL.RawQuery; q != "" && c.Request.URL.Path != "/osmand" {
+		if _, err := url.ParseQuery(q); err != nil {
+			writeProblem(c, badField("query", "malformed query string: "+strings.TrimPrefix(err.Error(), "invalid URL escape ")))
+			return
+		}
+	}
 	c.Next()
 }
 

@@ -509,10 +509,16 @@ func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand fixCandidate,
 		fail(c, err)
 		return reply, false
 	}
-	if stored {
+	// An off-duty fix the unit does not keep is answered like a stored one, so the phone does
+	// not send it again, and counted.
+	switch stored {
+	case patrol.FixStored:
 		reply.Accepted = 1
 		s.metrics.add("patrolmap_fixes_accepted_total", 1)
-	} else {
+	case patrol.FixOffDuty:
+		reply.OffDuty = 1
+		s.metrics.add("patrolmap_fixes_off_duty_total", 1)
+	default:
 		reply.Duplicates = 1
 		s.metrics.add("patrolmap_fixes_duplicate_total", 1)
 	}

@@ -206,14 +206,20 @@ func (g *ingester) storeMany(c *gin.Context, d *patrol.Device, list []fixCandida
 		fail(c, err)
 		return false
 	}
-	n := 0
-	for _, ok := range stored {
-		if ok {
+	// Off-duty fixes the unit does not keep are answered like stored ones (so the phone does
+	// not send them again) and counted.
+	n, off := 0, 0
+	for _, o := range stored {
+		switch o {
+		case patrol.FixStored:
 			n++
+		case patrol.FixOffDuty:
+			off++
 		}
 	}
 	s.metrics.add("patrolmap_fixes_accepted_total", n)
-	s.metrics.add("patrolmap_fixes_duplicate_total", len(stored)-n)
+	s.metrics.add("patrolmap_fixes_off_duty_total", off)
+	s.metrics.add("patrolmap_fixes_duplicate_total", len(stored)-n-off)
 	s.metrics.add("patrolmap_fixes_rejected_total", len(rejections))
 	return true
 }

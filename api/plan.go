@@ -339,6 +339,36 @@ func (s *Server) planNight(c *gin.Context, u patrol.Unit) (geo.Date, int, geo.Pe
 	return night, nights, p, true
 }
 
+// maxKmParam reads max_km, the longest route in kilometres, 0.2 to planMaxKm.
+func maxKmParam(c *gin.Context) (float64, bool) {
+	raw := strings.TrimSpace(c.Query("max_km"))
+	if raw == "" {
+		return planDefaultMaxKm, true
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(v >= 0.2 && v <= planMaxKm) {
+		writeProblem(c, badField("max_km", fmt.Sprintf("must be a number of kilometres from 0.2 to %g", planMaxKm)))
+		return 0, false
+	}
+	return v, true
+}
+
+// startParam reads start=LAT,LON; given reports whether it was there at all.
+func startParam(c *gin.Context) (pt orb.Point, given, ok bool) {
+	raw := strings.TrimSpace(c.Query("start"))
+	if raw == "" {
+		return orb.Point{}, false, true
+	}
+	la, lo, found := strings.Cut(raw, ",")
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	if !found || err1 != nil || err2 != nil || !(math.Abs(lat) <= 90 && math.Abs(lon) <= 180) { // NaN too
+		writeProblem(c, badField("start", "must be LAT,LON in degrees, such as 21.4705,105.8512"))
+		return orb.Point{}, true, false
+	}
+	return orb.Point{lon, lat}, true, true
+}
+
 // planInt reads an optional integer query parameter in [lo, hi].
 func planInt(c *gin.Context, name string, def, lo, hi int) (int, bool) {
 	raw := strings.TrimSpace(c.Query(name))
@@ -405,15 +435,9 @@ func areaPoint(g orb.Geometry) orb.Point {
 // planStart returns the start: start=lat,lon when given, else the key area whose name holds
 // "Trụ sở" (the ward police office), else the centre of the boundary.
 func (s *Server) planStart(c *gin.Context, a *planAnalysis) (planStop, bool) {
-	if raw := strings.TrimSpace(c.Query("start")); raw != "" {
-		la, lo, found := strings.Cut(raw, ",")
-		lat, err1 := strconv.ParseFloat(strings.TrimSpace(la), 64)
-		lon, err2 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-		if !found || err1 != nil || err2 != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
-			writeProblem(c, badField("start", "must be LAT,LON in degrees, such as 21.4705,105.8512"))
-			return planStop{}, false
-		}
-		pt := orb.Point{lon, lat}
+	if pt, given, ok := startParam(c); !ok {
+		return planStop{}, false
+	} else if given {
 		return planStop{kind: "start", point: pt, target: pt}, true
 	}
 	for i := range a.areas {
@@ -464,14 +488,9 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 	if !ok {
 		return nil, false
 	}
-	maxKm := planDefaultMaxKm
-	if raw := strings.TrimSpace(c.Query("max_km")); raw != "" {
-		v, err := strconv.ParseFloat(raw, 64)
-		if err != nil || !(v >= 0.2 && v <= planMaxKm) {
-			writeProblem(c, badField("max_km", fmt.Sprintf("must be a number of kilometres from 0.2 to %g", planMaxKm)))
-			return nil, false
-		}
-		maxKm = v
+	maxKm, ok := maxKmParam(c)
+	if !ok {
+		return nil, false
 	}
 	maxTargets, ok := planInt(c, "targets", planDefaultTargets, 1, planMaxTargets)
 	if !ok {

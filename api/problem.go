@@ -62,8 +62,14 @@ func fail(c *gin.Context, err error) {
 	var p *Problem
 	var maxErr *http.MaxBytesError
 	var geomErr interface{ GeometryField() (string, string) }
+	var sqlErr interface{ SQLState() string }
 	switch {
 	case errors.As(err, &p):
+	case errors.As(err, &sqlErr) && (sqlErr.SQLState() == "22021" || sqlErr.SQLState() == "22P05"):
+		// A NUL byte or invalid UTF-8 that reached the database: bad input, not a fault. The
+		// handlers check their own fields first; this is the backstop.
+		slog.Warn("text the database cannot hold", "path", c.Request.URL.Path, "err", err)
+		p = badField("request", "holds a NUL byte or text that is not UTF-8")
 	case errors.As(err, &geomErr):
 		field, reason := geomErr.GeometryField()
 		p = badField(field, reason)

@@ -139,7 +139,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.SetTrustedProxies(nil)
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.limitBody, s.authenticate)
+	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.limitBody, s.strictQuery, s.authenticate)
 	r.NoRoute(func(c *gin.Context) {
 		if !s.staticFile(c) {
 			writeProblem(c, problem(http.StatusNotFound, "no such resource"))

@@ -20,6 +20,7 @@ func unitFeature(u patrol.Unit) Feature {
 	return Feature{Type: "Feature", ID: u.Code, Geometry: geom, Properties: map[string]any{
 		"code": u.Code, "name": u.Name, "timezone": u.TimeZone, "h3_res": u.H3Res,
 		"night_start": u.NightStart, "night_end": u.NightEnd,
+		"store_off_duty": u.StoreOffDuty, "off_duty_retention_days": u.OffDutyRetentionDays,
 	}}
 }
 
@@ -52,6 +53,9 @@ type unitRequest struct {
 	H3Res      *int            `json:"h3_res"`
 	NightStart *string         `json:"night_start"`
 	NightEnd   *string         `json:"night_end"`
+	// StoreOffDuty and OffDutyRetentionDays: see patrol.Unit.
+	StoreOffDuty         *bool `json:"store_off_duty"`
+	OffDutyRetentionDays *int  `json:"off_duty_retention_days"`
 }
 
 // apply validates req onto u, collecting every bad field.
@@ -98,6 +102,18 @@ func (req unitRequest) apply(u *patrol.Unit) []FieldError {
 	}
 	if _, err := geo.ParseClock(u.NightEnd); err != nil {
 		errs = append(errs, FieldError{"night_end", "must be HH:MM"})
+	}
+	if req.StoreOffDuty != nil {
+		u.StoreOffDuty = *req.StoreOffDuty
+	}
+	if req.OffDutyRetentionDays != nil {
+		u.OffDutyRetentionDays = *req.OffDutyRetentionDays
+		if u.OffDutyRetentionDays < 1 || u.OffDutyRetentionDays > 365 {
+			errs = append(errs, FieldError{"off_duty_retention_days", "must be a whole number of days from 1 to 365"})
+		}
+	}
+	if u.OffDutyRetentionDays == 0 {
+		u.OffDutyRetentionDays = 7
 	}
 	if len(req.Boundary) > 0 && string(req.Boundary) != "null" {
 		u.Boundary = req.Boundary

@@ -46,6 +46,11 @@ type Unit struct {
 	NightStart string          // "22:00"
 	NightEnd   string          // "05:00"
 	H3Res      int
+	// StoreOffDuty says whether fixes outside every assignment of their device are stored
+	// (flagged off duty, for admins only) or dropped at ingest.
+	StoreOffDuty bool
+	// OffDutyRetentionDays is how long stored off-duty fixes are kept (0 on input: 7).
+	OffDutyRetentionDays int
 }
 
 // User is a person who signs in: an admin, analyst or officer, scoped to one unit (UnitID > 0)

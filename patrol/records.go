@@ -98,6 +98,7 @@ var Unknown = math.NaN()
 type IngestResult struct {
 	Accepted   int
 	Duplicates int
+	OffDuty    int // fixes deliberately not stored: off duty, and the unit does not keep them
 }
 
 // Rejection is one entry of the rejection log: input that was refused and why.
@@ -124,4 +125,22 @@ type FixFilter struct {
 	UnitID   int
 	DeviceID int // 0: every device of the unit
 	From, To time.Time
+	// OffDuty includes the fixes flagged off duty (geo.FlagOffDuty), which only admins may
+	// see; false leaves them out.
+	OffDuty bool
 }
+
+// StoreOutcome is what StoreFixes did with one fix.
+type StoreOutcome uint8
+
+// The outcomes of StoreFixes.
+const (
+	// FixDuplicate: not stored, because a fix of the device with the same time is stored
+	// already or came earlier in the batch.
+	FixDuplicate StoreOutcome = iota
+	// FixStored: stored (an off-duty fix of a unit that keeps them is stored, flagged).
+	FixStored
+	// FixOffDuty: deliberately not stored: its time lies outside every assignment of its
+	// device and its unit does not keep off-duty fixes.
+	FixOffDuty
+)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -54,17 +55,20 @@ func nullable(f float64) *float32 {
 
 // InsertFixes stores fixes in one transaction; a fix whose (device, time) is already stored,
 // or repeated within the batch, counts as a duplicate. It returns only after commit. It is
-// StoreFixes with the answer counted.
+// StoreFixes with the answer counted (off-duty fixes not stored count in OffDuty).
 func (s *Store) InsertFixes(ctx context.Context, fixes []patrol.Fix) (patrol.IngestResult, error) {
 	var res patrol.IngestResult
 	stored, err := s.StoreFixes(ctx, fixes)
 	if err != nil {
 		return res, err
 	}
-	for _, ok := range stored {
-		if ok {
+	for _, o := range stored {
+		switch o {
+		case patrol.FixStored:
 			res.Accepted++
-		} else {
+		case patrol.FixOffDuty:
+			res.OffDuty++
+		default:
 			res.Duplicates++
 		}
 	}
@@ -78,7 +82,8 @@ func (s *Store) EachFix(ctx context.Context, f patrol.FixFilter, fn func(patrol.
 		f.accuracy, f.speed, f.heading, f.altitude, f.battery, f.source, f.flags, f.received_at
 		FROM fix f JOIN device d ON d.id = f.device_id
 		WHERE f.unit_id = $1 AND ($2 = 0 OR f.device_id = $2) AND f.ts >= $3 AND f.ts < $4
-		ORDER BY d.ident, f.ts`, f.UnitID, f.DeviceID, f.From, f.To)
+		  AND ($5 OR f.flags & $6 = 0)
+		ORDER BY d.ident, f.ts`, f.UnitID, f.DeviceID, f.From, f.To, f.OffDuty, int16(geo.FlagOffDuty))
 	if err != nil {
 		return classify(fmt.Errorf("read fixes: %w", err))
 	}

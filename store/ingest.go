@@ -58,9 +58,17 @@ type fixKey struct {
 
 func keyOf(f patrol.Fix) fixKey { return fixKey{f.DeviceID, f.Time.UnixMicro()} }
 
-// StoreFixes writes fixes in one transaction and reports for each whether it was stored (true)
-// or was a duplicate (false): of a fix already stored with the same device and time, or of an
-// earlier fix in the same batch. It returns only after commit; on error nothing is stored.
+// StoreFixes writes fixes in one transaction and reports for each what became of it:
+// patrol.FixStored, patrol.FixDuplicate (of a fix already stored with the same device and time,
+// or of an earlier fix in the same batch) or patrol.FixOffDuty. It returns only after commit; on
+// error nothing is stored.
+//
+// Duty: a device with no assignment at all is a unit device, always on duty. A fix of a device
+// with assignments whose time lies outside all of their [valid_from, valid_to) is off duty: it
+// is stored with geo.FlagOffDuty when its unit keeps off-duty fixes (unit.store_off_duty), and
+// otherwise not written at all (patrol.FixOffDuty). The assignments and the unit's choice are
+// read with the device history, in the same round trip, on every call, so an assignment
+// change applies to the next batch.
 //
 // The quality flags are computed here, where the device's history is at hand, and stored with
 // each fix (the Flags of the input are kept only for FlagOffDuty):
@@ -69,12 +77,13 @@ func keyOf(f patrol.Fix) fixKey { return fixKey{f.DeviceID, f.Time.UnixMicro()} 
 //     device's latest unflagged stored fix before them (one primary-key probe per device);
 //   - geo.FlagDuplicate: the batch held another fix of the device at the same time but at a
 //     different place; the first one is stored and flagged, since neither can be trusted.
-func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, error) {
-	stored := make([]bool, len(fixes))
+func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error) {
+	stored := make([]patrol.StoreOutcome, len(fixes)) // a repeat within the batch stays FixDuplicate
 	if len(fixes) == 0 {
 		return stored, nil
 	}
 	rows, index := uniqueFixes(fixes)
+	sortByKey(rows, index)
 	times := make([]time.Time, len(rows))
 	for i := range rows {
 		times[i] = rows[i].Time
@@ -82,61 +91,148 @@ func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, err
 	if err := s.ensurePartitions(ctx, times); err != nil {
 		return nil, err
 	}
-	isNew, err := s.writeFixes(ctx, rows, len(rows) >= copyMinRows)
+	outcome, err := s.writeFixes(ctx, rows, len(rows) >= copyMinRows)
 	if errors.Is(err, errCopyConflict) {
-		isNew, err = s.writeFixes(ctx, rows, false)
+		outcome, err = s.writeFixes(ctx, rows, false)
 	}
 	if err != nil {
 		return nil, err
 	}
 	for i, r := range index {
 		if r >= 0 {
-			stored[i] = isNew[r]
+			stored[i] = outcome[r]
 		}
 	}
 	return stored, nil
 }
 
+// deviceDuty is what StoreFixes knows of a device with assignments: whether its unit keeps
+// off-duty fixes and its assignment periods that overlap the batch (clipped to it).
+type deviceDuty struct {
+	store   bool
+	periods [][2]time.Time // [from, to)
+}
+
+// onDuty reports whether t lies in one of the periods.
+func (d *deviceDuty) onDuty(t time.Time) bool {
+	for _, p := range d.periods {
+		if !t.Before(p[0]) && t.Before(p[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// applyDuty returns the rows to write, with geo.FlagOffDuty set on the off-duty ones that their
+// unit keeps, and where each came from in rows; outcome marks the off-duty rows that are not
+// written as patrol.FixOffDuty. A FlagOffDuty already set by the caller is kept.
+func applyDuty(rows []patrol.Fix, duty map[int]*deviceDuty) (write []patrol.Fix, at []int, outcome []patrol.StoreOutcome) {
+	outcome = make([]patrol.StoreOutcome, len(rows))
+	write, at = make([]patrol.Fix, 0, len(rows)), make([]int, 0, len(rows))
+	for i, f := range rows {
+		if d := duty[f.DeviceID]; d != nil && !d.onDuty(f.Time) {
+			if !d.store {
+				outcome[i] = patrol.FixOffDuty
+				continue
+			}
+			f.Flags |= uint16(geo.FlagOffDuty)
+		}
+		write = append(write, f)
+		at = append(at, i)
+	}
+	return write, at, outcome
+}
+
+// storedOutcome completes outcome (from applyDuty) with which of the written rows were new.
+func storedOutcome(outcome []patrol.StoreOutcome, at []int, isNew []bool) []patrol.StoreOutcome {
+	for k, i := range at {
+		if isNew[k] {
+			outcome[i] = patrol.FixStored
+		} else {
+			outcome[i] = patrol.FixDuplicate
+		}
+	}
+	return outcome
+}
+
 // writeFixes is one attempt at StoreFixes' transaction: read the devices' history, flag, write
 // (by COPY or by INSERT … ON CONFLICT), commit. The INSERT path needs no explicit transaction:
 // the statement commits by itself, two round trips fewer for every group commit.
-func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool) ([]bool, error) {
+func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool) ([]patrol.StoreOutcome, error) {
 	if !useCopy {
 		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return nil, classify(fmt.Errorf("store fixes: %w", err))
 		}
 		defer conn.Release()
-		prev, _, err := readHistory(ctx, conn, rows, false)
+		prev, _, duty, err := readHistory(ctx, conn, rows, false)
 		if err != nil {
 			return nil, err
 		}
-		flagFixes(rows, prev)
-		return insertFixes(ctx, conn, rows)
+		write, at, outcome := applyDuty(rows, duty)
+		if len(write) == 0 {
+			return outcome, nil
+		}
+		flagFixes(write, prev)
+		isNew, err := insertFixes(ctx, conn, write)
+		if err != nil {
+			return nil, err
+		}
+		return storedOutcome(outcome, at, isNew), nil
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, classify(fmt.Errorf("store fixes: begin: %w", err))
 	}
 	defer tx.Rollback(ctx)
-	prev, existing, err := readHistory(ctx, tx, rows, useCopy)
+	prev, existing, duty, err := readHistory(ctx, tx, rows, useCopy)
 	if err != nil {
 		return nil, err
 	}
-	flagFixes(rows, prev)
-	isNew, err := copyFixes(ctx, tx, rows, existing)
+	write, at, outcome := applyDuty(rows, duty)
+	flagFixes(write, prev)
+	isNew, err := copyFixes(ctx, tx, write, existing)
 	if err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, classify(fmt.Errorf("store fixes: commit: %w", err))
 	}
-	return isNew, nil
+	return storedOutcome(outcome, at, isNew), nil
 }
 
 // uniqueFixes returns the batch without repeats of a (device, time) key, normalised for storage,
 // and for each input its row in that list (-1 for a repeat). A repeat at another place marks the
 // kept fix with geo.FlagDuplicate.
+// sortByKey puts rows in (device, time) order and keeps index (input position → row) pointing
+// at the same rows. Concurrent transactions that insert overlapping keys then take their row
+// locks in one order and cannot deadlock each other.
+func sortByKey(rows []patrol.Fix, index []int) {
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := rows[order[a]], rows[order[b]]
+		if x.DeviceID != y.DeviceID {
+			return x.DeviceID < y.DeviceID
+		}
+		return x.Time.Before(y.Time)
+	})
+	sorted := make([]patrol.Fix, len(rows))
+	newPos := make([]int, len(rows))
+	for to, from := range order {
+		sorted[to] = rows[from]
+		newPos[from] = to
+	}
+	copy(rows, sorted)
+	for i, r := range index {
+		if r >= 0 {
+			index[i] = newPos[r]
+		}
+	}
+}
+
 func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 	rows := make([]patrol.Fix, 0, len(fixes))
 	index := make([]int, len(fixes))
@@ -165,9 +261,10 @@ func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 // readHistory reads, in one round trip, each device's latest unflagged stored fix before its
-// earliest fix in rows and, when withKeys, which keys of rows are stored already (a range scan of
-// the primary key over the times the batch covers per device).
-func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys bool) (map[int]geo.Fix, map[fixKey]bool, error) {
+// earliest fix in rows; the duty of each device that has assignments (see deviceDuty; a device
+// without any is absent); and, when withKeys, which keys of rows are stored already (a range
+// scan of the primary key over the times the batch covers per device).
+func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys bool) (map[int]geo.Fix, map[fixKey]bool, map[int]*deviceDuty, error) {
 	type span struct{ lo, hi time.Time }
 	spans := map[int]*span{}
 	for _, f := range rows {
@@ -194,6 +291,19 @@ func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys
 			SELECT f.ts, f.geom FROM fix f
 			WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags = 0
 			ORDER BY f.ts DESC LIMIT 1) p`, devices, los, prevLookback)
+	// The assignments that overlap each device's span, clipped to it (so no infinity reaches
+	// Go), and one row of NULLs for every device that has any assignment at all.
+	batch.Queue(`SELECT q.d, un.store_off_duty, a.lo, a.hi
+		FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
+		JOIN device dv ON dv.id = q.d
+		JOIN unit un ON un.id = dv.unit_id
+		CROSS JOIN LATERAL (
+			SELECT greatest(a.valid_from, q.lo) AS lo, least(a.valid_to, q.hi + interval '1 microsecond') AS hi
+			FROM device_assignment a
+			WHERE a.device_id = q.d AND a.valid_from <= q.hi AND a.valid_to > q.lo
+			UNION ALL
+			SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM device_assignment a WHERE a.device_id = q.d)) a`,
+		devices, los, his)
 	if withKeys {
 		// OFFSET 0 keeps the planner from turning the per-device range scans into a hash join
 		// over a sequential scan of the partition, which it picks when the partition's
@@ -209,42 +319,67 @@ func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys
 	prev := make(map[int]geo.Fix, len(devices))
 	q, err := br.Query()
 	if err != nil {
-		return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
 	}
 	for q.Next() {
 		var d int32
 		var g geo.Fix
 		if err := q.Scan(&d, &g.Time, &g.Point[0], &g.Point[1]); err != nil {
 			q.Close()
-			return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+			return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
 		}
 		g.Speed = math.NaN()
 		prev[int(d)] = g
 	}
 	if err := q.Err(); err != nil {
-		return nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+	}
+	duty := map[int]*deviceDuty{}
+	q, err = br.Query()
+	if err != nil {
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
+	}
+	for q.Next() {
+		var d int32
+		var keep bool
+		var lo, hi *time.Time
+		if err := q.Scan(&d, &keep, &lo, &hi); err != nil {
+			q.Close()
+			return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
+		}
+		dd := duty[int(d)]
+		if dd == nil {
+			dd = &deviceDuty{store: keep}
+			duty[int(d)] = dd
+		}
+		if lo != nil && hi != nil {
+			dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
+		}
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
 	}
 	if !withKeys {
-		return prev, nil, classify(br.Close())
+		return prev, nil, duty, classify(br.Close())
 	}
 	existing := map[fixKey]bool{}
 	q, err = br.Query()
 	if err != nil {
-		return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
 	}
 	for q.Next() {
 		var d int32
 		var t time.Time
 		if err := q.Scan(&d, &t); err != nil {
 			q.Close()
-			return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+			return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
 		}
 		existing[fixKey{int(d), t.UnixMicro()}] = true
 	}
 	if err := q.Err(); err != nil {
-		return nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+		return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
 	}
-	return prev, existing, classify(br.Close())
+	return prev, existing, duty, classify(br.Close())
 }
 
 // flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes

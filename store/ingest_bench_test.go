@@ -145,7 +145,7 @@ func unnestInsert(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, er
 
 // checkedCopy is the COPY path with its check for stored keys.
 func checkedCopy(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, error) {
-	_, existing, err := readHistory(ctx, tx, rows, true)
+	_, existing, _, err := readHistory(ctx, tx, rows, true)
 	if err != nil {
 		return nil, err
 	}

@@ -44,10 +44,10 @@ func walk(u patrol.Unit, d patrol.Device, start time.Time, n int) []patrol.Fix {
 	return out
 }
 
-func countStored(stored []bool) int {
+func countStored(stored []patrol.StoreOutcome) int {
 	n := 0
-	for _, ok := range stored {
-		if ok {
+	for _, o := range stored {
+		if o == patrol.FixStored {
 			n++
 		}
 	}
@@ -75,8 +75,8 @@ func TestStoreFixesBothPathsAreExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, ok := range stored {
-			want := i >= n/2 && i < n
+		for i, o := range stored {
+			ok, want := o == patrol.FixStored, i >= n/2 && i < n
 			if ok != want {
 				t.Fatalf("n=%d: fix %d stored=%v, want %v", n, i, ok, want)
 			}
@@ -92,7 +92,7 @@ func TestStoreFixesConcurrentWritersStoreEachFixOnce(t *testing.T) {
 	// Three writers send overlapping large batches at once: the COPY of the later ones meets
 	// the keys of the first and must fall back without losing or doubling a fix.
 	parts := [][]patrol.Fix{fixes[:600], fixes[200:], fixes}
-	results := make([][]bool, len(parts))
+	results := make([][]patrol.StoreOutcome, len(parts))
 	var wg sync.WaitGroup
 	errs := make(chan error, len(parts))
 	for i := range parts {
@@ -114,7 +114,7 @@ func TestStoreFixesConcurrentWritersStoreEachFixOnce(t *testing.T) {
 	times := map[time.Time]int{}
 	for i, part := range parts {
 		for j, f := range part {
-			if results[i][j] {
+			if results[i][j] == patrol.FixStored {
 				times[f.Time]++
 			}
 		}
@@ -153,7 +153,7 @@ func TestStoreFixesFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if countStored(stored) != 4 || stored[3] {
+	if countStored(stored) != 4 || stored[3] != patrol.FixDuplicate {
 		t.Fatalf("stored %v", stored)
 	}
 	want := map[string]geo.FixFlag{
@@ -162,7 +162,7 @@ func TestStoreFixesFlags(t *testing.T) {
 		"phone-2 15:00:30": geo.FlagOffDuty,
 	}
 	got := map[string]geo.FixFlag{}
-	err = s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: start, To: start.Add(time.Hour)}, func(f patrol.StoredFix) error {
+	err = s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: start, To: start.Add(time.Hour), OffDuty: true}, func(f patrol.StoredFix) error {
 		got[f.DeviceIdent+" "+f.Time.Format("15:04:05")] = geo.FixFlag(f.Flags)
 		return nil
 	})
@@ -236,7 +236,7 @@ func TestStoreFixesPathsStoreTheSameValues(t *testing.T) {
 		}
 	}
 	got := map[string][]patrol.StoredFix{}
-	err := s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: start, To: start.Add(24 * time.Hour)}, func(f patrol.StoredFix) error {
+	err := s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: start, To: start.Add(24 * time.Hour), OffDuty: true}, func(f patrol.StoredFix) error {
 		got[f.DeviceIdent] = append(got[f.DeviceIdent], f)
 		return nil
 	})

@@ -10,12 +10,13 @@ import (
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-const unitColumns = `id, code, name, timezone, ST_AsGeoJSON(boundary, 7)::text, to_char(night_start, 'HH24:MI'), to_char(night_end, 'HH24:MI'), h3_res`
+const unitColumns = `id, code, name, timezone, ST_AsGeoJSON(boundary, 7)::text, to_char(night_start, 'HH24:MI'), to_char(night_end, 'HH24:MI'), h3_res,
+	store_off_duty, (extract(epoch FROM off_duty_retention) / 86400)::int`
 
 func scanUnit(row pgx.Row) (patrol.Unit, error) {
 	var u patrol.Unit
 	var boundary *string
-	err := row.Scan(&u.ID, &u.Code, &u.Name, &u.TimeZone, &boundary, &u.NightStart, &u.NightEnd, &u.H3Res)
+	err := row.Scan(&u.ID, &u.Code, &u.Name, &u.TimeZone, &boundary, &u.NightStart, &u.NightEnd, &u.H3Res, &u.StoreOffDuty, &u.OffDutyRetentionDays)
 	if boundary != nil {
 		u.Boundary = json.RawMessage(*boundary)
 	}
@@ -90,16 +91,28 @@ func (s *Store) CreateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 		boundary = &b
 	}
 	var id int
-	err := s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res)
-		VALUES ($1, $2, $3, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), $5::time, $6::time, $7) RETURNING id`,
-		u.Code, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res,
+			store_off_duty, off_duty_retention)
+		VALUES ($1, $2, $3, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), $5::time, $6::time, $7,
+			$8, make_interval(days => $9))
+		RETURNING id`,
+		u.Code, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u)).Scan(&id)
 	if err != nil {
 		return patrol.Unit{}, classify(fmt.Errorf("create unit %s: %w", u.Code, err))
 	}
 	return s.UnitByID(ctx, id)
 }
 
-// UpdateUnit replaces a unit's name, zone, boundary (when given), night window and resolution.
+// retentionDays is the unit's off-duty retention in days, 7 when not set.
+func retentionDays(u patrol.Unit) int {
+	if u.OffDutyRetentionDays <= 0 {
+		return 7
+	}
+	return u.OffDutyRetentionDays
+}
+
+// UpdateUnit replaces a unit's name, zone, boundary (when given), night window, resolution and
+// off-duty settings.
 func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
 	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
 		return patrol.Unit{}, err
@@ -111,8 +124,9 @@ func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE unit SET name = $2, timezone = $3,
 		boundary = coalesce(ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), boundary),
-		night_start = $5::time, night_end = $6::time, h3_res = $7, updated_at = now() WHERE id = $1`,
-		u.ID, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res)
+		night_start = $5::time, night_end = $6::time, h3_res = $7,
+		store_off_duty = $8, off_duty_retention = make_interval(days => $9), updated_at = now() WHERE id = $1`,
+		u.ID, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u))
 	if err != nil {
 		return patrol.Unit{}, classify(fmt.Errorf("update unit %s: %w", u.Code, err))
 	}

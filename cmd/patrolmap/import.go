@@ -82,7 +82,7 @@ func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
 
 type importStore interface {
 	DeviceByIdent(ctx context.Context, ident string) (patrol.Device, error)
-	StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]bool, error)
+	StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error)
 	InsertIncidents(ctx context.Context, unitID int, userID int64, list []patrol.Incident) (patrol.IngestResult, []int64, error)
 }
 
@@ -108,14 +108,17 @@ func importGPX(ctx context.Context, s importStore, unit patrol.Unit, ident, name
 	if err != nil {
 		return fmt.Errorf("store fixes: %w", err)
 	}
-	accepted := 0
-	for _, ok := range stored {
-		if ok {
+	accepted, offDuty := 0, 0
+	for _, o := range stored {
+		switch o {
+		case patrol.FixStored:
 			accepted++
+		case patrol.FixOffDuty:
+			offDuty++
 		}
 	}
-	fmt.Fprintf(stdout, "%s: %d track points, %d fixes stored, %d duplicates, %d rejected\n",
-		name, len(fixes)+len(rejected), accepted, len(stored)-accepted, len(rejected))
+	fmt.Fprintf(stdout, "%s: %d track points, %d fixes stored, %d duplicates, %d off duty not kept, %d rejected\n",
+		name, len(fixes)+len(rejected), accepted, len(stored)-accepted-offDuty, offDuty, len(rejected))
 	printRejected(stdout, "point", rejected)
 	return nil
 }

@@ -63,9 +63,9 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	if retention > 0 {
-		go retainFixes(ctx, db, retention, log)
-	}
+	// Every hour: expired off-duty fixes are deleted (always), and with -fix-retention old
+	// partitions dropped.
+	go retainFixes(ctx, db, retention, log)
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
@@ -148,16 +148,24 @@ func parseRetention(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// retainFixes drops fix partitions older than the retention now and then every hour.
+// retainFixes, now and then every hour, deletes the off-duty fixes older than their unit's
+// off-duty retention and, when retention > 0, drops fix partitions older than retention.
 func retainFixes(ctx context.Context, db *store.Store, retention time.Duration, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		dropped, err := db.DropFixPartitionsBefore(ctx, time.Now().Add(-retention))
-		if err != nil {
-			log.Error("fix retention", "err", err)
-		} else if len(dropped) > 0 {
-			log.Info("fix retention dropped partitions", "partitions", dropped)
+		if n, err := db.DeleteExpiredOffDutyFixes(ctx); err != nil {
+			log.Error("off-duty fix retention", "err", err)
+		} else if n > 0 {
+			log.Info("off-duty fix retention deleted fixes", "fixes", n)
+		}
+		if retention > 0 {
+			dropped, err := db.DropFixPartitionsBefore(ctx, time.Now().Add(-retention))
+			if err != nil {
+				log.Error("fix retention", "err", err)
+			} else if len(dropped) > 0 {
+				log.Info("fix retention dropped partitions", "partitions", dropped)
+			}
 		}
 		select {
 		case <-ctx.Done():
