@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -617,7 +618,7 @@ func TestCoverageAccessAndParams(t *testing.T) {
 // TestCoverageDemoWard: on the demo ward the neglected key area is far below its requirement,
 // and it and its cells are among the top gaps.
 func TestCoverageDemoWard(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("CI") != "true" {
 		t.Skip("loads the demo ward")
 	}
 	t.Parallel()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // zone tests do not depend on the machine's zone database
 
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
