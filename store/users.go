@@ -202,16 +202,18 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID int64) error {
 
 // CallerByToken returns the user a bearer token belongs to, if it is valid and the user enabled.
 func (s *Store) CallerByToken(ctx context.Context, token string) (patrol.Caller, error) {
-	var tokenID, userID int64
-	err := s.pool.QueryRow(ctx, `SELECT t.id, t.user_id FROM api_token t JOIN app_user u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, HashSecret(token)).Scan(&tokenID, &userID)
+	// One round trip: this runs on every bearer-authenticated request, bulk ingest included.
+	var tokenID int64
+	var u patrol.User
+	var role string
+	err := s.pool.QueryRow(ctx, `SELECT t.id, `+userColumns+`
+		FROM api_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN unit un ON un.id = u.unit_id
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, HashSecret(token)).
+		Scan(&tokenID, &u.ID, &u.Username, &u.FullName, &role, &u.UnitID, &u.UnitCode, &u.Disabled)
 	if err != nil {
 		return patrol.Caller{}, classify(fmt.Errorf("token: %w", err))
 	}
-	u, err := s.UserByID(ctx, userID)
-	if err != nil {
-		return patrol.Caller{}, err
-	}
+	u.Role = patrol.Role(role)
 	return patrol.Caller{Kind: patrol.CallerUser, User: u, TokenID: tokenID}, nil
 }
 
