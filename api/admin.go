@@ -71,17 +71,6 @@ func (s *Server) adminRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/units/:code/tiling", s.requireUser, s.tiling)
 }
 
-// adminDB returns the administration storage, or answers 501 when this server's backend has
-// none (it is part of Backend once server.go embeds AdminBackend).
-func (s *Server) adminDB(c *gin.Context) (AdminBackend, bool) {
-	var db any = s.db
-	if a, ok := db.(AdminBackend); ok {
-		return a, true
-	}
-	writeProblem(c, problem(http.StatusNotImplemented, "administration is not available in this build"))
-	return nil, false
-}
-
 func timeOrNil(t *time.Time) any {
 	if t == nil {
 		return nil
@@ -225,10 +214,7 @@ func assignmentsJSON(list []patrol.Assignment) []patrol.Assignment {
 }
 
 func (s *Server) getDevice(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -244,10 +230,7 @@ func (s *Server) getDevice(c *gin.Context) {
 }
 
 func (s *Server) updateDevice(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -295,10 +278,7 @@ func (s *Server) updateDevice(c *gin.Context) {
 }
 
 func (s *Server) rotateDeviceSecret(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -315,10 +295,7 @@ func (s *Server) rotateDeviceSecret(c *gin.Context) {
 }
 
 func (s *Server) listAssignments(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -345,10 +322,7 @@ func periodBound(field, v string, loc *time.Location) (time.Time, *Problem) {
 }
 
 func (s *Server) createAssignment(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -419,10 +393,7 @@ func (s *Server) createAssignment(c *gin.Context) {
 }
 
 func (s *Server) endAssignment(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	d, ok := s.deviceInScope(c, db)
 	if !ok {
 		return
@@ -440,10 +411,7 @@ func (s *Server) endAssignment(c *gin.Context) {
 }
 
 func (s *Server) listKnockingDevices(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	days, ok := daysParam(c)
 	if !ok {
 		return
@@ -604,10 +572,7 @@ func (s *Server) userInScope(c *gin.Context) (patrol.User, bool) {
 // updateUser changes a user's name, role, scope (unit; null for all units) or disabled flag.
 // Disabling ends the user's sessions and their tokens stop working.
 func (s *Server) updateUser(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
@@ -716,10 +681,7 @@ func (s *Server) updateUser(c *gin.Context) {
 }
 
 func (s *Server) resetPassword(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
@@ -751,10 +713,7 @@ func tokensJSON(list []patrol.Token) []patrol.Token {
 }
 
 func (s *Server) listUserTokens(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
@@ -769,10 +728,7 @@ func (s *Server) listUserTokens(c *gin.Context) {
 
 // listTokens lists the bearer tokens of the users in the caller's scope (never their values).
 func (s *Server) listTokens(c *gin.Context) {
-	db, ok := s.adminDB(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	list, err := db.ListTokens(c.Request.Context(), callerOf(c).User.UnitID, 0, c.Query("revoked") == "true")
 	if err != nil {
 		fail(c, err)

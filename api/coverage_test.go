@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -618,9 +617,6 @@ func TestCoverageAccessAndParams(t *testing.T) {
 // TestCoverageDemoWard: on the demo ward the neglected key area is far below its requirement,
 // and it and its cells are among the top gaps.
 func TestCoverageDemoWard(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") != "true" {
-		t.Skip("loads the demo ward")
-	}
 	t.Parallel()
 	e := newEnv(t)
 	day := time.Date(2024, 9, 1, 0, 0, 0, 0, ictZone)

@@ -80,11 +80,7 @@ func liveNumber(v float64) any {
 // position changes, an "unavailable" event when the store fails (the stream carries on), and
 // comment lines to keep the connection open.
 func (s *Server) live(c *gin.Context) {
-	lb, ok := s.db.(LiveBackend)
-	if !ok {
-		writeProblem(c, problem(http.StatusNotImplemented, "live positions are not available on this server"))
-		return
-	}
+	lb := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return

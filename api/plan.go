@@ -53,15 +53,6 @@ func (s *Server) planRoutes(v1 *gin.RouterGroup) {
 	v1.DELETE("/routes/:id", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.deleteRoute)
 }
 
-// planStore returns the storage as a PlanBackend, answering 501 when it is not one.
-func (s *Server) planStore(c *gin.Context) (PlanBackend, bool) {
-	if db, ok := s.db.(PlanBackend); ok {
-		return db, true
-	}
-	writeProblem(c, problem(http.StatusNotImplemented, "route planning is not available with this storage"))
-	return nil, false
-}
-
 // Planning defaults and limits.
 const (
 	planDefaultNights  = 14   // nights of coverage looked back on
@@ -707,10 +698,7 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 // below their requirement and the riskiest cells never patrolled in the last nights, ordered by
 // nearest neighbour then 2-opt and or-opt, under the length limit.
 func (s *Server) getPlan(c *gin.Context) {
-	db, ok := s.planStore(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -1116,10 +1104,7 @@ func routeFeature(r patrol.Route) Feature {
 // listRoutes answers GET /api/v1/routes?unit[&night][&from&to]: the saved routes of a night
 // (or of the nights from ≤ night < to; all when neither is given).
 func (s *Server) listRoutes(c *gin.Context) {
-	db, ok := s.planStore(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -1155,10 +1140,7 @@ func (s *Server) listRoutes(c *gin.Context) {
 // LineString or MultiLineString with properties name, kind (planned or suggested) and night;
 // other properties (such as the stops of a suggested route) are kept.
 func (s *Server) createRoute(c *gin.Context) {
-	db, ok := s.planStore(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -1234,10 +1216,7 @@ func (s *Server) createRoute(c *gin.Context) {
 
 // deleteRoute answers DELETE /api/v1/routes/{id}.
 func (s *Server) deleteRoute(c *gin.Context) {
-	db, ok := s.planStore(c)
-	if !ok {
-		return
-	}
+	db := s.db
 	id, ok := pathID(c, "id")
 	if !ok {
 		return

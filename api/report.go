@@ -93,14 +93,6 @@ func (s *Server) Report(ctx context.Context, req ReportRequest) (ReportResult, e
 	return s.buildReport(ctx, u, req)
 }
 
-// reportDB returns the storage as a ReportBackend.
-func (s *Server) reportDB() (ReportBackend, error) {
-	if db, ok := s.db.(ReportBackend); ok {
-		return db, nil
-	}
-	return nil, problem(http.StatusNotImplemented, "reports are not available with this storage")
-}
-
 // reportPeriods parses from and to for the report: the night period (coverage, patrols) and the
 // whole-day period (incidents), and whether both ends were dates.
 func reportPeriods(u patrol.Unit, from, to string) (night, all geo.Period, dates bool, err error) {
@@ -144,10 +136,7 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 	if !report.ValidLang(lang) {
 		return ReportResult{}, badField("lang", "must be vi or en")
 	}
-	db, err := s.reportDB()
-	if err != nil {
-		return ReportResult{}, err
-	}
+	db := s.db
 	nightP, allP, dates, err := reportPeriods(u, req.From, req.To)
 	if err != nil {
 		return ReportResult{}, err
@@ -697,11 +686,7 @@ func snapshotJSON(r patrol.ReportSnapshot) map[string]any {
 // createReport answers POST /api/v1/reports?unit&from&to[&lang]: it generates the report and
 // archives it immutably with its data cut-off time and the SHA-256 of its HTML.
 func (s *Server) createReport(c *gin.Context) {
-	db, err := s.reportDB()
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -738,11 +723,7 @@ func (s *Server) createReport(c *gin.Context) {
 
 // listReports answers GET /api/v1/reports?unit: the archived reports, newest first.
 func (s *Server) listReports(c *gin.Context) {
-	db, err := s.reportDB()
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -763,11 +744,7 @@ func (s *Server) listReports(c *gin.Context) {
 // getReportSnapshot answers GET /api/v1/reports/{id}[?format=pdf]: the archived HTML byte for
 // byte, with its SHA-256 in X-Report-SHA256 and Repr-Digest and its cut-off in X-Report-Cutoff.
 func (s *Server) getReportSnapshot(c *gin.Context) {
-	db, err := s.reportDB()
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	db := s.db
 	id, ok := pathID(c, "id")
 	if !ok {
 		return

@@ -15,7 +15,7 @@ import (
 )
 
 // The problems of scripts/bench-stats. The same cells and counts are timed here and, through the
-// files TestStatsBenchProblems writes, in R's spdep (scripts/stats-spdep-bench.R).
+// files BenchmarkStatsProblemsForR writes, in R's spdep (scripts/stats-spdep-bench.R).
 
 // statsBenchCells returns the first n cells of the GridDisk around Sông Công at resolution 10:
 // a hexagonal patch of about n·0.015 km².
@@ -78,12 +78,13 @@ func statsBenchProblems(tb testing.TB) []statsBenchProblem {
 	}
 }
 
-// TestStatsBenchProblems writes the benchmark problems for R when PATROLMAP_STATS_BENCH_DIR is
+// BenchmarkStatsProblemsForR writes the benchmark problems for R when PATROLMAP_STATS_BENCH_DIR is
 // set: per problem a folder with x.txt (one count per line), nb.txt (the 1-based indices of each
 // cell's neighbours from geo.H3Neighbours, itself excluded, one line per cell) and z.txt (our
 // Gi* z-scores, for R to compare). The space-time problem is the emerging cube as one Gi* over
 // its 520,000 bins, whose z-scores are those of geo.Emerging.
-func TestStatsBenchProblems(t *testing.T) {
+func BenchmarkStatsProblemsForR(b *testing.B) {
+	var t testing.TB = b
 	dir := os.Getenv("PATROLMAP_STATS_BENCH_DIR")
 	if dir == "" {
 		t.Skip("PATROLMAP_STATS_BENCH_DIR is not set; scripts/bench-stats sets it")
@@ -132,7 +133,7 @@ func TestStatsBenchProblems(t *testing.T) {
 }
 
 // statsBenchWrite writes one problem's folder for R.
-func statsBenchWrite(t *testing.T, sub string, x []float64, nb [][]int, z []float64) {
+func statsBenchWrite(t testing.TB, sub string, x []float64, nb [][]int, z []float64) {
 	t.Helper()
 	var xs, nbs, zs strings.Builder
 	for i, row := range nb {

@@ -19,7 +19,7 @@ import (
 
 // osmandStatus sends one OsmAnd report for device id (with its secret key when not empty) and
 // returns the status.
-func osmandStatus(t *testing.T, base, id, key string, at time.Time) int {
+func osmandStatus(t testing.TB, base, id, key string, at time.Time) int {
 	t.Helper()
 	q := url.Values{"id": {id}, "lat": {"21.4701"}, "lon": {"105.8502"}, "timestamp": {fmt.Sprint(at.Unix())}, "batt": {"77"}}
 	if key != "" {
@@ -35,7 +35,7 @@ func osmandStatus(t *testing.T, base, id, key string, at time.Time) int {
 }
 
 // openAdmin signs in as the demo admin and opens a tab of the administration screen.
-func openAdmin(t *testing.T, b *browser, base, tab string) {
+func openAdmin(t testing.TB, b *browser, base, tab string) {
 	t.Helper()
 	b.login(t, base, "admin", store.DemoPassword)
 	b.run(t, "open the administration",
@@ -46,7 +46,7 @@ func openAdmin(t *testing.T, b *browser, base, tab string) {
 	showTab(t, b, tab)
 }
 
-func showTab(t *testing.T, b *browser, tab string) {
+func showTab(t testing.TB, b *browser, tab string) {
 	t.Helper()
 	b.run(t, "show the "+tab+" tab",
 		chromedp.Click(`[data-testid="admin-tab-`+tab+`"]`),
@@ -55,7 +55,7 @@ func showTab(t *testing.T, b *browser, tab string) {
 }
 
 // readSecret reads the secret the dialog shows once, then closes it.
-func readSecret(t *testing.T, b *browser) string {
+func readSecret(t testing.TB, b *browser) string {
 	t.Helper()
 	b.run(t, "secret dialog", chromedp.WaitVisible(`[data-testid="admin-secret-value"]`))
 	secret := strings.TrimSpace(get(t, b, "secret", chromedp.Text(`[data-testid="admin-secret-value"]`)))
@@ -126,7 +126,7 @@ func TestAdminRegisterKnockingDeviceAndRotate(t *testing.T) {
 }
 
 // apiClient signs in through the API with a cookie jar and returns it with the CSRF token.
-func apiClient(t *testing.T, base, user, password string) (*http.Client, string) {
+func apiClient(t testing.TB, base, user, password string) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -145,7 +145,7 @@ func apiClient(t *testing.T, base, user, password string) (*http.Client, string)
 	return c, me.CSRF
 }
 
-func status(t *testing.T, c *http.Client, req *http.Request) int {
+func status(t testing.TB, c *http.Client, req *http.Request) int {
 	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {

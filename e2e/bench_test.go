@@ -28,7 +28,7 @@ const benchCells = 50000
 // coverageStub answers GET /api/v1/coverage with n cells of resolution 10 around a place (H3
 // GridDisk rings), each with plausible coverage properties, as the real endpoint would for a
 // district. It returns the handler, the body size and the extent's centre.
-func coverageStub(t *testing.T, lat, lon float64, n int) (http.HandlerFunc, int) {
+func coverageStub(t testing.TB, lat, lon float64, n int) (http.HandlerFunc, int) {
 	t.Helper()
 	centre, err := h3.LatLngToCell(h3.LatLng{Lat: lat, Lng: lon}, 10)
 	if err != nil {
@@ -91,7 +91,7 @@ func (s benchStats) String() string {
 	return fmt.Sprintf("%.0f ms (%.0f–%.0f)", s.median, s.min, s.max)
 }
 
-// TestBrowserBench measures the web map in headless Chromium and writes the results to the file
+// BenchmarkBrowser measures the web map in headless Chromium and writes the results to the file
 // PATROLMAP_BENCH_BROWSER names (scripts/bench-browser: docs/bench/browser.md). It is a
 // benchmark, not a timed test: without the variable it is skipped.
 //
@@ -103,7 +103,8 @@ func (s benchStats) String() string {
 //     all of it: from the click to two animation frames after it is drawn, with the longest
 //     main-thread task and the longest gap between frames. Baseline: fetching and parsing the
 //     same 50,000 cells in the page, without drawing.
-func TestBrowserBench(t *testing.T) {
+func BenchmarkBrowser(bench *testing.B) {
+	var t testing.TB = bench
 	out := os.Getenv("PATROLMAP_BENCH_BROWSER")
 	if out == "" {
 		t.Skip("set PATROLMAP_BENCH_BROWSER=docs/bench/browser.md (scripts/bench-browser does)")
@@ -242,7 +243,7 @@ func TestBrowserBench(t *testing.T) {
 
 Machine: %d cores (%s), %s, %s; measured %s. Headless Chromium with the test flags (--headless --no-sandbox --disable-gpu --disable-background-networking), window 1280 × 860, the server in the test process on a fresh PostGIS database with the demo ward loaded for today. Times are the median of the runs, with the fastest and slowest in brackets.
 
-Command: `+"`scripts/bench-browser`"+` (run by `+"`make bench`"+`), which runs `+"`PATROLMAP_BENCH_BROWSER=docs/bench/browser.md go test ./e2e/ -run '^TestBrowserBench$' -count=1`"+`.
+Command: `+"`scripts/bench-browser`"+` (run by `+"`make bench`"+`), which runs `+"`PATROLMAP_BENCH_BROWSER=docs/bench/browser.md go test ./e2e/ -run '^$' -bench '^BenchmarkBrowser$' -benchtime 1x -count=1`"+`.
 
 | measure | result | baseline, same run | ratio | goal |
 |---|---:|---:|---:|---|
@@ -272,7 +273,7 @@ The 50,000 cells are H3 resolution-10 hexagons (GridDisk around the demo ward) s
 	t.Logf("wrote %s\n%s", out, doc)
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 )
 
 // chromiumPath finds Debian's chromium; missing is a failure under CI=true.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -51,12 +51,12 @@ type demoEnv struct {
 // demoServer serves the embedded web map over the demo ward loaded for today, plus a second unit
 // (code w2) that the demo admin, a user of all units, can switch to. The server's log goes to
 // test-artifacts/e2e-server-<test>.log.
-func demoServer(t *testing.T) *demoEnv {
+func demoServer(t testing.TB) *demoEnv {
 	t.Helper()
 	return loadDemo(t, true)
 }
 
-func loadDemo(t *testing.T, extras bool) *demoEnv {
+func loadDemo(t testing.TB, extras bool) *demoEnv {
 	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
@@ -84,7 +84,7 @@ func loadDemo(t *testing.T, extras bool) *demoEnv {
 }
 
 // serverLog writes the server's log lines into test-artifacts/e2e-server.log.
-func serverLog(t *testing.T) *slog.Logger {
+func serverLog(t testing.TB) *slog.Logger {
 	t.Helper()
 	dir := filepath.Join("..", "test-artifacts")
 	os.MkdirAll(dir, 0o755)
@@ -103,7 +103,7 @@ type browser struct {
 	errors []string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -175,7 +175,7 @@ func (b *browser) forgetErrors(allowed func(string) bool) int {
 }
 
 // run executes actions with a deadline.
-func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+func (b *browser) run(t testing.TB, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
@@ -185,7 +185,7 @@ func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chro
 }
 
 // get runs one action that returns a value, with a deadline.
-func get[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
+func get[T any](t testing.TB, b *browser, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
@@ -197,7 +197,7 @@ func get[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
 }
 
 // screenshot writes a PNG of the page into test-artifacts/.
-func (b *browser) screenshot(t *testing.T, name string) {
+func (b *browser) screenshot(t testing.TB, name string) {
 	t.Helper()
 	png := get(t, b, "screenshot "+name, chromedp.FullScreenshot(100))
 	dir := filepath.Join("..", "test-artifacts")
@@ -207,7 +207,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	}
 }
 
-func (b *browser) login(t *testing.T, base, user, password string) {
+func (b *browser) login(t testing.TB, base, user, password string) {
 	t.Helper()
 	b.run(t, "login as "+user,
 		chromedp.Navigate(base+"/"),

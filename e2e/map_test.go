@@ -31,13 +31,13 @@ func js(s string) string {
 }
 
 // wait polls a JavaScript expression until it is truthy.
-func (b *browser) wait(t *testing.T, what, expr string) {
+func (b *browser) wait(t testing.TB, what, expr string) {
 	t.Helper()
 	b.run(t, what, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(50*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 
 // eval runs a JavaScript expression (awaiting a promise) and decodes its JSON value into v.
-func (b *browser) eval(t *testing.T, what, expr string, v any) {
+func (b *browser) eval(t testing.TB, what, expr string, v any) {
 	t.Helper()
 	raw := get(t, b, what, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	if v == nil {
@@ -49,7 +49,7 @@ func (b *browser) eval(t *testing.T, what, expr string, v any) {
 }
 
 // fetchJSON GETs an API path with the page's session and decodes the answer.
-func (b *browser) fetchJSON(t *testing.T, path string, v any) {
+func (b *browser) fetchJSON(t testing.TB, path string, v any) {
 	t.Helper()
 	b.eval(t, "fetch "+path, `fetch(`+js(path)+`, {credentials: 'same-origin'}).then(async (r) => {
 		if (!r.ok) throw new Error(r.status + ' ' + await r.text());
@@ -65,7 +65,7 @@ type layerState struct {
 	Count  int    `json:"count"`
 }
 
-func (b *browser) layer(t *testing.T, name string) layerState {
+func (b *browser) layer(t testing.TB, name string) layerState {
 	t.Helper()
 	var s layerState
 	b.eval(t, "layer "+name, `(() => {
@@ -76,14 +76,14 @@ func (b *browser) layer(t *testing.T, name string) layerState {
 }
 
 // waitLayer waits until a layer that is on has been drawn or has failed.
-func (b *browser) waitLayer(t *testing.T, name string) layerState {
+func (b *browser) waitLayer(t testing.TB, name string) layerState {
 	t.Helper()
 	b.wait(t, "layer "+name+" drawn", `document.querySelector('[data-testid="layer-toggle-`+name+`"]').dataset.loaded === 'true'`)
 	return b.layer(t, name)
 }
 
 // setLayer switches a layer on or off with a click on its toggle and waits for it.
-func (b *browser) setLayer(t *testing.T, name string, on bool) layerState {
+func (b *browser) setLayer(t testing.TB, name string, on bool) layerState {
 	t.Helper()
 	if b.layer(t, name).On != on {
 		b.run(t, "toggle "+name, chromedp.Click(tid("layer-toggle-"+name)))
@@ -96,13 +96,13 @@ func (b *browser) setLayer(t *testing.T, name string, on bool) layerState {
 }
 
 // ready waits for body[data-ready="true"].
-func (b *browser) ready(t *testing.T) {
+func (b *browser) ready(t testing.TB) {
 	t.Helper()
 	b.wait(t, "map ready", `document.body.dataset.ready === 'true'`)
 }
 
 // point returns the page coordinates of a place on the map.
-func (b *browser) point(t *testing.T, lat, lon float64) (float64, float64) {
+func (b *browser) point(t testing.TB, lat, lon float64) (float64, float64) {
 	t.Helper()
 	var p struct{ X, Y float64 }
 	b.eval(t, "point", fmt.Sprintf(`window.patrolmapTest.point(%v, %v)`, lat, lon), &p)
@@ -111,7 +111,7 @@ func (b *browser) point(t *testing.T, lat, lon float64) (float64, float64) {
 
 // pointNear returns the page coordinates of a point near a place where a click reaches an element
 // that hit (a JavaScript function of the element) accepts, not a road or an area drawn over it.
-func (b *browser) pointNear(t *testing.T, lat, lon float64, hit string) (float64, float64) {
+func (b *browser) pointNear(t testing.TB, lat, lon float64, hit string) (float64, float64) {
 	t.Helper()
 	var p *struct{ X, Y float64 }
 	b.eval(t, "point near", fmt.Sprintf(`(() => {
@@ -139,7 +139,7 @@ const (
 )
 
 // text returns the text of the first element matching a CSS selector.
-func (b *browser) text(t *testing.T, css string) string {
+func (b *browser) text(t testing.TB, css string) string {
 	t.Helper()
 	var s string
 	b.eval(t, "text of "+css, `(document.querySelector(`+js(css)+`) || {}).textContent || ''`, &s)
@@ -147,14 +147,14 @@ func (b *browser) text(t *testing.T, css string) string {
 }
 
 // closePopup closes the open popup, if any.
-func (b *browser) closePopup(t *testing.T) {
+func (b *browser) closePopup(t testing.TB) {
 	t.Helper()
 	b.eval(t, "close popup", `(() => { const x = document.querySelector('.leaflet-popup-close-button'); if (x) x.click(); return true; })()`, nil)
 	b.wait(t, "popup closed", `!document.querySelector('.leaflet-popup')`)
 }
 
 // selectValue sets a <select> and fires its change event, as a person picking an option does.
-func (b *browser) selectValue(t *testing.T, testid, value string) {
+func (b *browser) selectValue(t testing.TB, testid, value string) {
 	t.Helper()
 	b.eval(t, "select "+testid, `(() => {
 		const s = document.querySelector('[data-testid="`+testid+`"]');
