@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,6 +23,44 @@ func (e *GeometryError) Error() string { return e.Field + ": " + e.Reason }
 // GeometryField returns the field and the reason, for the HTTP layer.
 func (e *GeometryError) GeometryField() (string, string) { return e.Field, e.Reason }
 
+// checkGeometry validates a GeoJSON geometry with PostGIS: it must parse, be valid, and be of
+// one of the types (PostGIS names such as "POLYGON"); the error names field and says why.
+func (s *Store) checkGeometry(ctx context.Context, field string, geojson json.RawMessage, types ...string) error {
+	var typ, reason string
+	var valid bool
+	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
+		string(geojson)).Scan(&typ, &valid, &reason)
+	if err != nil {
+		return &GeometryError{Field: field, Reason: "not a GeoJSON geometry"}
+	}
+	if !slices.Contains(types, typ) {
+		return &GeometryError{Field: field, Reason: "must be a " + geometryNames(types) + ", got " + typ}
+	}
+	if !valid {
+		return &GeometryError{Field: field, Reason: "invalid geometry: " + reason}
+	}
+	return nil
+}
+
+// geometryNames spells PostGIS type names the GeoJSON way: "Polygon or MultiPolygon".
+func geometryNames(types []string) string {
+	names := map[string]string{"POINT": "Point", "LINESTRING": "LineString", "MULTILINESTRING": "MultiLineString",
+		"POLYGON": "Polygon", "MULTIPOLYGON": "MultiPolygon"}
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = names[t]
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+}
+
+// checkAreaGeometry validates an area geometry: a polygon, multipolygon, line or multiline.
+func (s *Store) checkAreaGeometry(ctx context.Context, geojson json.RawMessage) error {
+	return s.checkGeometry(ctx, "geometry", geojson, "POLYGON", "MULTIPOLYGON", "LINESTRING", "MULTILINESTRING")
+}
+
 const areaColumns = `id, unit_id, kind, name, ST_AsGeoJSON(geom, 7)::text, buffer_m, required_night_visits, min_dwell_min`
 
 func scanArea(row pgx.Row) (patrol.Area, error) {
@@ -34,26 +74,6 @@ func scanArea(row pgx.Row) (patrol.Area, error) {
 	a.RequiredNightVisits = int(req)
 	a.MinDwellMin = int(dwell)
 	return a, err
-}
-
-// checkAreaGeometry validates an area geometry: a polygon, multipolygon, line or multiline.
-func (s *Store) checkAreaGeometry(ctx context.Context, geojson json.RawMessage) error {
-	var typ, reason string
-	var valid bool
-	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
-		string(geojson)).Scan(&typ, &valid, &reason)
-	if err != nil {
-		return &GeometryError{Field: "geometry", Reason: "not a GeoJSON geometry"}
-	}
-	switch typ {
-	case "POLYGON", "MULTIPOLYGON", "LINESTRING", "MULTILINESTRING":
-	default:
-		return &GeometryError{Field: "geometry", Reason: "must be a Polygon, MultiPolygon, LineString or MultiLineString, got " + typ}
-	}
-	if !valid {
-		return &GeometryError{Field: "geometry", Reason: "invalid geometry: " + reason}
-	}
-	return nil
 }
 
 // CreateArea stores an area.

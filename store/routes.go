@@ -23,24 +23,6 @@ func scanRoute(row pgx.Row) (patrol.Route, error) {
 	return r, err
 }
 
-// checkRouteGeometry validates a route geometry: a valid LineString or MultiLineString.
-func (s *Store) checkRouteGeometry(ctx context.Context, geojson json.RawMessage) error {
-	var typ, reason string
-	var valid bool
-	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
-		string(geojson)).Scan(&typ, &valid, &reason)
-	if err != nil {
-		return &GeometryError{Field: "geometry", Reason: "not a GeoJSON geometry"}
-	}
-	if typ != "LINESTRING" && typ != "MULTILINESTRING" {
-		return &GeometryError{Field: "geometry", Reason: "must be a LineString or MultiLineString, got " + typ}
-	}
-	if !valid {
-		return &GeometryError{Field: "geometry", Reason: "invalid geometry: " + reason}
-	}
-	return nil
-}
-
 // CreateRoute stores a route; its length is computed here. Properties must be a JSON object or
 // empty.
 func (s *Store) CreateRoute(ctx context.Context, r patrol.Route) (patrol.Route, error) {
@@ -119,4 +101,9 @@ func (s *Store) DeleteRoute(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete route %d: %w", id, patrol.ErrNotFound)
 	}
 	return nil
+}
+
+// checkRouteGeometry validates a route geometry: a valid LineString or MultiLineString.
+func (s *Store) checkRouteGeometry(ctx context.Context, geojson json.RawMessage) error {
+	return s.checkGeometry(ctx, "geometry", geojson, "LINESTRING", "MULTILINESTRING")
 }

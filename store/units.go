@@ -59,27 +59,6 @@ func (s *Store) ListUnits(ctx context.Context, unitID int) ([]patrol.Unit, error
 	return out, classify(rows.Err())
 }
 
-// checkBoundary validates a GeoJSON Polygon or MultiPolygon with PostGIS.
-func (s *Store) checkBoundary(ctx context.Context, geojson json.RawMessage) error {
-	if geojson == nil {
-		return nil
-	}
-	var typ, reason string
-	var valid bool
-	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
-		string(geojson)).Scan(&typ, &valid, &reason)
-	if err != nil {
-		return &GeometryError{Field: "boundary", Reason: "not a GeoJSON geometry"}
-	}
-	if typ != "POLYGON" && typ != "MULTIPOLYGON" {
-		return &GeometryError{Field: "boundary", Reason: "must be a Polygon or MultiPolygon, got " + typ}
-	}
-	if !valid {
-		return &GeometryError{Field: "boundary", Reason: "invalid polygon: " + reason}
-	}
-	return nil
-}
-
 // CreateUnit stores a new unit.
 func (s *Store) CreateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
 	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
@@ -134,4 +113,12 @@ func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 		return patrol.Unit{}, fmt.Errorf("update unit %s: %w", u.Code, patrol.ErrNotFound)
 	}
 	return s.UnitByID(ctx, u.ID)
+}
+
+// checkBoundary validates a GeoJSON Polygon or MultiPolygon boundary (nil: none given).
+func (s *Store) checkBoundary(ctx context.Context, geojson json.RawMessage) error {
+	if geojson == nil {
+		return nil
+	}
+	return s.checkGeometry(ctx, "boundary", geojson, "POLYGON", "MULTIPOLYGON")
 }
