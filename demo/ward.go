@@ -215,3 +215,17 @@ func partition(poly []vec, sites []vec) ([][]vec, error) {
 	}
 	return tiles, nil
 }
+
+// FixSpan returns the earliest shift start and the latest shift end of the ward's patrols: every
+// fix of Fixes lies between them. Both are zero when there is no patrol.
+func (w *Ward) FixSpan() (first, last time.Time) {
+	for i, p := range w.Patrols {
+		if i == 0 || p.Start.Before(first) {
+			first = p.Start
+		}
+		if i == 0 || p.End.After(last) {
+			last = p.End
+		}
+	}
+	return first, last
+}

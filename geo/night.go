@@ -433,3 +433,17 @@ func parseBound(field, s string, ofDate func(Date) time.Time) (time.Time, error)
 	}
 	return t, nil
 }
+
+// MonthsUTC returns the first instant (UTC) of every calendar month that [from, to] touches, in
+// order. It walks month by month, so no month is skipped whatever the day of the month.
+func MonthsUTC(from, to time.Time) []time.Time {
+	f, t := from.UTC(), to.UTC()
+	if t.Before(f) {
+		return nil
+	}
+	var out []time.Time
+	for m := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(t); m = m.AddDate(0, 1, 0) {
+		out = append(out, m)
+	}
+	return out
+}

@@ -390,3 +390,34 @@ func ExampleNightWindow_NightOf() {
 	// 2024-03-02 04:59:59 is in the night of 2024-03-01
 	// 2024-03-02 05:00:00 is not in a night
 }
+
+// TestMonthsUTCLeapYearSweep walks every day of a leap year with a 90-day look-back (the demo's
+// span) and checks that the months come one after another, none skipped, from the month of the
+// start to the month of the end.
+func TestMonthsUTCLeapYearSweep(t *testing.T) {
+	for d := time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() == 2028; d = d.AddDate(0, 0, 1) {
+		for _, back := range []int{0, 6, 90} {
+			from := d.AddDate(0, 0, -back).Add(15 * time.Hour)
+			to := d.Add(22 * time.Hour)
+			ms := geo.MonthsUTC(from, to)
+			if len(ms) == 0 {
+				t.Fatalf("%s: no months", d.Format("2006-01-02"))
+			}
+			if got := ms[0]; got.Year() != from.Year() || got.Month() != from.Month() || got.Day() != 1 {
+				t.Fatalf("%s back %d: first month %v, from %v", d.Format("2006-01-02"), back, got, from)
+			}
+			last := ms[len(ms)-1]
+			if last.Year() != to.Year() || last.Month() != to.Month() {
+				t.Fatalf("%s back %d: last month %v, to %v", d.Format("2006-01-02"), back, last, to)
+			}
+			for i := 1; i < len(ms); i++ {
+				if ms[i] != ms[i-1].AddDate(0, 1, 0) {
+					t.Fatalf("%s back %d: %v follows %v", d.Format("2006-01-02"), back, ms[i], ms[i-1])
+				}
+			}
+		}
+	}
+	if got := geo.MonthsUTC(time.Date(2028, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 2, 1, 0, 0, 0, 0, time.UTC)); got != nil {
+		t.Errorf("reversed span gave %v", got)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/patrolmap/patrolmap/geo"
 )
 
 // ScaleOptions size the synthetic sample that SeedScale generates: Units wards, each with
@@ -93,12 +95,7 @@ func (s *Store) SeedScale(ctx context.Context, opt ScaleOptions, progress func(s
 	y, m, d := opt.Day.In(loc).Date()
 	lastDay := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	firstNight := lastDay.AddDate(0, 0, -opt.Nights)
-	var months []time.Time
-	for t := firstNight; t.Before(lastDay.AddDate(0, 0, 1)); t = t.AddDate(0, 0, 7) {
-		months = append(months, t)
-	}
-	months = append(months, lastDay)
-	if err := s.ensurePartitions(ctx, months); err != nil {
+	if err := s.ensurePartitions(ctx, geo.MonthsUTC(firstNight.Add(-24*time.Hour), lastDay.Add(48*time.Hour))); err != nil {
 		return res, err
 	}
 	perShift := int(math.Round(opt.ShiftHours * 3600 / opt.FixEvery.Seconds()))

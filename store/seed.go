@@ -54,11 +54,8 @@ func (s *Store) LoadDemo(ctx context.Context, w *demo.Ward) (DemoResult, error) 
 		return res, nil
 	}
 	// Partitions for the whole fix period first (their creation commits on its own).
-	var months []time.Time
-	for d := w.Day.AddDate(0, 0, -120); !d.After(w.Day.AddDate(0, 0, 2)); d = d.AddDate(0, 0, 14) {
-		months = append(months, d)
-	}
-	if err := s.ensurePartitions(ctx, months); err != nil {
+	first, last := w.FixSpan()
+	if err := s.ensurePartitions(ctx, geo.MonthsUTC(first.Add(-24*time.Hour), last.Add(24*time.Hour))); err != nil {
 		return res, err
 	}
 	tx, err := s.pool.Begin(ctx)
