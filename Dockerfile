@@ -6,6 +6,8 @@ WORKDIR /src/webmap
 COPY webmap/package.json webmap/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY webmap/ ./
+# The map imports the shared palette (palette/palette.json, embedded by Go too).
+COPY palette/palette.json /src/palette/palette.json
 RUN npm run build
 
 FROM golang:1.26-bookworm AS build

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-WEB_SRC := $(shell find webmap/src -type f 2>/dev/null) webmap/build.mjs webmap/favicon.mjs webmap/package.json
+WEB_SRC := $(shell find webmap/src -type f 2>/dev/null) webmap/build.mjs webmap/favicon.mjs webmap/package.json palette/palette.json
 
 .PHONY: all build web demo test vet bench bench-scale clean
 

@@ -11,6 +11,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/palette"
 )
 
 // Map size in SVG units: about the width of an A4 page's text block at 96 dpi.
@@ -20,65 +21,44 @@ const (
 	mapPad       = 10.0
 )
 
-// Colours of the maps and their legends.
-var palette = map[string]string{
-	"nights0":  "#d7301f", // never patrolled
-	"nights1":  "#fc8d59",
-	"nights2":  "#fdcc8a",
-	"nights3":  "#78c679",
-	"hot99":    "#b2182b",
-	"hot95":    "#ef6548",
-	"hot90":    "#fdbb84",
-	"cold99":   "#2166ac",
-	"cold95":   "#67a9cf",
-	"cold90":   "#d1e5f0",
-	"boundary": "#222222",
-	"road":     "#5f5f5f",
-	"keyarea":  "#6a3d9a",
-	"bg":       "#fbfbf7",
+// paletteKeys maps the report's legend keys to entries of the shared
+// palette (package palette), so the report draws what the web map draws in
+// the same colours.
+var paletteKeys = map[string]string{
+	"nights0":  "coverage.nights0", // never patrolled, the gap colour
+	"nights1":  "coverage.nights1",
+	"nights2":  "coverage.nights2",
+	"nights3":  "coverage.nights3",
+	"hot99":    "hot.99",
+	"hot95":    "hot.95",
+	"hot90":    "hot.90",
+	"cold99":   "cold.99",
+	"cold95":   "cold.95",
+	"cold90":   "cold.90",
+	"boundary": "boundary",
+	"road":     "road",
+	"keyarea":  "area.key_area",
+	"gaprank":  "gap.rank",
+	"bg":       "basemap.background",
+}
+
+// colour returns the palette colour of a report legend key.
+func colour(key string) string {
+	if k, ok := paletteKeys[key]; ok {
+		return palette.Fill(k)
+	}
+	return palette.Fill(key)
 }
 
 // Colour returns a palette colour for the legends.
-func (v view) Colour(key string) string { return palette[key] }
+func (v view) Colour(key string) string { return colour(key) }
 
-// emergingColour is the fill of an emerging category: reds for hot, blues for cold, darker for
-// the categories that matter most now.
+// emergingColour is the fill of an emerging category, from the shared palette.
 func emergingColour(c string) string {
-	switch c {
-	case "new_hot_spot":
-		return "#67000d"
-	case "consecutive_hot_spot":
-		return "#a50f15"
-	case "intensifying_hot_spot":
-		return "#d7301f"
-	case "persistent_hot_spot":
-		return "#ef6548"
-	case "diminishing_hot_spot":
-		return "#fc8d59"
-	case "sporadic_hot_spot":
-		return "#fdbb84"
-	case "oscillating_hot_spot":
-		return "#fdd49e"
-	case "historical_hot_spot":
-		return "#fee8c8"
-	case "new_cold_spot":
-		return "#08306b"
-	case "consecutive_cold_spot":
-		return "#08519c"
-	case "intensifying_cold_spot":
-		return "#2171b5"
-	case "persistent_cold_spot":
-		return "#4292c6"
-	case "diminishing_cold_spot":
-		return "#6baed6"
-	case "sporadic_cold_spot":
-		return "#9ecae1"
-	case "oscillating_cold_spot":
-		return "#c6dbef"
-	case "historical_cold_spot":
-		return "#deebf7"
+	if c == "no_pattern" || c == "" {
+		return "none"
 	}
-	return "none"
+	return palette.Fill(palette.Emerging(c))
 }
 
 // frame maps [lon, lat] to SVG units with an equirectangular projection around the centre of
@@ -189,7 +169,7 @@ func newMap(r *Report, cells []h3.Cell, title string) (*svg, error) {
 	s := &svg{f: newFrame(b)}
 	s.printf(`<svg class="map" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-label="%s">`,
 		s.f.w, s.f.h, s.f.w, s.f.h, template.HTMLEscapeString(title))
-	s.printf(`<rect x="0" y="0" width="%g" height="%g" fill="%s"/>`, s.f.w, s.f.h, palette["bg"])
+	s.printf(`<rect x="0" y="0" width="%g" height="%g" fill="%s"/>`, s.f.w, s.f.h, colour("bg"))
 	return s, nil
 }
 
@@ -202,7 +182,7 @@ func (s *svg) overlay(r *Report) {
 		}
 		d := s.path(lines, false)
 		s.printf(`<path d="%s" fill="none" stroke="#ffffff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" opacity="0.85"/>`, d)
-		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.2" stroke-linecap="round" stroke-linejoin="round"/>`, d, palette["road"])
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.2" stroke-linecap="round" stroke-linejoin="round"/>`, d, colour("road"))
 	}
 	for _, g := range r.Base.KeyAreas {
 		var rings [][]orb.Point
@@ -234,7 +214,7 @@ func (s *svg) overlay(r *Report) {
 			width = "2.5"
 		}
 		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-dasharray="3 2" opacity="0.8"/>`,
-			s.path(rings, closed), palette["keyarea"], width)
+			s.path(rings, closed), colour("keyarea"), width)
 	}
 	var rings [][]orb.Point
 	for _, p := range r.Base.Boundary {
@@ -243,7 +223,7 @@ func (s *svg) overlay(r *Report) {
 		}
 	}
 	if len(rings) > 0 {
-		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.6"/>`, s.path(rings, true), palette["boundary"])
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="1.6"/>`, s.path(rings, true), colour("boundary"))
 	}
 }
 
@@ -276,13 +256,13 @@ func coverageMap(r *Report, p printer) (template.HTML, error) {
 		return "", err
 	}
 	for _, c := range r.Coverage.Cells {
-		if err := s.cell(c.Cell, palette[nightsClass(c.Nights, r.Coverage.Nights)], "#ffffff", 0.4); err != nil {
+		if err := s.cell(c.Cell, colour(nightsClass(c.Nights, r.Coverage.Nights)), "#ffffff", 0.4); err != nil {
 			return "", err
 		}
 	}
 	s.overlay(r)
 	for _, g := range r.Coverage.Gaps {
-		s.label(g.Centre, strconv.Itoa(g.Rank), palette["nights0"])
+		s.label(g.Centre, strconv.Itoa(g.Rank), colour("gaprank"))
 	}
 	return s.done(), nil
 }
@@ -311,7 +291,7 @@ func hotspotMap(r *Report) (template.HTML, error) {
 	for _, c := range r.Hotspots.Cells {
 		fill, stroke, width := "none", "#d9d9d9", 0.3
 		if k := hotClass(c); k != "" {
-			fill, stroke, width = palette[k], "#ffffff", 0.4
+			fill, stroke, width = colour(k), "#ffffff", 0.4
 		}
 		if err := s.cell(c.Cell, fill, stroke, width); err != nil {
 			return "", err
@@ -319,7 +299,7 @@ func hotspotMap(r *Report) (template.HTML, error) {
 	}
 	s.overlay(r)
 	for i, cl := range r.Hotspots.Clusters {
-		s.label(cl.Centre, strconv.Itoa(i+1), palette["hot99"])
+		s.label(cl.Centre, strconv.Itoa(i+1), colour("hot99"))
 	}
 	return s.done(), nil
 }

@@ -2,12 +2,14 @@
 // key road: area_id, required, percent, nights [{date, visits, dwell_min,
 // meets}]) into what the key-area layer styles and explains. Pure.
 
+import { stroke } from './palette.js';
+
 // COMPLIANCE_TIERS are the classes of the share of nights a key area met its
 // requirement, best first, with their colour.
 export const COMPLIANCE_TIERS = [
-  { tier: 'met', min: 90, color: '#1a7f37' },
-  { tier: 'partial', min: 50, color: '#b97800' },
-  { tier: 'poor', min: 0, color: '#c0143c' },
+  { tier: 'met', min: 90, color: stroke('keyarea.met') },
+  { tier: 'partial', min: 50, color: stroke('keyarea.partial') },
+  { tier: 'poor', min: 0, color: stroke('gap.key_area_unmet') },
 ];
 
 // complianceTier returns the tier of a percentage, or null when the period

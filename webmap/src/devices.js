@@ -3,29 +3,31 @@
 // device ids, so the five phones of a ward keep their colours from one
 // morning to the next.
 
-// DEVICE_COLORS are dark enough for a 3 px line on a light map and apart
-// from the hot spot reds and the coverage blues.
-export const DEVICE_COLORS = [
-  '#1b9e77', '#7570b3', '#e7298a', '#1f78b4', '#a6761d',
-  '#66a61e', '#6a3d9a', '#b15928', '#17becf', '#4d4d4d',
-];
+import { TRACK_LINES } from './palette.js';
 
-// createDevicePalette returns {colorOf(id), register(ids), reset()}. ids
-// registered together get colours in sorted order; an id seen for the first
-// time later gets the next free colour.
-export function createDevicePalette(colors = DEVICE_COLORS) {
-  let assigned = new Map();
-  const next = (id) => {
-    if (!assigned.has(id)) assigned.set(id, colors[assigned.size % colors.length]);
-    return assigned.get(id);
+// DEVICE_COLORS and DEVICE_DASHES are the officers' track lines of the
+// shared palette: the first five are solid and far apart in colour (ΔE ≥ 20,
+// tested in package palette), later ones add a dash pattern.
+export const DEVICE_COLORS = TRACK_LINES.map((l) => l.stroke);
+export const DEVICE_DASHES = TRACK_LINES.map((l) => l.dash || null);
+
+// createDevicePalette returns {colorOf(id), dashOf(id), register(ids),
+// reset()}. ids registered together get lines in sorted order; an id seen
+// for the first time later gets the next free line.
+export function createDevicePalette(colors = DEVICE_COLORS, dashes = DEVICE_DASHES) {
+  let order = new Map();
+  const index = (id) => {
+    if (!order.has(id)) order.set(id, order.size);
+    return order.get(id);
   };
   return {
-    colorOf: (id) => next(String(id ?? '')),
+    colorOf: (id) => colors[index(String(id ?? '')) % colors.length],
+    dashOf: (id) => dashes[index(String(id ?? '')) % dashes.length] || null,
     register(ids) {
-      for (const id of [...new Set(ids.map((v) => String(v ?? '')))].sort()) next(id);
+      for (const id of [...new Set(ids.map((v) => String(v ?? '')))].sort()) index(id);
     },
     reset() {
-      assigned = new Map();
+      order = new Map();
     },
   };
 }

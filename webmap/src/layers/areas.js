@@ -13,13 +13,14 @@ import { legend } from '../legend.js';
 import { nightsChart } from '../chart.js';
 import { COMPLIANCE_TIERS, complianceTier, complianceByArea, summarizeNights } from '../compliance.js';
 import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { entry } from '../palette.js';
 
-export const AREA_STYLES = {
-  residential_group: { color: '#6a3d9a', weight: 1.5, fillColor: '#6a3d9a', fillOpacity: 0.05 },
-  key_area: { color: '#d95f02', weight: 2.5, fillColor: '#d95f02', fillOpacity: 0.18 },
-  key_road: { color: '#c51b7d', weight: 3, fillColor: '#c51b7d', fillOpacity: 0.2 },
-  other: { color: '#4d4d4d', weight: 2, dashArray: '4 4', fillColor: '#4d4d4d', fillOpacity: 0.08 },
-};
+// AREA_STYLES come from the shared palette: residential groups are a thin
+// dashed outline with almost no fill, so they never read as gaps.
+export const AREA_STYLES = Object.fromEntries(['residential_group', 'key_area', 'key_road', 'other'].map((kind) => {
+  const e = entry(`area.${kind}`);
+  return [kind, { color: e.stroke, weight: e.weight, dashArray: e.dash || null, fillColor: e.fill, fillOpacity: e.opacity }];
+}));
 
 const DEFAULT_BUFFER_M = 25;
 const COMPLIANCE_KINDS = new Set(['key_area', 'key_road']);

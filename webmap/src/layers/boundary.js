@@ -3,8 +3,9 @@
 
 import L from '../leaflet.js';
 import { PANES } from '../map.js';
+import { entry, stroke } from '../palette.js';
 
-export const BOUNDARY_STYLE = { color: '#0b3d91', weight: 3, dashArray: '8 6', fill: false };
+export const BOUNDARY_STYLE = { color: stroke('boundary'), weight: entry('boundary').weight, dashArray: entry('boundary').dash, fill: false };
 
 // createBoundaryLayer returns the layer definition for the unit boundary.
 export function createBoundaryLayer() {

@@ -13,33 +13,34 @@ import { createHexLayer } from './hexagons.js';
 import { HOTSPOT_COLORS } from './hotspots.js';
 import { wholeWeeksEnding, addDays } from '../time.js';
 import { t, label, formatNumber, formatFixed, formatP, formatLocalDate, onLanguageChange } from '../i18n.js';
+import { fill, stroke } from '../palette.js';
 
-// EMERGING_COLORS lists the categories in legend order with their fill,
-// after ArcGIS Pro's symbology: reds and oranges for hot patterns, blues for
-// cold ones, the new and intensifying ones the strongest.
-export const EMERGING_COLORS = {
-  new_hot_spot: '#e8000b',
-  consecutive_hot_spot: '#ff5a36',
-  intensifying_hot_spot: '#a50026',
-  persistent_hot_spot: '#d6604d',
-  diminishing_hot_spot: '#f4a582',
-  sporadic_hot_spot: '#fdae61',
-  oscillating_hot_spot: '#c51b7d',
-  historical_hot_spot: '#d9b38c',
-  new_cold_spot: '#1f78ff',
-  consecutive_cold_spot: '#67a9cf',
-  intensifying_cold_spot: '#08306b',
-  persistent_cold_spot: '#4393c3',
-  diminishing_cold_spot: '#92c5de',
-  sporadic_cold_spot: '#80cdc1',
-  oscillating_cold_spot: '#5e3c99',
-  historical_cold_spot: '#b8cde0',
-};
+// EMERGING_COLORS lists the categories in legend order with their fill from
+// the shared palette: reds for hot patterns, blues for cold ones, the new and
+// consecutive ones the darkest.
+export const EMERGING_COLORS = Object.fromEntries([
+  'new_hot_spot',
+  'consecutive_hot_spot',
+  'intensifying_hot_spot',
+  'persistent_hot_spot',
+  'diminishing_hot_spot',
+  'sporadic_hot_spot',
+  'oscillating_hot_spot',
+  'historical_hot_spot',
+  'new_cold_spot',
+  'consecutive_cold_spot',
+  'intensifying_cold_spot',
+  'persistent_cold_spot',
+  'diminishing_cold_spot',
+  'sporadic_cold_spot',
+  'oscillating_cold_spot',
+  'historical_cold_spot',
+].map((c) => [c, fill(`emerging.${c}`)]));
 const NO_PATTERN = 'no_pattern';
 // MIN_WEEKS is the shortest history analysed: the server (like ArcGIS)
 // wants at least 10 weekly steps, and 12 give the trend test some power.
 export const MIN_WEEKS = 12;
-const NONE_STROKE = '#9a9a9a';
+const NONE_STROKE = stroke('emerging.no_pattern');
 // In the replay a step's significant cells take the 99 % hot and cold colours.
 const STEP_COLORS = { hot: HOTSPOT_COLORS.hot[99], cold: HOTSPOT_COLORS.cold[99], incidents: '#fdd49e' };
 const PLAY_MS = 900;

@@ -1,21 +1,28 @@
 // gaps.js draws coverage gaps (GET /api/v1/gaps): study-area hexagons not
 // patrolled on enough nights and key areas below their requirement, shaded
-// by risk relative to the worst gap, with the top ranks numbered. Gaps are
-// drawn in slate greys ("nobody went here"), so the reds and oranges of hot
-// spots drawn above them stay readable.
+// by risk relative to the worst gap, with the top ranks numbered. Gaps take
+// the palette's "not patrolled" magenta (gap.never, gap.few,
+// gap.key_area_unmet), strong against the light basemap and apart from the
+// reds of hot spots; the riskier a gap, the more opaque.
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
+import { entry } from '../palette.js';
 import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
 
+const NEVER = entry('gap.never');
+const FEW = entry('gap.few');
+const AREA_GAP = entry('gap.key_area_unmet');
+// GAP_TIERS shade never-patrolled cells by risk; even the lowest tier is far
+// from the basemap and the residential-group outline (package palette tests).
 export const GAP_TIERS = {
-  high: { color: '#1f2a44', fill: '#2e3b5e', opacity: 0.55 },
-  medium: { color: '#3f4d6b', fill: '#5f6f91', opacity: 0.42 },
-  low: { color: '#76839e', fill: '#9aa6bf', opacity: 0.32 },
+  high: { color: NEVER.stroke, fill: NEVER.fill, opacity: Math.min(0.85, NEVER.opacity + 0.13) },
+  medium: { color: NEVER.stroke, fill: NEVER.fill, opacity: NEVER.opacity },
+  low: { color: NEVER.stroke, fill: NEVER.fill, opacity: Math.max(0.45, NEVER.opacity - 0.14) },
 };
-const AREA_GAP_COLOR = '#1f2a44';
+const AREA_GAP_COLOR = AREA_GAP.stroke;
 export const LABELLED_RANKS = 5;
 export const MIN_NIGHTS = 1;
 
@@ -94,10 +101,11 @@ export function createGapsLayer({ renderer, stack }) {
     style(p, stats, feature) {
       if (isAreaGap(p)) {
         const line = /LineString$/.test(feature.geometry.type);
-        return { color: AREA_GAP_COLOR, weight: line ? 5 : 3, dashArray: '7 5', opacity: 0.9, fill: false, z: 1 };
+        return { color: AREA_GAP_COLOR, weight: line ? AREA_GAP.weight + 2 : AREA_GAP.weight, dashArray: AREA_GAP.dash, opacity: 0.95, fillColor: AREA_GAP.fill, fillOpacity: AREA_GAP.opacity, z: 1 };
       }
       const tier = GAP_TIERS[gapTier(p, stats)];
-      return { color: tier.color, weight: 0.7, opacity: 0.8, fillColor: tier.fill, fillOpacity: tier.opacity };
+      if (num(p.nights_visited) > 0) return { color: FEW.stroke, weight: 1, opacity: 0.9, fillColor: FEW.fill, fillOpacity: FEW.opacity };
+      return { color: tier.color, weight: 1, opacity: 0.9, fillColor: tier.fill, fillOpacity: tier.opacity };
     },
     label(p) {
       const rank = Number(p.rank);

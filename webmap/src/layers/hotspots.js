@@ -6,13 +6,14 @@ import { api } from '../api.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
 import { t, formatNumber, formatFixed, formatP } from '../i18n.js';
+import { fill, stroke } from '../palette.js';
 
 // HOTSPOT_COLORS maps class and confidence to a fill colour.
 export const HOTSPOT_COLORS = {
-  hot: { 99: '#d62f27', 95: '#ed7551', 90: '#fab984' },
-  cold: { 99: '#4575b5', 95: '#849eba', 90: '#c0ccbe' },
+  hot: { 99: fill('hot.99'), 95: fill('hot.95'), 90: fill('hot.90') },
+  cold: { 99: fill('cold.99'), 95: fill('cold.95'), 90: fill('cold.90') },
 };
-const NONE_STROKE = '#9a9a9a';
+const NONE_STROKE = stroke('hotspot.none');
 const LEGEND_ORDER = [
   ['hot', 99], ['hot', 95], ['hot', 90], ['none', 0], ['cold', 90], ['cold', 95], ['cold', 99],
 ];

@@ -10,18 +10,12 @@ import { h, definitionList } from '../dom.js';
 import { legend } from '../legend.js';
 import { gridCluster } from './cluster.js';
 import { t, label, formatNumber, formatDateTime } from '../i18n.js';
+import { fill } from '../palette.js';
 
-export const CATEGORY_COLORS = {
-  theft: '#1f77b4',
-  robbery: '#e41a1c',
-  drugs: '#7b3294',
-  gambling: '#8c564b',
-  disorder: '#ff7f0e',
-  traffic_accident: '#b8b000',
-  fire: '#8b0000',
-  fraud: '#17becf',
-  other: '#737373',
-};
+export const CATEGORY_COLORS = Object.fromEntries(
+  ['theft', 'robbery', 'drugs', 'gambling', 'prostitution', 'disorder', 'traffic_accident', 'fire', 'fraud', 'other']
+    .map((c) => [c, fill(`incident.${c}`)]),
+);
 export const CLUSTER_BELOW_ZOOM = 16;
 
 function colorOf(category) {

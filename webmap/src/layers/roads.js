@@ -5,8 +5,9 @@ import L from '../leaflet.js';
 import { api } from '../api.js';
 import { PANES } from '../map.js';
 import { h } from '../dom.js';
+import { entry, stroke } from '../palette.js';
 
-export const ROAD_STYLE = { color: '#5b5b5b', weight: 3, opacity: 0.85, lineCap: 'round', lineJoin: 'round' };
+export const ROAD_STYLE = { color: stroke('road'), weight: entry('road').weight, opacity: entry('road').opacity, lineCap: 'round', lineJoin: 'round' };
 
 // createRoadsLayer returns the layer definition for roads.
 export function createRoadsLayer() {

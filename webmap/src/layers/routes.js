@@ -12,8 +12,9 @@ import { PANES } from '../map.js';
 import { h, definitionList } from '../dom.js';
 import { legend } from '../legend.js';
 import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { stroke } from '../palette.js';
 
-export const ROUTE_COLORS = { planned: '#283593', suggested: '#00838f', saved: '#6a1b9a' };
+export const ROUTE_COLORS = { planned: stroke('route.planned'), suggested: stroke('route.suggested'), saved: stroke('route.saved') };
 
 // routeKind returns how a route is drawn: 'planned' (drawn by a planner),
 // 'saved' (a suggestion that was saved) or 'suggested' (tonight's plan).

@@ -52,7 +52,7 @@ export function createTracksLayer({ renderer, pane, palette }) {
         interactive: false,
         pmIgnore: true,
         smoothFactor: 1.5,
-        style: () => ({ color: palette.colorOf(f.properties?.device), weight: 2.5, opacity: 0.75, lineCap: 'round', lineJoin: 'round' }),
+        style: () => ({ color: palette.colorOf(f.properties?.device), dashArray: palette.dashOf?.(f.properties?.device) || null, weight: 3, opacity: 0.85, lineCap: 'round', lineJoin: 'round' }),
       }));
     }
     return visible().length;
