@@ -153,7 +153,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /favicon.ico":                               {public, "/favicon.ico", nil},
 		"GET /healthz":                                   {public, "/healthz", nil},
 		"GET /readyz":                                    {public, "/readyz", nil},
-		"GET /metrics":                                   {public, "/metrics", nil},
+		"GET /metrics":                                   {adminAll, "/metrics", nil},
 		"GET /api/v1/config":                             {public, "/api/v1/config", nil},
 		"GET /api/v1/session":                            {public, "/api/v1/session", nil},
 		"POST /api/v1/login":                             {public, "/api/v1/login", static(map[string]any{"username": "analyst1", "password": "analyst1-password"})},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // durationBuckets are the upper bounds (seconds) of the request duration histogram.
@@ -41,7 +44,44 @@ func newMetrics() *metrics {
 	return &metrics{requests: map[routeKey]uint64{}, durations: map[string]*histogram{}, started: time.Now()}
 }
 
+// metricMethods are the request methods recorded by name; any other is recorded as "other",
+// so that a client inventing method names cannot add series (issue 18: 100,000 made-up methods
+// grew /metrics to 429 MB).
+var metricMethods = map[string]string{
+	http.MethodGet: http.MethodGet, http.MethodHead: http.MethodHead, http.MethodPost: http.MethodPost,
+	http.MethodPut: http.MethodPut, http.MethodPatch: http.MethodPatch, http.MethodDelete: http.MethodDelete,
+	http.MethodOptions: http.MethodOptions, http.MethodConnect: http.MethodConnect, http.MethodTrace: http.MethodTrace,
+}
+
+// unmatchedRoute labels requests that matched no route template (static files, 404, 405).
+const unmatchedRoute = "unmatched"
+
+// metricMethod returns the label of a request method: the method itself when it is one of
+// HTTP's, else "other".
+func metricMethod(m string) string {
+	if v, ok := metricMethods[m]; ok {
+		return v
+	}
+	return "other"
+}
+
+// metricStatus keeps the status label inside 100..599 ("0" for anything else), so the status
+// cannot add series beyond the ones HTTP defines.
+func metricStatus(code int) int {
+	if code < 100 || code > 599 {
+		return 0
+	}
+	return code
+}
+
+// observe records one request. method is the request's own method and route gin's route
+// template ("" when none matched); both are mapped onto a fixed label set here.
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	method = metricMethod(method)
+	if route == "" {
+		route = unmatchedRoute
+	}
+	status = metricStatus(status)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.requests[routeKey{method, route, status}]++
@@ -63,8 +103,73 @@ func (m *metrics) add(name string, n int) {
 	v.(*atomic.Uint64).Add(uint64(n))
 }
 
+// metricsContentType is the Prometheus text exposition format.
+const metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+// metricsTokenKey marks a request that presented the metrics bearer token.
+const metricsTokenKey = "patrolmap.metrics_token"
+
+// metricsHandler serves /metrics on the main listener to the holder of the metrics token
+// (Config.MetricsToken) or an admin of all units; requireMetricsAccess has checked that.
 func (s *Server) metricsHandler(c *gin.Context) {
-	m := s.metrics
+	c.Data(http.StatusOK, metricsContentType, s.metrics.text())
+}
+
+// requireMetricsAccess lets /metrics through for the metrics token or an admin of all units:
+// the counters describe every unit's traffic.
+func (s *Server) requireMetricsAccess(c *gin.Context) {
+	if ok, _ := c.Get(metricsTokenKey); ok == true {
+		c.Next()
+		return
+	}
+	caller := callerOf(c)
+	switch {
+	case caller.Kind == patrol.CallerNone:
+		c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
+		writeProblem(c, problem(http.StatusUnauthorized, "metrics need the metrics bearer token or an admin of all units"))
+	case caller.Kind == patrol.CallerUser && caller.User.Role == patrol.RoleAdmin && caller.AllUnits():
+		c.Next()
+	default:
+		writeProblem(c, problem(http.StatusForbidden, "metrics are for the metrics token or an admin of all units"))
+	}
+}
+
+// presentsMetricsToken reports whether the request is for /metrics with the configured metrics
+// bearer token (compared in constant time).
+func (s *Server) presentsMetricsToken(c *gin.Context) bool {
+	if s.cfg.MetricsToken == "" || c.FullPath() != "/metrics" {
+		return false
+	}
+	scheme, value, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !strings.EqualFold(scheme, "bearer") {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(value)), []byte(s.cfg.MetricsToken)) == 1
+}
+
+// MetricsHandler returns the handler of the separate metrics listener (serve --metrics-addr):
+// GET /metrics without credentials, nothing else. Bind it to an address only the monitoring
+// system reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", metricsContentType)
+		if r.Method == http.MethodGet {
+			w.Write(s.metrics.text())
+		}
+	})
+}
+
+// text renders every metric in the Prometheus text format.
+func (m *metrics) text() []byte {
 	var b strings.Builder
 	m.mu.Lock()
 	b.WriteString("# HELP patrolmap_http_requests_total HTTP requests by method, route and status.\n# TYPE patrolmap_http_requests_total counter\n")
@@ -116,5 +221,5 @@ func (s *Server) metricsHandler(c *gin.Context) {
 	fmt.Fprintf(&b, "# TYPE patrolmap_go_goroutines gauge\npatrolmap_go_goroutines %d\n", runtime.NumGoroutine())
 	fmt.Fprintf(&b, "# TYPE patrolmap_go_heap_alloc_bytes gauge\npatrolmap_go_heap_alloc_bytes %d\n", ms.HeapAlloc)
 	fmt.Fprintf(&b, "# TYPE patrolmap_uptime_seconds gauge\npatrolmap_uptime_seconds %g\n", time.Since(m.started).Seconds())
-	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
+	return []byte(b.String())
 }

@@ -48,10 +48,7 @@ func (s *Server) logRequests(c *gin.Context) {
 	c.Next()
 	s.metrics.inFlight.Add(-1)
 	d := time.Since(start)
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
+	route := c.FullPath() // the template, never the raw path; "" when no route matched
 	status := c.Writer.Status()
 	s.metrics.observe(c.Request.Method, route, status, d)
 	level := slog.LevelInfo
@@ -61,7 +58,10 @@ func (s *Server) logRequests(c *gin.Context) {
 	case status >= 500:
 		level = slog.LevelError
 	}
-	s.log.Log(c.Request.Context(), level, "request", "method", c.Request.Method, "route", route, "path", c.Request.URL.Path,
+	if route == "" {
+		route = unmatchedRoute
+	}
+	s.log.Log(c.Request.Context(), level, "request", "method", metricMethod(c.Request.Method), "route", route, "path", c.Request.URL.Path,
 		"status", status, "duration_ms", float64(d.Microseconds())/1000, "bytes", c.Writer.Size(), "addr", c.ClientIP())
 }
 

@@ -85,7 +85,7 @@ func TestOffDutyFixesDroppedOrFlaggedAndHidden(t *testing.T) {
 	if got := offDutyExport(t, e, "admin", "car-1"); !reflect.DeepEqual(got, map[string]string{key(at(3, 1, 21, 30, 0)): ""}) {
 		t.Fatalf("unit device: %v, want its fix stored without flags", got)
 	}
-	if m := e.do("GET", "/metrics", "", nil); !strings.Contains(string(m.body), "patrolmap_fixes_off_duty_total 3\n") {
+	if m := e.as("admin", "GET", "/metrics", nil); !strings.Contains(string(m.body), "patrolmap_fixes_off_duty_total 3\n") {
 		t.Errorf("metrics do not count the 3 off-duty fixes:\n%s", m.body)
 	}
 

@@ -137,7 +137,7 @@ func TestHeadersLimitsAndErrors(t *testing.T) {
 	wantProblem(t, e.as("analyst1", "GET", "/api/v1/incidents?unit=x%27%3B+DROP+TABLE+incident%3B--", nil), 400, "unit")
 	wantProblem(t, e.as("analyst1", "GET", "/api/v1/nothing-here", nil), 404, "")
 	// Metrics are exposed in the Prometheus text format.
-	m := e.do("GET", "/metrics", "", nil)
+	m := e.as("admin", "GET", "/metrics", nil)
 	if m.status != 200 || !strings.Contains(string(m.body), `patrolmap_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("metrics: %d %s", m.status, m.body)
 	}

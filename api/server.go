@@ -84,6 +84,7 @@ type Config struct {
 	TileURL         string        // basemap tiles for the web map; empty disables the basemap
 	TileAttribution string        // shown under the map
 	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
+	MetricsToken    string        // bearer token that may read /metrics on the main listener; admins of all units may too
 	SessionTTL      time.Duration // default 12 h
 	MaxBodyBytes    int64         // default 32 MiB
 	RequestTimeout  time.Duration // default 60 s for ordinary handlers
@@ -151,7 +152,7 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", s.metricsHandler)
+	r.GET("/metrics", s.requireMetricsAccess, s.metricsHandler)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/config", s.config)

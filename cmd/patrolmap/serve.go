@@ -31,10 +31,15 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("PATROLMAP_ADDR", "127.0.0.1:8080"), "HTTP listen address")
 	osmandAddr := fs.String("osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
+	metricsAddr := fs.String("metrics-addr", envOr("PATROLMAP_METRICS_ADDR", ""), "optional separate listener serving GET /metrics without credentials (bind it where only monitoring reaches)")
 	drain := fs.Duration("drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
+	}
+	metricsToken := os.Getenv("PATROLMAP_METRICS_TOKEN")
+	if metricsToken != "" && len(metricsToken) < 16 {
+		return usageError{"PATROLMAP_METRICS_TOKEN is too short: use at least 16 random characters"}
 	}
 	url, err := databaseURL()
 	if err != nil {
@@ -74,12 +79,16 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		TileURL:         envOr("PATROLMAP_TILE_URL", defaultTileURL),
 		TileAttribution: envOr("PATROLMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
 		SecureCookies:   os.Getenv("PATROLMAP_SECURE_COOKIES") == "true",
+		MetricsToken:    metricsToken,
 		Version:         version,
 	}, db, webmap.Assets(), log)
 
 	servers := []*http.Server{newHTTPServer(*addr, srv.Handler())}
 	if *osmandAddr != "" {
 		servers = append(servers, newHTTPServer(*osmandAddr, srv.OsmAndHandler()))
+	}
+	if *metricsAddr != "" {
+		servers = append(servers, newHTTPServer(*metricsAddr, srv.MetricsHandler()))
 	}
 	errc := make(chan error, len(servers))
 	for _, hs := range servers {
