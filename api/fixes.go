@@ -912,19 +912,12 @@ func (g *geojsonFixWriter) write(w io.Writer, f patrol.StoredFix) error {
 	return err
 }
 
-// flagNames spells out a fix's quality flags.
+// flagNames spells out a fix's quality flags (an empty list when there are none).
 func flagNames(flags uint16) []string {
-	out := []string{}
-	names := []struct {
-		f    geo.FixFlag
-		name string
-	}{{geo.FlagLowAccuracy, "low_accuracy"}, {geo.FlagJump, "jump"}, {geo.FlagDuplicate, "duplicate"}, {geo.FlagOffDuty, "off_duty"}}
-	for _, n := range names {
-		if geo.FixFlag(flags)&n.f != 0 {
-			out = append(out, n.name)
-		}
+	if names := geo.FixFlag(flags).Names(); names != nil {
+		return names
 	}
-	return out
+	return []string{}
 }
 
 type csvFixWriter struct{ cw *csv.Writer }

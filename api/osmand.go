@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -34,7 +35,10 @@ import (
 // The device secret comes as the key parameter (query or form), or as a bearer token or Basic
 // auth. Units: speed in knots in the query/form protocol (as Traccar reads it) and m/s in the
 // JSON; battery in percent (JSON: a 0..1 level). A negative speed, heading or accuracy means
-// unknown (Android's -1). An accuracy of 0 is a good fix, not an unknown one.
+// unknown (Android's -1). An accuracy of 0 is a good fix, not an unknown one. A report without
+// timestamp is taken at its receive time and flagged server_time; mock=true (or is_mock, in the
+// query, the form or the JSON location) flags it mock, and coverage ignores it. The key may end
+// in one slash (Traccar Client 9's URL join).
 
 const knot = 1852.0 / 3600.0 // m/s
 
@@ -58,7 +62,7 @@ func decodeOsmAnd(contentType, rawQuery string, body []byte, now time.Time) (osm
 		req, err := decodeTraccarJSON(trimmed, now)
 		req.IdentField = "device_id"
 		if req.Key == "" {
-			req.Key = query.Get("key")
+			req.Key = osmandKey(query.Get("key"))
 		}
 		if req.Ident == "" {
 			req.Ident = firstParam(query, "id", "deviceid")
@@ -77,7 +81,7 @@ func decodeOsmAnd(contentType, rawQuery string, body []byte, now time.Time) (osm
 			}
 		}
 	}
-	req := osmandRequest{Ident: firstParam(params, "id", "deviceid"), IdentField: "id", Key: params.Get("key")}
+	req := osmandRequest{Ident: firstParam(params, "id", "deviceid"), IdentField: "id", Key: osmandKey(params.Get("key"))}
 	if params.Get("id") == "" && params.Get("deviceid") != "" {
 		req.IdentField = "deviceid"
 	}
@@ -90,6 +94,34 @@ func decodeOsmAnd(contentType, rawQuery string, body []byte, now time.Time) (osm
 		req.Fix = osmandFix(req.Ident, params, now)
 	}
 	return req, nil
+}
+
+// osmandKey is the device secret of a key parameter. Traccar Client 9 joins a server URL with
+// an empty path ("http://host:5055?key=S") and its own path "/" by appending, so the key arrives
+// as "S/"; secrets never end in a slash, so one trailing slash is dropped.
+func osmandKey(v string) string { return strings.TrimSuffix(v, "/") }
+
+// truthyParam reports whether a flag parameter says yes: "true", "1" or "yes", in any case.
+func truthyParam(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "1", "yes":
+		return true
+	}
+	return false
+}
+
+// truthyJSON reports whether a JSON flag says yes: true, or a string or number truthyParam
+// accepts. Absent, null and anything else is no.
+func truthyJSON(raw json.RawMessage) bool {
+	switch t := strings.TrimSpace(string(raw)); {
+	case t == "true":
+		return true
+	case strings.HasPrefix(t, `"`):
+		var s string
+		return json.Unmarshal(raw, &s) == nil && truthyParam(s)
+	default:
+		return t == "1"
+	}
 }
 
 func firstParam(v url.Values, names ...string) string {
@@ -135,15 +167,23 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	if !ok {
 		return bad(lonField, "must be a number")
 	}
-	ts := p.Get("timestamp")
-	if ts == "" {
-		return bad("timestamp", "required: epoch seconds, milliseconds or an ISO 8601 time")
+	// Without a timestamp (two of Traccar's own OsmAnd cases send none) the fix is taken at the
+	// time it was received, as Traccar does, and flagged so analyses know its time is less sure.
+	var flags geo.FixFlag
+	t := now
+	if ts := p.Get("timestamp"); ts != "" {
+		var err error
+		if t, err = parseFixTime(ts); err != nil {
+			return bad("timestamp", err.Error())
+		}
+	} else {
+		flags |= geo.FlagServerTime
 	}
-	t, err := parseFixTime(ts)
-	if err != nil {
-		return bad("timestamp", err.Error())
+	if truthyParam(p.Get("mock")) || truthyParam(p.Get("is_mock")) {
+		flags |= geo.FlagMock
 	}
-	f := patrol.Fix{Time: t, Lat: lat, Lon: lon, Accuracy: math.NaN(), Speed: math.NaN(), Heading: math.NaN(), Altitude: math.NaN(), Battery: math.NaN()}
+	f := patrol.Fix{Time: t, Lat: lat, Lon: lon, Accuracy: math.NaN(), Speed: math.NaN(), Heading: math.NaN(), Altitude: math.NaN(), Battery: math.NaN(),
+		Flags: uint16(flags)}
 	num := func(field string) (float64, *FieldError) {
 		v := p.Get(field)
 		if v == "" {
@@ -172,9 +212,12 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 		return fixCandidate{Ident: ident, Invalid: fe}
 	}
 	// OsmAnd's {3} is Location.getAccuracy() in metres, sent under the name hdop.
+	// Some clients name the horizontal accuracy hacc.
 	accField := "accuracy"
-	if p.Get("accuracy") == "" {
-		accField = "hdop"
+	for _, name := range []string{"hdop", "hacc"} {
+		if p.Get(accField) == "" && p.Get(name) != "" {
+			accField = name
+		}
 	}
 	if f.Accuracy, fe = num(accField); fe != nil {
 		return fixCandidate{Ident: ident, Invalid: fe}
@@ -231,8 +274,12 @@ type traccarJSON struct {
 		Battery  *traccarBattery `json:"battery"`
 		IsMoving *bool           `json:"is_moving"`
 		Odometer *float64        `json:"odometer"`
+		Mock     json.RawMessage `json:"mock"`
+		IsMock   json.RawMessage `json:"is_mock"`
 	} `json:"location"`
 	Battery *traccarBattery `json:"battery"`
+	Mock    json.RawMessage `json:"mock"`
+	IsMock  json.RawMessage `json:"is_mock"`
 }
 
 type traccarBattery struct {
@@ -305,6 +352,11 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 			return bad("location.battery.level", "must be 0 to 1")
 		}
 		f.Battery = math.Round(*batt.Level*1000) / 10
+	}
+	// The background-geolocation library marks a position from a mock provider with
+	// location.mock; later clients name it is_mock.
+	if truthyJSON(loc.Mock) || truthyJSON(loc.IsMock) || truthyJSON(m.Mock) || truthyJSON(m.IsMock) {
+		f.Flags |= uint16(geo.FlagMock)
 	}
 	req.Fix = checkedCandidate(ident, f, now)
 	if fe := req.Fix.Invalid; fe != nil {

@@ -157,7 +157,7 @@ func TestOsmAndInvalidFixIsAnsweredAndLogged(t *testing.T) {
 	for _, tc := range []struct{ query, field string }{
 		{"lat=91.2&lon=105.85&timestamp=1709305200", "lat"},
 		{"lat=0&lon=0&timestamp=1709305200", "lat"},
-		{"lat=21.47&lon=105.85", "timestamp"},
+		{"lat=21.47&lon=105.85&timestamp=-5", "timestamp"},
 		{"lat=21.47&lon=105.85&timestamp=yesterday", "timestamp"},
 		{"lat=21.47&lon=abc&timestamp=1709305200", "lon"},
 		{"lat=21.47&lon=105.85&timestamp=1709305200&speed=900", "speed"},

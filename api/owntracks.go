@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -35,6 +37,10 @@ type ownTracksLocation struct {
 	Cog  *float64        `json:"cog"`
 	Batt *float64        `json:"batt"`
 	Tid  string          `json:"tid"`
+	// Mock is a mock-provider mark where a client sends one; M is OwnTracks' monitoring mode
+	// (a number) in the stock apps, and is read as a mock mark only when it is a JSON boolean.
+	Mock json.RawMessage `json:"mock"`
+	M    json.RawMessage `json:"m"`
 }
 
 // ownTracksMessage is one decoded message: its type, and for a location the fix.
@@ -111,6 +117,9 @@ func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
 	if !math.IsNaN(f.Battery) && f.Battery < 0 {
 		f.Battery = math.NaN()
 	}
+	if truthyJSON(m.Mock) || strings.TrimSpace(string(m.M)) == "true" {
+		f.Flags |= uint16(geo.FlagMock)
+	}
 	c := checkedCandidate("", f, now)
 	if fe := c.Invalid; fe != nil {
 		switch fe.Field {
@@ -149,8 +158,15 @@ func (g *ingester) owntracks(c *gin.Context) {
 			FieldError{"authorization", "not a device"}))
 		return
 	}
-	// Without credentials the device is named only by OwnTracks' X-Limit-D header, if at all.
-	d, ok := g.trackerDevice(c, "owntracks", c.GetHeader("X-Limit-D"), "", "user", raw)
+	// Basic auth identifies the device. OwnTracks always sends X-Limit-U and X-Limit-D (its
+	// Device ID, by default the phone's build name such as "pixel7"); they are labels and never
+	// a reason to refuse. Only without credentials does X-Limit-D name the device, for the
+	// rejection log.
+	ident := ""
+	if caller.Kind != patrol.CallerDevice {
+		ident = c.GetHeader("X-Limit-D")
+	}
+	d, ok := g.trackerDevice(c, "owntracks", ident, "", "user", raw)
 	if !ok {
 		return
 	}

@@ -33,6 +33,8 @@ import (
 type ReportBackend interface {
 	// PatrolSummary sums the fixes and coverage segments of a unit inside night periods.
 	PatrolSummary(ctx context.Context, unitID int, nights []geo.Period) (patrol.PatrolSummary, error)
+	// MockFixCounts counts the fixes flagged mock per device of a unit in [from, to).
+	MockFixCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.DeviceFixCount, error)
 	// IncidentCounts counts the non-void incidents of [from, to) per category.
 	IncidentCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.IncidentCount, error)
 
@@ -168,6 +170,13 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 		Hours: sum.Hours, DistanceKm: sum.DistanceKm}
 	for _, c := range counts {
 		r.Summary.Incidents = append(r.Summary.Incidents, report.CategoryCount{Category: c.Category, Count: c.Count, SeveritySum: c.SeveritySum})
+	}
+	mocks, err := db.MockFixCounts(ctx, u.ID, allP.From, allP.To)
+	if err != nil {
+		return ReportResult{}, err
+	}
+	for _, m := range mocks {
+		r.Summary.MockFixes = append(r.Summary.MockFixes, report.DeviceCount{Device: m.Device, Fixes: m.Fixes})
 	}
 
 	// The base map and the places named in the tables.

@@ -53,19 +53,31 @@ const (
 	// FlagOffDuty: reserved for callers, for fixes outside duty; FlagTrack
 	// leaves it alone.
 	FlagOffDuty
+	// FlagMock: the phone reported the position as coming from a mock
+	// (fake) location provider; set by the caller, left alone by FlagTrack.
+	FlagMock
+	// FlagServerTime: the device sent no time, so the fix carries the time
+	// it was received; it counts, but its time is less certain. Set by the
+	// caller, left alone by FlagTrack.
+	FlagServerTime
 )
 
 // FlagsIgnored are the flags that make a fix count for nothing.
-const FlagsIgnored = FlagLowAccuracy | FlagJump | FlagDuplicate | FlagOffDuty
+const FlagsIgnored = FlagLowAccuracy | FlagJump | FlagDuplicate | FlagOffDuty | FlagMock
+
+// FlagsReported are the flags that come with a fix from its device rather
+// than from judging it against its track: callers set them, FlagTrack and
+// the store keep them.
+const FlagsReported = FlagMock | FlagServerTime
 
 // flagsComputed are the flags FlagTrack recomputes.
 const flagsComputed = FlagLowAccuracy | FlagJump | FlagDuplicate
 
 // Names returns the names of the flags set in f, in bit order:
-// low_accuracy, jump, duplicate, off_duty.
+// low_accuracy, jump, duplicate, off_duty, mock, server_time.
 func (f FixFlag) Names() []string {
 	var out []string
-	for _, x := range [...]FixFlag{FlagLowAccuracy, FlagJump, FlagDuplicate, FlagOffDuty} {
+	for _, x := range [...]FixFlag{FlagLowAccuracy, FlagJump, FlagDuplicate, FlagOffDuty, FlagMock, FlagServerTime} {
 		if f&x != 0 {
 			out = append(out, x.name())
 		}
@@ -84,6 +96,10 @@ func (f FixFlag) name() string {
 		return "duplicate"
 	case FlagOffDuty:
 		return "off_duty"
+	case FlagMock:
+		return "mock"
+	case FlagServerTime:
+		return "server_time"
 	}
 	return fmt.Sprintf("flag_%d", uint16(f))
 }
@@ -170,14 +186,15 @@ func plausible(a, b Fix) bool {
 }
 
 // FlagTrack recomputes FlagLowAccuracy, FlagJump and FlagDuplicate on one
-// device's fixes, which must be sorted by time; FlagOffDuty is left as it
-// is.
+// device's fixes, which must be sorted by time; FlagOffDuty and the
+// FlagsReported are left as they are. A fix with an ignored flag is neither
+// judged nor a reference for judging others.
 //
 //   - FlagDuplicate: a fix with the same time as the fix before it (the
 //     first of equal times is kept).
 //   - FlagLowAccuracy: accuracy worse than MaxAccuracyM.
 //   - FlagJump: a fix judged against the last accepted fix, the latest one
-//     with no flag at all, whose implied speed from it is MaxSpeedKmh or
+//     with no ignored flag (FlagsIgnored), whose implied speed from it is MaxSpeedKmh or
 //     more. The first unflagged fix is accepted as it is. There is no time
 //     limit on the judgement: after a gap of any length the next fix is a
 //     jump only if the distance is too far for the time, so 30 km after an
@@ -202,7 +219,7 @@ func FlagTrack(fixes []Fix) {
 		if f.Accuracy > MaxAccuracyM {
 			f.Flags |= FlagLowAccuracy
 		}
-		if f.Flags != 0 {
+		if f.Flags&FlagsIgnored != 0 {
 			continue
 		}
 		if ref < 0 || !f.Time.After(fixes[ref].Time) || plausible(fixes[ref], *f) {

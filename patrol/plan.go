@@ -76,3 +76,9 @@ type ReportSnapshot struct {
 	CreatedByName string
 	CreatedAt     time.Time
 }
+
+// DeviceFixCount is a number of fixes of one device, by the id its app sends.
+type DeviceFixCount struct {
+	Device string `json:"device"`
+	Fixes  int    `json:"fixes"`
+}

@@ -41,6 +41,7 @@ var messages = map[string][2]string{ // [vi, en]
 	"hours":            {"Tổng số giờ tuần tra ban đêm", "Night patrol hours"},
 	"distance":         {"Tổng quãng đường tuần tra (km)", "Patrol distance (km)"},
 	"fixes":            {"Số điểm định vị hợp lệ ban đêm", "Valid night GPS fixes"},
+	"fixes.mock":       {"Điểm định vị giả (mock) theo thiết bị, không tính", "Mock (fake) GPS fixes per device, not counted"},
 	"incidents":        {"Vụ việc", "Incidents"},
 	"incidents.lc":     {"vụ việc", "incidents"},
 	"confidence":       {"độ tin cậy", "confidence"},

@@ -67,6 +67,15 @@ type Summary struct {
 	Hours           float64
 	DistanceKm      float64
 	Incidents       []CategoryCount // every category, in display order
+	// MockFixes counts, per device, the fixes of the period its phone marked as coming from a
+	// mock (fake) location provider; they count for nothing, and the report says so.
+	MockFixes []DeviceCount
+}
+
+// DeviceCount is a number of fixes of one device.
+type DeviceCount struct {
+	Device string
+	Fixes  int
 }
 
 // IncidentTotal returns the sum of the incident counts.

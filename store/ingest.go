@@ -71,10 +71,11 @@ func keyOf(f patrol.Fix) fixKey { return fixKey{f.DeviceID, f.Time.UnixMicro()} 
 // change applies to the next batch.
 //
 // The quality flags are computed here, where the device's history is at hand, and stored with
-// each fix (the Flags of the input are kept only for FlagOffDuty):
+// each fix (the Flags of the input are kept only for FlagOffDuty and geo.FlagsReported, what the
+// device said of the fix: mock, server time):
 //   - geo.FlagLowAccuracy: accuracy worse than geo.MaxAccuracyM;
 //   - geo.FlagJump: geo.FlagTrack over the device's fixes of the batch in time order, after the
-//     device's latest unflagged stored fix before them (one primary-key probe per device);
+//     device's latest stored fix before them with no ignored flag (one primary-key probe per device);
 //   - geo.FlagDuplicate: the batch held another fix of the device at the same time but at a
 //     different place; the first one is stored and flagged, since neither can be trusted.
 func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error) {
@@ -242,7 +243,7 @@ func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 		if f.Source == "" {
 			f.Source = "api"
 		}
-		f.Flags &= uint16(geo.FlagOffDuty)
+		f.Flags &= uint16(geo.FlagOffDuty | geo.FlagsReported)
 		k := keyOf(f)
 		if r, ok := seen[k]; ok {
 			index[i] = -1
@@ -289,8 +290,8 @@ func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys
 		FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
 		CROSS JOIN LATERAL (
 			SELECT f.ts, f.geom FROM fix f
-			WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags = 0
-			ORDER BY f.ts DESC LIMIT 1) p`, devices, los, prevLookback)
+			WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags & $4 = 0
+			ORDER BY f.ts DESC LIMIT 1) p`, devices, los, prevLookback, int16(geo.FlagsIgnored))
 	// The assignments that overlap each device's span, clipped to it (so no infinity reaches
 	// Go), and one row of NULLs for every device that has any assignment at all.
 	batch.Queue(`SELECT q.d, un.store_off_duty, a.lo, a.hi

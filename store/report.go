@@ -142,3 +142,25 @@ func (s *Store) ReportSnapshotByID(ctx context.Context, id int64) (patrol.Report
 	}
 	return r, nil
 }
+
+// MockFixCounts returns, for each device of a unit with at least one fix flagged mock
+// (geo.FlagMock: the phone said the position came from a mock location provider) in [from, to),
+// how many there were, by device id. Mock fixes count for nothing in coverage; the report
+// discloses them.
+func (s *Store) MockFixCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.DeviceFixCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT d.ident, count(*) FROM fix f JOIN device d ON d.id = f.device_id
+		WHERE f.unit_id = $1 AND f.ts >= $2 AND f.ts < $3 AND f.flags & $4 <> 0
+		GROUP BY d.ident ORDER BY d.ident`, unitID, from, to, int16(geo.FlagMock))
+	if err != nil {
+		return nil, classify(fmt.Errorf("mock fix counts of unit %d: %w", unitID, err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (patrol.DeviceFixCount, error) {
+		var c patrol.DeviceFixCount
+		err := r.Scan(&c.Device, &c.Fixes)
+		return c, err
+	})
+	if err != nil {
+		return nil, classify(fmt.Errorf("mock fix counts of unit %d: %w", unitID, err))
+	}
+	return out, nil
+}

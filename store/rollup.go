@@ -30,8 +30,9 @@ import (
 //
 //   - The fixes of [span start − rollupLookback, span end + geo.MaxSegmentGap) are read, sorted
 //     by time and flagged afresh with geo.FlagTrack (the stored FlagLowAccuracy and FlagJump,
-//     judged at ingest on whatever had arrived by then, are ignored; FlagOffDuty and
-//     FlagDuplicate are kept, since they cannot be recomputed). The hour before the span gives
+//     judged at ingest on whatever had arrived by then, are ignored; FlagOffDuty,
+//     FlagDuplicate and FlagMock are kept, since they cannot be recomputed, and those fixes are
+//     left out). The hour before the span gives
 //     the jump judgements at its start the device's recent history; the minutes after it give
 //     the segment that leaves the span.
 //   - Each piece is then computed by geo.DeviceVisits over the unflagged fixes within
@@ -254,9 +255,10 @@ type keyFix struct {
 }
 
 // keepForRollup reports whether a stored fix takes part in coverage at all: fixes flagged off
-// duty or as a conflicting duplicate count for nothing, and their flags cannot be recomputed.
+// duty, mock or as a conflicting duplicate count for nothing, and their flags cannot be
+// recomputed.
 func keepForRollup(flags int16) bool {
-	return geo.FixFlag(flags)&(geo.FlagOffDuty|geo.FlagDuplicate) == 0
+	return geo.FixFlag(flags)&(geo.FlagOffDuty|geo.FlagDuplicate|geo.FlagMock) == 0
 }
 
 // keyPasses computes the passes of one device on rollup day d at resolution res. fixes are the
