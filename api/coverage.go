@@ -16,7 +16,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
-	"github.com/paulmach/orb/geojson"
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
@@ -46,6 +45,7 @@ type coverageCollection struct {
 	Features []Feature      `json:"features"`
 	Query    map[string]any `json:"query"`
 	Overall  any            `json:"overall,omitempty"`
+	Warnings []string       `json:"warnings,omitempty"` // what was left out of the answer, and why
 }
 
 func newCoverageCollection(fs []Feature, query map[string]any) coverageCollection {
@@ -121,28 +121,27 @@ type complianceArea struct {
 	percent *float64 // nil when the period holds no night
 }
 
-// complianceAreas returns the unit's key areas and key roads with their cells at res.
-func (s *Server) complianceAreas(ctx context.Context, u patrol.Unit, res int) ([]complianceArea, error) {
+// complianceAreas returns the unit's key areas and key roads with their cells at res, and a
+// warning for each area whose stored geometry cannot be used (left out).
+func (s *Server) complianceAreas(ctx context.Context, u patrol.Unit, res int) ([]complianceArea, []string, error) {
 	all, err := s.db.ListAreas(ctx, u.ID, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []complianceArea
+	var warnings []string
 	for _, a := range all {
 		if a.Kind != patrol.KindKeyArea && a.Kind != patrol.KindKeyRoad {
 			continue
 		}
-		g, err := geojson.UnmarshalGeometry(a.Geometry)
+		_, cells, err := areaCells(a, res)
 		if err != nil {
-			return nil, fmt.Errorf("area %d geometry: %w", a.ID, err)
-		}
-		cells, err := geo.KeyAreaCells(g.Geometry(), a.BufferM, res)
-		if err != nil {
-			return nil, fmt.Errorf("cells of area %d: %w", a.ID, err)
+			warnings = append(warnings, skippedArea(a, err))
+			continue
 		}
 		out = append(out, complianceArea{area: a, cells: cells})
 	}
-	return out, nil
+	return out, warnings, nil
 }
 
 // checkComplianceAreas fills in each area's nights from night passes.
@@ -179,7 +178,7 @@ func (s *Server) compliance(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	areas, err := s.complianceAreas(ctx, u, u.H3Res)
+	areas, warnings, err := s.complianceAreas(ctx, u, u.H3Res)
 	if err != nil {
 		fail(c, err)
 		return
@@ -213,6 +212,7 @@ func (s *Server) compliance(c *gin.Context) {
 		overall["percent"] = roundTo(100*float64(met)/float64(total), 1)
 	}
 	out.Overall = overall
+	out.Warnings = warnings
 	writeGeoJSON(c, out)
 }
 
@@ -260,21 +260,16 @@ func (s *Server) gaps(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if len(u.Boundary) == 0 {
-		writeProblem(c, problem(http.StatusConflict, "the unit has no boundary, so it has no study area; set its boundary first",
-			FieldError{Field: "unit", Message: "has no boundary"}))
-		return
-	}
 	ctx := c.Request.Context()
-	bg, err := geojson.UnmarshalGeometry(u.Boundary)
+	boundary, err := unitBoundary(u)
 	if err != nil {
-		fail(c, fmt.Errorf("boundary of unit %s: %w", u.Code, err))
+		fail(c, err)
 		return
 	}
 	res := u.H3Res
-	study, err := geo.StudyCells(bg.Geometry(), res)
+	study, err := studyArea(u, boundary, res)
 	if err != nil {
-		fail(c, fmt.Errorf("study area of unit %s: %w", u.Code, err))
+		fail(c, err)
 		return
 	}
 	visits, err := s.db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
@@ -284,7 +279,7 @@ func (s *Server) gaps(c *gin.Context) {
 	}
 	loc, nw := location(u), nightWindow(u)
 	nights := geo.NightDates(p, loc, nw)
-	areas, err := s.complianceAreas(ctx, u, res)
+	areas, warnings, err := s.complianceAreas(ctx, u, res)
 	if err != nil {
 		fail(c, err)
 		return
@@ -422,7 +417,9 @@ func (s *Server) gaps(c *gin.Context) {
 	q["min_nights"] = minNights
 	q["res"] = res
 	q["incidents_from"] = rfc3339(p.To.Add(-riskHistory))
-	writeGeoJSON(c, newCoverageCollection(fs, q))
+	out := newCoverageCollection(fs, q)
+	out.Warnings = warnings
+	writeGeoJSON(c, out)
 }
 
 // sortKey orders gaps of equal risk: areas first, then by area id or cell.

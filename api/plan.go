@@ -105,26 +105,24 @@ type planAnalysis struct {
 	gapSet   map[h3.Cell]*planCellGap
 	areas    []planArea
 	perCell  map[h3.Cell]*planIncidents
+	warnings []string // areas left out because their stored geometry cannot be used
+	leftOut  []string // their names
 }
 
 // analyseGaps computes the coverage gaps of a unit over the nights of p.
 func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (*planAnalysis, error) {
-	if len(u.Boundary) == 0 {
-		return nil, problem(http.StatusConflict, "the unit has no boundary, so it has no study area; set its boundary first",
-			FieldError{Field: "unit", Message: "has no boundary"})
-	}
-	bg, err := geojson.UnmarshalGeometry(u.Boundary)
+	boundary, err := unitBoundary(u)
 	if err != nil {
-		return nil, fmt.Errorf("boundary of unit %s: %w", u.Code, err)
+		return nil, err
 	}
 	res := u.H3Res
 	if !geo.ValidRes(res) {
 		res = geo.DefaultRes
 	}
-	a := &planAnalysis{unit: u, res: res, period: p, boundary: bg.Geometry(), visited: map[h3.Cell]int{},
+	a := &planAnalysis{unit: u, res: res, period: p, boundary: boundary, visited: map[h3.Cell]int{},
 		gapSet: map[h3.Cell]*planCellGap{}, perCell: map[h3.Cell]*planIncidents{}}
-	if a.study, err = geo.StudyCells(a.boundary, res); err != nil {
-		return nil, fmt.Errorf("study area of unit %s: %w", u.Code, err)
+	if a.study, err = studyArea(u, boundary, res); err != nil {
+		return nil, err
 	}
 	a.nights = geo.NightDates(p, location(u), nightWindow(u))
 	visits, err := s.db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
@@ -164,15 +162,13 @@ func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (
 		if ar.Kind != patrol.KindKeyArea && ar.Kind != patrol.KindKeyRoad {
 			continue
 		}
-		g, err := geojson.UnmarshalGeometry(ar.Geometry)
+		geom, cells, err := areaCells(ar, res)
 		if err != nil {
-			return nil, fmt.Errorf("area %d geometry: %w", ar.ID, err)
+			a.warnings = append(a.warnings, skippedArea(ar, err))
+			a.leftOut = append(a.leftOut, ar.Name)
+			continue
 		}
-		cells, err := geo.KeyAreaCells(g.Geometry(), ar.BufferM, res)
-		if err != nil {
-			return nil, fmt.Errorf("cells of area %d: %w", ar.ID, err)
-		}
-		pa := planArea{area: ar, geom: g.Geometry(), cells: cells, nights: len(a.nights)}
+		pa := planArea{area: ar, geom: geom, cells: cells, nights: len(a.nights)}
 		got := geo.AreaNightVisits(visits, cells, float64(ar.MinDwellMin))
 		for _, d := range a.nights {
 			if got[d].Visits >= ar.RequiredNightVisits {
@@ -731,6 +727,7 @@ type planCollection struct {
 	Type     string         `json:"type"`
 	Features []Feature      `json:"features"`
 	Plan     map[string]any `json:"plan"`
+	Warnings []string       `json:"warnings,omitempty"`
 }
 
 func lineGeometry(l orb.LineString) json.RawMessage {
@@ -776,7 +773,7 @@ func countStraight(legs []planLeg) int {
 // featureCollection is the plan as GeoJSON: the route (one MultiLineString, a line per leg),
 // each leg (with straight: true when it does not follow roads), then the stops in order.
 func (p *plan) featureCollection() planCollection {
-	out := planCollection{Type: "FeatureCollection", Plan: p.summary()}
+	out := planCollection{Type: "FeatureCollection", Plan: p.summary(), Warnings: p.analysis.warnings}
 	name := fmt.Sprintf("Tuyến tuần tra gợi ý đêm %s", p.night)
 	if len(p.legs) > 0 {
 		var lines orb.MultiLineString
@@ -1055,7 +1052,8 @@ func (s *Server) evaluatePlan(c *gin.Context) {
 		Type       string         `json:"type"`
 		Features   []Feature      `json:"features"`
 		Evaluation map[string]any `json:"evaluation"`
-	}{Type: "FeatureCollection", Features: fs, Evaluation: map[string]any{
+		Warnings   []string       `json:"warnings,omitempty"`
+	}{Type: "FeatureCollection", Features: fs, Warnings: a.warnings, Evaluation: map[string]any{
 		"unit": u.Code, "night": night.String(), "nights": nights, "lookback_from": rfc3339(lookback.From), "lookback_to": rfc3339(lookback.To),
 		"length_m": math.Round(length*10) / 10, "km": math.Round(length) / 1000,
 		"walk_min": math.Round(walk*10) / 10, "motorbike_min": math.Round(moto*10) / 10,

@@ -19,7 +19,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
@@ -186,7 +185,8 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 	}
 	r.Base = pl.base
 
-	// 2. Compliance.
+	// 2. Compliance; areas whose stored geometry cannot be used are named as left out.
+	r.LeftOut = a.leftOut
 	for _, ar := range a.areas {
 		pct := math.NaN()
 		if ar.nights > 0 {
@@ -461,11 +461,11 @@ func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *planAnalysi
 		return nil, err
 	}
 	for _, rd := range roads {
-		g, err := geojson.UnmarshalGeometry(rd.Geometry)
+		g, err := geo.ParseGeometry("geometry", rd.Geometry, "LineString")
 		if err != nil {
-			continue
+			continue // a road whose stored geometry cannot be used names nothing
 		}
-		if l, ok := g.Geometry().(orb.LineString); ok && len(l) >= 2 {
+		if l, ok := g.(orb.LineString); ok {
 			pl.roads = append(pl.roads, rd)
 			pl.lines = append(pl.lines, l)
 		}
@@ -482,12 +482,12 @@ func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *planAnalysi
 		return nil, err
 	}
 	for _, gr := range groups {
-		g, err := geojson.UnmarshalGeometry(gr.Geometry)
+		g, err := geo.ParseGeometry("geometry", gr.Geometry)
 		if err != nil {
-			continue
+			continue // a group whose stored geometry cannot be used names nothing
 		}
 		pl.groups = append(pl.groups, gr)
-		pl.groupGeo = append(pl.groupGeo, g.Geometry())
+		pl.groupGeo = append(pl.groupGeo, g)
 	}
 	incidents, err := s.db.ListIncidents(ctx, u.ID, p.From, p.To, false)
 	if err != nil {

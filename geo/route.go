@@ -333,11 +333,6 @@ func RouteLines(g orb.Geometry) (orb.MultiLineString, error) {
 			if len(g) < 2 {
 				return &FieldError{Field: "geometry", Reason: "a LineString needs at least 2 points"}
 			}
-			for _, pt := range g {
-				if err := checkPoint(pt); err != nil {
-					return &FieldError{Field: "geometry", Reason: err.Error()}
-				}
-			}
 			out = append(out, g)
 		case orb.MultiLineString:
 			for _, l := range g {
@@ -363,6 +358,10 @@ func RouteLines(g orb.Geometry) (orb.MultiLineString, error) {
 	}
 	if len(out) == 0 {
 		return nil, &FieldError{Field: "geometry", Reason: "holds no line"}
+	}
+	// The one geometry check of every write path: coordinates, size.
+	if err := CheckGeometry("geometry", out, "MultiLineString"); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -59,6 +59,7 @@ var messages = map[string][2]string{ // [vi, en]
 	"nights.met":        {"Số đêm đạt", "Nights met"},
 	"percent":           {"Tỷ lệ đạt", "Compliance"},
 	"no.areas":          {"Đơn vị chưa khai báo khu vực trọng điểm.", "The unit has no key areas."},
+	"area.left.out":     {"Khu vực “%s” không được tính: hình học đã lưu không hợp lệ, cần sửa lại.", "Area “%s” was left out: its stored geometry is not valid and must be corrected."},
 	"coverage":          {"3. Độ phủ tuần tra và vùng chưa được tuần tra", "3. Patrol coverage and coverage gaps"},
 	"coverage.lead":     {"Ô lục giác H3 độ phân giải %d trong ranh giới đơn vị, tô màu theo số đêm có tuần tra trong kỳ.", "H3 hexagons at resolution %d inside the unit boundary, coloured by the nights patrolled in the period."},
 	"study.cells":       {"Số ô trong ranh giới", "Cells inside the boundary"},

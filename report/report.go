@@ -33,6 +33,7 @@ type Report struct {
 
 	Summary    Summary
 	Compliance []ComplianceRow
+	LeftOut    []string // names of key areas left out because their stored geometry cannot be used
 	Coverage   Coverage
 	Hotspots   Hotspots
 	Emerging   Emerging

@@ -3,12 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -23,18 +23,27 @@ func (e *GeometryError) Error() string { return e.Field + ": " + e.Reason }
 // GeometryField returns the field and the reason, for the HTTP layer.
 func (e *GeometryError) GeometryField() (string, string) { return e.Field, e.Reason }
 
-// checkGeometry validates a GeoJSON geometry with PostGIS: it must parse, be valid, and be of
-// one of the types (PostGIS names such as "POLYGON"); the error names field and says why.
+// checkGeometry validates a GeoJSON geometry before it is stored: geo.CheckGeometry (the one
+// check of every write path: type, finite coordinates in range, rings, size), then PostGIS's
+// ST_IsValid for the topology; the error names field and says why. types are GeoJSON type
+// names ("Polygon").
 func (s *Store) checkGeometry(ctx context.Context, field string, geojson json.RawMessage, types ...string) error {
-	var typ, reason string
-	var valid bool
-	err := s.pool.QueryRow(ctx, `SELECT GeometryType(g), ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
-		string(geojson)).Scan(&typ, &valid, &reason)
-	if err != nil {
-		return &GeometryError{Field: field, Reason: "not a GeoJSON geometry"}
+	if _, err := geo.ParseGeometry(field, geojson, types...); err != nil {
+		var fe *geo.FieldError
+		if errors.As(err, &fe) {
+			return &GeometryError{Field: fe.Field, Reason: fe.Reason}
+		}
+		return err
 	}
-	if !slices.Contains(types, typ) {
-		return &GeometryError{Field: field, Reason: "must be a " + geometryNames(types) + ", got " + typ}
+	var reason string
+	var valid bool
+	err := s.pool.QueryRow(ctx, `SELECT ST_IsValid(g), ST_IsValidReason(g) FROM (SELECT ST_GeomFromGeoJSON($1::text) AS g) q`,
+		string(geojson)).Scan(&valid, &reason)
+	if err != nil {
+		if errors.Is(classify(err), patrol.ErrUnavailable) {
+			return classify(err)
+		}
+		return &GeometryError{Field: field, Reason: "not a GeoJSON geometry"}
 	}
 	if !valid {
 		return &GeometryError{Field: field, Reason: "invalid geometry: " + reason}
@@ -42,23 +51,9 @@ func (s *Store) checkGeometry(ctx context.Context, field string, geojson json.Ra
 	return nil
 }
 
-// geometryNames spells PostGIS type names the GeoJSON way: "Polygon or MultiPolygon".
-func geometryNames(types []string) string {
-	names := map[string]string{"POINT": "Point", "LINESTRING": "LineString", "MULTILINESTRING": "MultiLineString",
-		"POLYGON": "Polygon", "MULTIPOLYGON": "MultiPolygon"}
-	out := make([]string, len(types))
-	for i, t := range types {
-		out[i] = names[t]
-	}
-	if len(out) == 1 {
-		return out[0]
-	}
-	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
-}
-
 // checkAreaGeometry validates an area geometry: a polygon, multipolygon, line or multiline.
 func (s *Store) checkAreaGeometry(ctx context.Context, geojson json.RawMessage) error {
-	return s.checkGeometry(ctx, "geometry", geojson, "POLYGON", "MULTIPOLYGON", "LINESTRING", "MULTILINESTRING")
+	return s.checkGeometry(ctx, "geometry", geojson, "Polygon", "MultiPolygon", "LineString", "MultiLineString")
 }
 
 const areaColumns = `id, unit_id, kind, name, ST_AsGeoJSON(geom, 7)::text, buffer_m, required_night_visits, min_dwell_min`

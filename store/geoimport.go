@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/geofile"
 )
 
@@ -456,6 +457,14 @@ func transformItem(ctx context.Context, tx pgx.Tx, src source, it geofile.Item) 
 	}
 	if ii.polygons && typ != "POLYGON" && typ != "MULTIPOLYGON" || !ii.polygons && typ != "LINESTRING" && typ != "MULTILINESTRING" {
 		return reject("invalid_geometry", "repairing the geometry (%s) left a %s", why, typ)
+	}
+	// The one geometry check of every write path, on what would be stored.
+	g, err := wkb.Unmarshal(out)
+	if err == nil {
+		err = geo.CheckGeometry("geometry", g, "Polygon", "MultiPolygon", "LineString", "MultiLineString")
+	}
+	if err != nil {
+		return reject("invalid_geometry", "%s", strings.TrimPrefix(err.Error(), "geometry: "))
 	}
 	if !ok {
 		ii.Repaired = &geofile.Note{Code: "repaired", Message: "invalid geometry repaired with ST_MakeValid: " + why, Params: map[string]any{"reason": why}}

@@ -105,5 +105,5 @@ func (s *Store) DeleteRoute(ctx context.Context, id int64) error {
 
 // checkRouteGeometry validates a route geometry: a valid LineString or MultiLineString.
 func (s *Store) checkRouteGeometry(ctx context.Context, geojson json.RawMessage) error {
-	return s.checkGeometry(ctx, "geometry", geojson, "LINESTRING", "MULTILINESTRING")
+	return s.checkGeometry(ctx, "geometry", geojson, "LineString", "MultiLineString")
 }

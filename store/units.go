@@ -120,5 +120,5 @@ func (s *Store) checkBoundary(ctx context.Context, geojson json.RawMessage) erro
 	if geojson == nil {
 		return nil
 	}
-	return s.checkGeometry(ctx, "boundary", geojson, "POLYGON", "MULTIPOLYGON")
+	return s.checkGeometry(ctx, "boundary", geojson, "Polygon", "MultiPolygon")
 }
