@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,13 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -104,69 +103,6 @@ func (s *Server) coverage(c *gin.Context) {
 	writeGeoJSON(c, newCoverageCollection(fs, q))
 }
 
-// complianceNight is one night of a key area in a compliance answer.
-type complianceNight struct {
-	Date     string  `json:"date"`
-	Visits   int     `json:"visits"`
-	DwellMin float64 `json:"dwell_min"`
-	Meets    bool    `json:"meets"`
-}
-
-// complianceArea is a key area or key road checked against its requirement, night by night.
-type complianceArea struct {
-	area    patrol.Area
-	cells   []h3.Cell
-	nights  []complianceNight
-	met     int
-	percent *float64 // nil when the period holds no night
-}
-
-// complianceAreas returns the unit's key areas and key roads with their cells at res, and a
-// warning for each area whose stored geometry cannot be used (left out).
-func (s *Server) complianceAreas(ctx context.Context, u patrol.Unit, res int) ([]complianceArea, []string, error) {
-	all, err := s.db.ListAreas(ctx, u.ID, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	var out []complianceArea
-	var warnings []string
-	for _, a := range all {
-		if a.Kind != patrol.KindKeyArea && a.Kind != patrol.KindKeyRoad {
-			continue
-		}
-		_, cells, err := areaCells(a, res)
-		if err != nil {
-			warnings = append(warnings, skippedArea(a, err))
-			continue
-		}
-		out = append(out, complianceArea{area: a, cells: cells})
-	}
-	return out, warnings, nil
-}
-
-// checkComplianceAreas fills in each area's nights from night passes.
-func checkComplianceAreas(areas []complianceArea, visits []geo.CellVisit, nights []geo.Date) {
-	for i := range areas {
-		a := &areas[i]
-		got := geo.AreaNightVisits(visits, a.cells, float64(a.area.MinDwellMin))
-		a.nights = make([]complianceNight, 0, len(nights))
-		a.met = 0
-		for _, d := range nights {
-			n := got[d]
-			meets := n.Visits >= a.area.RequiredNightVisits
-			if meets {
-				a.met++
-			}
-			a.nights = append(a.nights, complianceNight{Date: d.String(), Visits: n.Visits, DwellMin: roundTo(n.DwellMin, 1), Meets: meets})
-		}
-		a.percent = nil
-		if len(nights) > 0 {
-			v := roundTo(100*float64(a.met)/float64(len(nights)), 1)
-			a.percent = &v
-		}
-	}
-}
-
 // compliance answers GET /api/v1/compliance: every key area and key road, night by night.
 func (s *Server) compliance(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
@@ -177,33 +113,20 @@ func (s *Server) compliance(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	areas, warnings, err := s.complianceAreas(ctx, u, u.H3Res)
+	areas, warnings, err := coverage.Compliance(c.Request.Context(), s.db, u, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cells := []h3.Cell{}
-	for _, a := range areas {
-		cells = append(cells, a.cells...)
-	}
-	var visits []geo.CellVisit
-	if len(cells) > 0 {
-		if visits, err = s.db.CoverageVisits(ctx, u.ID, 0, u.H3Res, geo.WindowNight, p, cells); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	nights := geo.NightDates(p, location(u), nightWindow(u))
-	checkComplianceAreas(areas, visits, nights)
 	fs := make([]Feature, 0, len(areas))
 	met, total := 0, 0
-	for _, a := range areas {
-		met += a.met
-		total += len(a.nights)
-		fs = append(fs, Feature{Type: "Feature", ID: a.area.ID, Geometry: a.area.Geometry, Properties: map[string]any{
-			"area_id": a.area.ID, "name": a.area.Name, "kind": a.area.Kind, "required": a.area.RequiredNightVisits,
-			"min_dwell_min": a.area.MinDwellMin, "percent": a.percent, "nights_met": a.met, "nights": a.nights,
+	for i := range areas {
+		a := &areas[i]
+		met += a.Met
+		total += len(a.Nights)
+		fs = append(fs, Feature{Type: "Feature", ID: a.Area.ID, Geometry: a.Area.Geometry, Properties: map[string]any{
+			"area_id": a.Area.ID, "name": a.Area.Name, "kind": a.Area.Kind, "required": a.Area.RequiredNightVisits,
+			"min_dwell_min": a.Area.MinDwellMin, "percent": areaPercent(a), "nights_met": a.Met, "nights": complianceNights(a),
 		}})
 	}
 	out := newCoverageCollection(fs, coveragePeriodQuery(u, p, geo.WindowNight))
@@ -216,37 +139,34 @@ func (s *Server) compliance(c *gin.Context) {
 	writeGeoJSON(c, out)
 }
 
-// gapIncidents is the incident history of a cell or area: how many and their severities summed.
-type gapIncidents struct {
-	count, severity int
+// complianceNight is one night of a key area in a compliance answer.
+type complianceNight struct {
+	Date     string  `json:"date"`
+	Visits   int     `json:"visits"`
+	DwellMin float64 `json:"dwell_min"`
+	Meets    bool    `json:"meets"`
 }
 
-func (l *gapIncidents) add(severity int) {
-	l.count++
-	l.severity += severity
+func complianceNights(a *coverage.KeyArea) []complianceNight {
+	out := make([]complianceNight, len(a.Nights))
+	for i, n := range a.Nights {
+		out[i] = complianceNight{Date: n.Date.String(), Visits: n.Visits, DwellMin: roundTo(n.DwellMin, 1), Meets: n.Meets}
+	}
+	return out
 }
 
-// gap is one cell or key area in a gaps answer.
-type gap struct {
-	cell     h3.Cell
-	area     *complianceArea
-	nights   int // nights visited (cells)
-	risk     float64
-	reason   string
-	in, near gapIncidents
-	inAreas  []string
+// areaPercent is an area's share of nights met, rounded to 0.1; nil when the period holds no night.
+func areaPercent(a *coverage.KeyArea) *float64 {
+	v, ok := a.Percent()
+	if !ok {
+		return nil
+	}
+	v = roundTo(v, 1)
+	return &v
 }
-
-// Gap parameters; the risk formula and its weights are geo.GapRisk's.
-const (
-	// riskHistory is how far before the end of the period incidents count.
-	riskHistory = 365 * 24 * time.Hour
-	// maxMinNights bounds min_nights.
-	maxMinNights = 2000
-)
 
 // gaps answers GET /api/v1/gaps: the study-area cells visited on fewer than min_nights nights and
-// the key areas below their requirement on some night, ranked by risk.
+// the key areas below their requirement on some night, ranked by risk (app/coverage's gap model).
 func (s *Server) gaps(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -260,174 +180,71 @@ func (s *Server) gaps(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	boundary, err := unitBoundary(u)
+	g, err := coverage.FindGaps(c.Request.Context(), s.db, u, p, minNights)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	res := u.H3Res
-	study, err := studyArea(u, boundary, res)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	visits, err := s.db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	loc, nw := location(u), nightWindow(u)
-	nights := geo.NightDates(p, loc, nw)
-	areas, warnings, err := s.complianceAreas(ctx, u, res)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	checkComplianceAreas(areas, visits, nights)
-	incidents, err := s.db.ListIncidents(ctx, u.ID, p.To.Add(-riskHistory), p.To, false)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	perCell := map[h3.Cell]*gapIncidents{}
-	for _, in := range incidents {
-		if in.Status == patrol.StatusVoid {
-			continue
-		}
-		cell, err := geo.CellOf(orb.Point{in.Lon, in.Lat}, res)
+	ranked := g.Ranked()
+	fs := make([]Feature, 0, len(ranked))
+	for i, gp := range ranked {
+		f, err := gapFeature(i+1, gp, g.Reason(gp), len(g.Nights))
 		if err != nil {
-			continue // stored incidents have valid points; a bad one counts for nothing
-		}
-		l := perCell[cell]
-		if l == nil {
-			l = &gapIncidents{}
-			perCell[cell] = l
-		}
-		l.add(in.Severity)
-	}
-	loadOf := func(cells []h3.Cell) (in, near gapIncidents, err error) {
-		inside := make(map[h3.Cell]bool, len(cells))
-		for _, c := range cells {
-			inside[c] = true
-		}
-		around := map[h3.Cell]bool{}
-		for _, c := range cells {
-			if l := perCell[c]; l != nil {
-				in.count += l.count
-				in.severity += l.severity
-			}
-			disk, err := h3.GridDisk(c, 1)
-			if err != nil {
-				return in, near, fmt.Errorf("neighbours of %s: %w", c, err)
-			}
-			for _, n := range disk {
-				if !inside[n] && !around[n] {
-					around[n] = true
-					if l := perCell[n]; l != nil {
-						near.count += l.count
-						near.severity += l.severity
-					}
-				}
-			}
-		}
-		return in, near, nil
-	}
-
-	visited := map[h3.Cell]int{}
-	for _, cc := range geo.MergeCoverage(visits) {
-		visited[cc.Cell] = cc.Nights
-	}
-	areasOf := map[h3.Cell][]string{}
-	for _, a := range areas {
-		for _, cell := range a.cells {
-			areasOf[cell] = append(areasOf[cell], a.area.Name)
-		}
-	}
-	var list []gap
-	for _, cell := range study {
-		n := visited[cell]
-		if n >= minNights {
-			continue
-		}
-		g := gap{cell: cell, nights: n, inAreas: areasOf[cell]}
-		if g.in, g.near, err = loadOf([]h3.Cell{cell}); err != nil {
 			fail(c, err)
 			return
 		}
-		g.risk = geo.GapRisk(float64(minNights-n)/float64(minNights), g.in.severity, g.near.severity, len(g.inAreas))
-		g.reason = gapCellReason(g, minNights, len(nights))
-		list = append(list, g)
-	}
-	for i := range areas {
-		a := &areas[i]
-		if a.met == len(a.nights) {
-			continue
-		}
-		g := gap{area: a}
-		if g.in, g.near, err = loadOf(a.cells); err != nil {
-			fail(c, err)
-			return
-		}
-		g.risk = geo.GapRisk(float64(len(a.nights)-a.met)/float64(len(a.nights)), g.in.severity, g.near.severity, 1)
-		g.reason = gapAreaReason(g)
-		list = append(list, g)
-	}
-	slices.SortStableFunc(list, func(x, y gap) int {
-		return cmp.Or(cmp.Compare(y.risk, x.risk), cmp.Compare(x.sortKey(), y.sortKey()))
-	})
-
-	fs := make([]Feature, 0, len(list))
-	for i, g := range list {
-		props := map[string]any{
-			"rank": i + 1, "risk": roundTo(g.risk, 2), "reason": g.reason,
-			"incidents": g.in.count, "incident_severity": g.in.severity,
-			"incidents_near": g.near.count, "incident_severity_near": g.near.severity,
-		}
-		var geom json.RawMessage
-		if g.area != nil {
-			geom = g.area.area.Geometry
-			props["kind"] = "area"
-			props["area_id"] = g.area.area.ID
-			props["name"] = g.area.area.Name
-			props["area_kind"] = g.area.area.Kind
-			props["required"] = g.area.area.RequiredNightVisits
-			props["nights_met"] = g.area.met
-			props["nights"] = len(g.area.nights)
-			props["percent"] = g.area.percent
-			cells := make([]string, len(g.area.cells))
-			for i, c := range g.area.cells {
-				cells[i] = c.String()
-			}
-			props["cells"] = cells
-		} else {
-			if geom, err = coverageCellGeometry(g.cell); err != nil {
-				fail(c, err)
-				return
-			}
-			props["kind"] = "cell"
-			props["cell"] = g.cell.String()
-			props["nights_visited"] = g.nights
-			props["nights"] = len(nights)
-			props["key_areas"] = coverageNonNil(g.inAreas)
-		}
-		fs = append(fs, Feature{Type: "Feature", ID: i + 1, Geometry: geom, Properties: props})
+		fs = append(fs, f)
 	}
 	q := coveragePeriodQuery(u, p, geo.WindowNight)
 	q["min_nights"] = minNights
-	q["res"] = res
-	q["incidents_from"] = rfc3339(p.To.Add(-riskHistory))
+	q["res"] = g.Res
+	q["incidents_from"] = rfc3339(g.IncidentsFrom)
 	out := newCoverageCollection(fs, q)
-	out.Warnings = warnings
+	out.Warnings = g.Warnings
 	writeGeoJSON(c, out)
 }
 
-// sortKey orders gaps of equal risk: areas first, then by area id or cell.
-func (g gap) sortKey() string {
-	if g.area != nil {
-		return fmt.Sprintf("0%020d", g.area.area.ID)
+// gapFeature is one ranked gap as a GeoJSON Feature.
+func gapFeature(rank int, gp coverage.Gap, reason string, nights int) (Feature, error) {
+	in, near := gapHistory(gp)
+	props := map[string]any{
+		"rank": rank, "risk": roundTo(gp.Risk(), 2), "reason": reason,
+		"incidents": in.Count, "incident_severity": in.Severity,
+		"incidents_near": near.Count, "incident_severity_near": near.Severity,
 	}
-	return "1" + g.cell.String()
+	if a := gp.Area; a != nil {
+		props["kind"] = "area"
+		props["area_id"] = a.Area.ID
+		props["name"] = a.Area.Name
+		props["area_kind"] = a.Area.Kind
+		props["required"] = a.Area.RequiredNightVisits
+		props["nights_met"] = a.Met
+		props["nights"] = len(a.Nights)
+		props["percent"] = areaPercent(a)
+		cells := make([]string, len(a.Cells))
+		for i, c := range a.Cells {
+			cells[i] = c.String()
+		}
+		props["cells"] = cells
+		return Feature{Type: "Feature", ID: rank, Geometry: a.Area.Geometry, Properties: props}, nil
+	}
+	geom, err := coverageCellGeometry(gp.Cell.Cell)
+	if err != nil {
+		return Feature{}, err
+	}
+	props["kind"] = "cell"
+	props["cell"] = gp.Cell.Cell.String()
+	props["nights_visited"] = gp.Cell.Nights
+	props["nights"] = nights
+	props["key_areas"] = coverageNonNil(gp.Cell.KeyAreas)
+	return Feature{Type: "Feature", ID: rank, Geometry: geom, Properties: props}, nil
+}
+
+func gapHistory(gp coverage.Gap) (in, near coverage.Incidents) {
+	if gp.Area != nil {
+		return gp.Area.In, gp.Area.Near
+	}
+	return gp.Cell.In, gp.Cell.Near
 }
 
 func coverageNonNil(s []string) []string {
@@ -435,77 +252,6 @@ func coverageNonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// gapIncidentPhrase spells out an incident history: "3 incidents (severity 9) in the cell and
-// 1 (severity 2) around it in the last 12 months".
-func gapIncidentPhrase(in, near gapIncidents, what string) string {
-	plural := func(n int) string {
-		if n == 1 {
-			return "1 incident"
-		}
-		return strconv.Itoa(n) + " incidents"
-	}
-	switch {
-	case in.count == 0 && near.count == 0:
-		return "no incidents in or around " + what + " in the last 12 months"
-	case near.count == 0:
-		return fmt.Sprintf("%s (severity %d) in %s in the last 12 months", plural(in.count), in.severity, what)
-	case in.count == 0:
-		return fmt.Sprintf("no incidents in %s but %s (severity %d) around it in the last 12 months", what, plural(near.count), near.severity)
-	}
-	return fmt.Sprintf("%s (severity %d) in %s and %d (severity %d) around it in the last 12 months",
-		plural(in.count), in.severity, what, near.count, near.severity)
-}
-
-// gapCellReason spells out why a cell is a gap.
-func gapCellReason(g gap, minNights, nights int) string {
-	var b strings.Builder
-	switch {
-	case g.nights == 0:
-		fmt.Fprintf(&b, "never visited at night in %d %s", nights, gapPlural(nights, "night", "nights"))
-	default:
-		fmt.Fprintf(&b, "visited on %d of %d nights, fewer than %d", g.nights, nights, minNights)
-	}
-	b.WriteString("; ")
-	b.WriteString(gapIncidentPhrase(g.in, g.near, "the cell"))
-	for i, name := range g.inAreas {
-		if i == 0 {
-			b.WriteString("; inside key area ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-	}
-	return b.String()
-}
-
-// gapAreaReason spells out why a key area is a gap.
-func gapAreaReason(g gap) string {
-	a := g.area
-	what := "visit"
-	if a.area.RequiredNightVisits != 1 {
-		what = "visits"
-	}
-	req := fmt.Sprintf("%d %s", a.area.RequiredNightVisits, what)
-	if a.area.MinDwellMin > 0 {
-		req += fmt.Sprintf(" of at least %d min", a.area.MinDwellMin)
-	}
-	kind := "key area"
-	if a.area.Kind == patrol.KindKeyRoad {
-		kind = "key road"
-	}
-	missed := len(a.nights) - a.met
-	return fmt.Sprintf("%s %s below its requirement of %s a night on %d of %d %s (met on %d); %s",
-		kind, a.area.Name, req, missed, len(a.nights), gapPlural(len(a.nights), "night", "nights"), a.met,
-		gapIncidentPhrase(g.in, g.near, "its cells"))
-}
-
-func gapPlural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // deviceTrack is the cleaned patrol line of one device.
@@ -599,15 +345,15 @@ func (s *Server) tracks(c *gin.Context) {
 	writeGeoJSON(c, newCoverageCollection(fs, q))
 }
 
-// minNightsParam reads min_nights, 1 to maxMinNights, default 1.
+// minNightsParam reads min_nights, 1 to coverage.MaxMinNights, default 1.
 func minNightsParam(c *gin.Context) (int, bool) {
 	v := c.Query("min_nights")
 	if v == "" {
 		return 1, true
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxMinNights {
-		writeProblem(c, badField("min_nights", fmt.Sprintf("must be an integer from 1 to %d", maxMinNights)))
+	if err != nil || n < 1 || n > coverage.MaxMinNights {
+		writeProblem(c, badField("min_nights", fmt.Sprintf("must be an integer from 1 to %d", coverage.MaxMinNights)))
 		return 0, false
 	}
 	return n, true

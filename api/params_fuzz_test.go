@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -133,7 +134,7 @@ func runParamParsers(t *testing.T, raw string) {
 		c, w := paramCtx(raw)
 		v, ok := minNightsParam(c)
 		checkParsed(t, "min_nights", ok, w, "min_nights")
-		if ok && (v < 1 || v > maxMinNights) {
+		if ok && (v < 1 || v > coverage.MaxMinNights) {
 			t.Fatalf("min_nights = %d", v)
 		}
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -22,6 +21,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -55,184 +55,19 @@ func (s *Server) planRoutes(v1 *gin.RouterGroup) {
 
 // Planning defaults and limits.
 const (
-	planDefaultNights  = 14   // nights of coverage looked back on
-	planMaxNights      = 120  //
-	planDefaultMaxKm   = 8.0  // route length limit
-	planMaxKm          = 60.0 //
-	planDefaultTargets = 40   // candidate gap cells offered to the tour heuristic
-	planMaxTargets     = 120  //
-	planRiskHistory    = 365 * 24 * time.Hour
+	planDefaultNights  = 14       // nights of coverage looked back on
+	planMaxNights      = 120      //
+	planDefaultMaxKm   = 8.0      // route length limit
+	planMaxKm          = 60.0     //
+	planDefaultTargets = 40       // candidate gap cells offered to the tour heuristic
+	planMaxTargets     = 120      //
 	planStartName      = "trụ sở" // a key area whose name holds this is the default start
 )
 
-// planIncidents is the incident history of a cell or area: how many and their severities.
-type planIncidents struct{ count, severity int }
-
-// planCellGap is a study cell visited on no night of the look-back.
-type planCellGap struct {
-	cell     h3.Cell
-	risk     float64
-	in, near planIncidents
-	areas    []string // key areas the cell lies in
-}
-
-// planArea is a key area or key road with its cells and its compliance over the look-back.
-type planArea struct {
-	area      patrol.Area
-	geom      orb.Geometry
-	cells     []h3.Cell
-	nightsMet int
-	nights    int
-	risk      float64 // 0 when it met its requirement every night
-	in, near  planIncidents
-}
-
-// below reports whether the area missed its requirement on some night of the look-back.
-func (a planArea) below() bool { return a.nightsMet < a.nights }
-
-// planAnalysis is the night coverage of a unit over a period and the gaps it leaves, ranked by
-// risk as GET /api/v1/gaps ranks them: shortfall × (1 + severity of the last 12 months' incidents
-// inside + ½ × around + 5 per key area).
-type planAnalysis struct {
-	unit     patrol.Unit
-	res      int
-	period   geo.Period
-	nights   []geo.Date
-	boundary orb.Geometry
-	study    []h3.Cell
-	visited  map[h3.Cell]int // nights visited, for visited study cells and others
-	gaps     []planCellGap   // highest risk first
-	gapSet   map[h3.Cell]*planCellGap
-	areas    []planArea
-	perCell  map[h3.Cell]*planIncidents
-	warnings []string // areas left out because their stored geometry cannot be used
-	leftOut  []string // their names
-}
-
-// analyseGaps computes the coverage gaps of a unit over the nights of p.
-func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (*planAnalysis, error) {
-	boundary, err := unitBoundary(u)
-	if err != nil {
-		return nil, err
-	}
-	res := u.H3Res
-	if !geo.ValidRes(res) {
-		res = geo.DefaultRes
-	}
-	a := &planAnalysis{unit: u, res: res, period: p, boundary: boundary, visited: map[h3.Cell]int{},
-		gapSet: map[h3.Cell]*planCellGap{}, perCell: map[h3.Cell]*planIncidents{}}
-	if a.study, err = studyArea(u, boundary, res); err != nil {
-		return nil, err
-	}
-	a.nights = geo.NightDates(p, location(u), nightWindow(u))
-	visits, err := s.db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, cc := range geo.MergeCoverage(visits) {
-		a.visited[cc.Cell] = cc.Nights
-	}
-	incidents, err := s.db.ListIncidents(ctx, u.ID, p.To.Add(-planRiskHistory), p.To, false)
-	if err != nil {
-		return nil, err
-	}
-	for _, in := range incidents {
-		if in.Status == patrol.StatusVoid {
-			continue
-		}
-		cell, err := geo.CellOf(orb.Point{in.Lon, in.Lat}, res)
-		if err != nil {
-			continue // a stored incident always has a valid point
-		}
-		l := a.perCell[cell]
-		if l == nil {
-			l = &planIncidents{}
-			a.perCell[cell] = l
-		}
-		l.count++
-		l.severity += in.Severity
-	}
-
-	areas, err := s.db.ListAreas(ctx, u.ID, "")
-	if err != nil {
-		return nil, err
-	}
-	areasOf := map[h3.Cell][]string{}
-	for _, ar := range areas {
-		if ar.Kind != patrol.KindKeyArea && ar.Kind != patrol.KindKeyRoad {
-			continue
-		}
-		geom, cells, err := areaCells(ar, res)
-		if err != nil {
-			a.warnings = append(a.warnings, skippedArea(ar, err))
-			a.leftOut = append(a.leftOut, ar.Name)
-			continue
-		}
-		pa := planArea{area: ar, geom: geom, cells: cells, nights: len(a.nights)}
-		got := geo.AreaNightVisits(visits, cells, float64(ar.MinDwellMin))
-		for _, d := range a.nights {
-			if got[d].Visits >= ar.RequiredNightVisits {
-				pa.nightsMet++
-			}
-		}
-		if pa.in, pa.near, err = a.incidentsOf(cells); err != nil {
-			return nil, err
-		}
-		if pa.below() {
-			shortfall := float64(pa.nights-pa.nightsMet) / float64(pa.nights)
-			pa.risk = geo.GapRisk(shortfall, pa.in.severity, pa.near.severity, 1)
-		}
-		a.areas = append(a.areas, pa)
-		for _, c := range cells {
-			areasOf[c] = append(areasOf[c], ar.Name)
-		}
-	}
-
-	for _, cell := range a.study {
-		if a.visited[cell] > 0 {
-			continue
-		}
-		g := planCellGap{cell: cell, areas: areasOf[cell]}
-		if g.in, g.near, err = a.incidentsOf([]h3.Cell{cell}); err != nil {
-			return nil, err
-		}
-		g.risk = geo.GapRisk(1, g.in.severity, g.near.severity, len(g.areas))
-		a.gaps = append(a.gaps, g)
-	}
-	slices.SortStableFunc(a.gaps, func(x, y planCellGap) int { return cmp.Or(cmp.Compare(y.risk, x.risk), cmp.Compare(x.cell, y.cell)) })
-	for i := range a.gaps {
-		a.gapSet[a.gaps[i].cell] = &a.gaps[i]
-	}
-	return a, nil
-}
-
-// incidentsOf sums the incidents inside cells and in the ring around them.
-func (a *planAnalysis) incidentsOf(cells []h3.Cell) (in, near planIncidents, err error) {
-	inside := make(map[h3.Cell]bool, len(cells))
-	for _, c := range cells {
-		inside[c] = true
-	}
-	around := map[h3.Cell]bool{}
-	for _, c := range cells {
-		if l := a.perCell[c]; l != nil {
-			in.count += l.count
-			in.severity += l.severity
-		}
-		disk, err := h3.GridDisk(c, 1)
-		if err != nil {
-			return in, near, fmt.Errorf("neighbours of %s: %w", c, err)
-		}
-		for _, n := range disk {
-			if !inside[n] && !around[n] {
-				around[n] = true
-				if l := a.perCell[n]; l != nil {
-					near.count += l.count
-					near.severity += l.severity
-				}
-			}
-		}
-	}
-	return in, near, nil
+// analyseGaps computes the coverage gaps of a unit over the nights of p with app/coverage's
+// gap model at min_nights 1: the cells never visited at night.
+func (s *Server) analyseGaps(ctx context.Context, u patrol.Unit, p geo.Period) (*coverage.Gaps, error) {
+	return coverage.FindGaps(ctx, s.db, u, p, 1)
 }
 
 // coverageGain says what a route adds to the coverage of the look-back.
@@ -251,38 +86,38 @@ type coverageGain struct {
 
 // gain returns what a route through cells adds, the gap cells it covers (highest risk first) and
 // the key areas it reaches: those it passes through and the stops among them.
-func (a *planAnalysis) gain(cells []h3.Cell, stops ...*planArea) (coverageGain, []*planCellGap, []*planArea) {
+func gain(a *coverage.Gaps, cells []h3.Cell, stops ...*coverage.KeyArea) (coverageGain, []*coverage.CellGap, []*coverage.KeyArea) {
 	on := make(map[h3.Cell]bool, len(cells))
 	for _, c := range cells {
 		on[c] = true
 	}
-	g := coverageGain{StudyCells: len(a.study), GapCells: len(a.gaps)}
-	for _, c := range a.study {
-		if a.visited[c] > 0 {
+	g := coverageGain{StudyCells: len(a.Study), GapCells: len(a.Cells)}
+	for _, c := range a.Study {
+		if a.Visited[c] > 0 {
 			g.CoveredBefore++
 			g.CoveredAfter++
 		} else if on[c] {
 			g.CoveredAfter++
 		}
 	}
-	var gaps []*planCellGap
-	for i := range a.gaps {
-		if on[a.gaps[i].cell] {
-			gaps = append(gaps, &a.gaps[i])
-			g.GapRiskCovered += a.gaps[i].risk
+	var gaps []*coverage.CellGap
+	for i := range a.Cells {
+		if on[a.Cells[i].Cell] {
+			gaps = append(gaps, &a.Cells[i])
+			g.GapRiskCovered += a.Cells[i].Risk
 		}
 	}
 	g.GapCellsCovered = len(gaps)
 	g.GapRiskCovered = math.Round(g.GapRiskCovered*100) / 100
-	var areas []*planArea
-	for i := range a.areas {
-		ar := &a.areas[i]
-		if ar.below() {
+	var areas []*coverage.KeyArea
+	for i := range a.Areas {
+		ar := &a.Areas[i]
+		if ar.Below() {
 			g.KeyAreasBelow++
 		}
-		if slices.Contains(stops, ar) || slices.ContainsFunc(ar.cells, func(c h3.Cell) bool { return on[c] }) {
+		if slices.Contains(stops, ar) || slices.ContainsFunc(ar.Cells, func(c h3.Cell) bool { return on[c] }) {
 			areas = append(areas, ar)
-			if ar.below() {
+			if ar.Below() {
 				g.KeyAreasCovered++
 			}
 		}
@@ -375,9 +210,9 @@ type planStop struct {
 	kind    string // start, gap or key_area
 	point   orb.Point
 	target  orb.Point // the cell centre or area point the stop serves
-	cell    h3.Cell
-	area    *planArea
-	gap     *planCellGap
+	Cell    h3.Cell
+	area    *coverage.KeyArea
+	gap     *coverage.CellGap
 	prize   float64
 	dwell   int
 	snap    geo.RoadSnap
@@ -390,16 +225,16 @@ func (st planStop) name() string {
 	switch st.kind {
 	case "start":
 		if st.area != nil {
-			return st.area.area.Name
+			return st.area.Area.Name
 		}
 		return "Điểm xuất phát"
 	case "key_area":
-		return st.area.area.Name
+		return st.area.Area.Name
 	}
 	if st.road != "" {
 		return "Vùng chưa tuần tra, " + st.road
 	}
-	return "Vùng chưa tuần tra " + st.cell.String()
+	return "Vùng chưa tuần tra " + st.Cell.String()
 }
 
 // areaPoint is where a stop serves an area: its centroid for a polygon, the middle of a line.
@@ -421,22 +256,22 @@ func areaPoint(g orb.Geometry) orb.Point {
 
 // planStart returns the start: start=lat,lon when given, else the key area whose name holds
 // "Trụ sở" (the ward police office), else the centre of the boundary.
-func (s *Server) planStart(c *gin.Context, a *planAnalysis) (planStop, bool) {
+func (s *Server) planStart(c *gin.Context, a *coverage.Gaps) (planStop, bool) {
 	if pt, given, ok := startParam(c); !ok {
 		return planStop{}, false
 	} else if given {
 		return planStop{kind: "start", point: pt, target: pt}, true
 	}
-	for i := range a.areas {
-		if strings.Contains(strings.ToLower(a.areas[i].area.Name), planStartName) {
-			pt := areaPoint(a.areas[i].geom)
-			return planStop{kind: "start", point: pt, target: pt, area: &a.areas[i]}, true
+	for i := range a.Areas {
+		if strings.Contains(strings.ToLower(a.Areas[i].Area.Name), planStartName) {
+			pt := areaPoint(a.Areas[i].Geom)
+			return planStop{kind: "start", point: pt, target: pt, area: &a.Areas[i]}, true
 		}
 	}
-	pt := a.boundary.Bound().Center()
-	if poly, ok := a.boundary.(orb.MultiPolygon); ok {
+	pt := a.Boundary.Bound().Center()
+	if poly, ok := a.Boundary.(orb.MultiPolygon); ok {
 		pt, _ = planar.CentroidArea(poly)
-	} else if poly, ok := a.boundary.(orb.Polygon); ok {
+	} else if poly, ok := a.Boundary.(orb.Polygon); ok {
 		pt, _ = planar.CentroidArea(poly)
 	}
 	return planStop{kind: "start", point: pt, target: pt}, true
@@ -452,7 +287,7 @@ type planLeg struct {
 
 // plan is a planned route and everything needed to answer it.
 type plan struct {
-	analysis   *planAnalysis
+	analysis   *coverage.Gaps
 	night      geo.Date
 	nights     int
 	maxKm      float64
@@ -518,7 +353,7 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 				}
 			}
 		}
-		if roadPts, err = geo.LineCellPoints(lines, a.res); err != nil {
+		if roadPts, err = geo.LineCellPoints(lines, a.Res); err != nil {
 			fail(c, err)
 			return nil, false
 		}
@@ -527,16 +362,16 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 	// Candidates: the key areas below their requirement, then the riskiest gap cells (with a
 	// road network, the riskiest ones that a road passes through).
 	stops := []planStop{start}
-	for i := range a.areas {
-		ar := &a.areas[i]
-		if !ar.below() || (start.area == ar) {
+	for i := range a.Areas {
+		ar := &a.Areas[i]
+		if !ar.Below() || (start.area == ar) {
 			continue
 		}
-		pt := areaPoint(ar.geom)
-		st := planStop{kind: "key_area", point: pt, target: pt, area: ar, prize: ar.risk,
-			dwell: geo.SuggestedDwellMin(ar.area.MinDwellMin, float64(ar.in.severity)+geo.GapRiskNear*float64(ar.near.severity))}
+		pt := areaPoint(ar.Geom)
+		st := planStop{kind: "key_area", point: pt, target: pt, area: ar, prize: ar.Risk,
+			dwell: geo.SuggestedDwellMin(ar.Area.MinDwellMin, float64(ar.In.Severity)+geo.GapRiskNear*float64(ar.Near.Severity))}
 		best := math.Inf(1)
-		for _, cell := range ar.cells {
+		for _, cell := range ar.Cells {
 			if rp, ok := roadPts[cell]; ok {
 				if d := orbgeo.DistanceHaversine(rp, pt); d < best {
 					best, st.target, st.onRoad = d, rp, true
@@ -546,19 +381,19 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 		stops = append(stops, st)
 	}
 	gaps := 0
-	for i := range a.gaps {
+	for i := range a.Cells {
 		if gaps >= maxTargets {
 			break
 		}
-		g := &a.gaps[i]
-		pt, err := geo.CellCentre(g.cell)
+		g := &a.Cells[i]
+		pt, err := geo.CellCentre(g.Cell)
 		if err != nil {
 			fail(c, err)
 			return nil, false
 		}
-		st := planStop{kind: "gap", point: pt, target: pt, cell: g.cell, gap: g, prize: g.risk, dwell: geo.GapDwellMin}
+		st := planStop{kind: "gap", point: pt, target: pt, Cell: g.Cell, gap: g, prize: g.Risk, dwell: geo.GapDwellMin}
 		if useRoads {
-			rp, ok := roadPts[g.cell]
+			rp, ok := roadPts[g.Cell]
 			if !ok {
 				p.off++
 				continue
@@ -588,14 +423,14 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 			fail(c, err)
 			return nil, false
 		}
-		edge, _ := h3.HexagonEdgeLengthAvgM(a.res)
+		edge, _ := h3.HexagonEdgeLengthAvgM(a.Res)
 		kept := stops[:0]
 		for i, st := range stops {
 			st.snap, st.snapped = snaps[i], true
 			// A key area no road enters is a target when a road comes within about a cell of
 			// it (plus its own radius); the start always is one.
 			if i > 0 && !st.onRoad {
-				limit := 1.5*edge + planar.Distance(st.area.geom.Bound().Min, st.area.geom.Bound().Max)*111_000/2
+				limit := 1.5*edge + planar.Distance(st.area.Geom.Bound().Min, st.area.Geom.Bound().Max)*111_000/2
 				if snaps[i].DistM > limit {
 					p.off++
 					continue
@@ -673,19 +508,19 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 	}
 	var cells []h3.Cell
 	if len(route) > 0 {
-		if cells, err = geo.CellsAlong(route, a.res); err != nil {
+		if cells, err = geo.CellsAlong(route, a.Res); err != nil {
 			fail(c, err)
 			return nil, false
 		}
 	}
 	// A key-area stop means a stay in the area, even where the road only passes near it.
-	var visited []*planArea
+	var visited []*coverage.KeyArea
 	for _, st := range p.stops {
 		if st.kind == "key_area" {
 			visited = append(visited, st.area)
 		}
 	}
-	p.gain, _, _ = a.gain(cells, visited...)
+	p.gain, _, _ = gain(a, cells, visited...)
 	return p, true
 }
 
@@ -748,8 +583,11 @@ func (p *plan) summary() map[string]any {
 	walk := geo.TravelMinutes(p.lengthM, geo.WalkSpeedMS)
 	moto := geo.TravelMinutes(p.lengthM, geo.MotorbikeSpeedMS)
 	return map[string]any{
-		"unit": a.unit.Code, "night": p.night.String(), "nights": p.nights,
-		"lookback_from": rfc3339(a.period.From), "lookback_to": rfc3339(a.period.To),
+		"unit": a.Unit.Code, "night": p.night.String(), "nights": p.nights,
+		"lookback_from": rfc3339(a.Period.From), "lookback_to": rfc3339(a.Period.To),
+		// The gaps' period as GET /api/v1/gaps takes it: expected_gain.gap_cells is the number of
+		// cell features /gaps answers for it with min_nights=1.
+		"gaps_from": p.night.AddDays(-p.nights).String(), "gaps_to": p.night.String(), "gaps_min_nights": a.MinNights,
 		"max_km": p.maxKm, "routing": p.routing,
 		"road_network": map[string]any{"roads": p.network.Roads, "nodes": p.network.Nodes, "edges": p.network.Edges, "pgrouting": p.network.Routing},
 		"length_m":     math.Round(p.lengthM), "km": math.Round(p.lengthM) / 1000,
@@ -773,7 +611,7 @@ func countStraight(legs []planLeg) int {
 // featureCollection is the plan as GeoJSON: the route (one MultiLineString, a line per leg),
 // each leg (with straight: true when it does not follow roads), then the stops in order.
 func (p *plan) featureCollection() planCollection {
-	out := planCollection{Type: "FeatureCollection", Plan: p.summary(), Warnings: p.analysis.warnings}
+	out := planCollection{Type: "FeatureCollection", Plan: p.summary(), Warnings: p.analysis.Warnings}
 	name := fmt.Sprintf("Tuyến tuần tra gợi ý đêm %s", p.night)
 	if len(p.legs) > 0 {
 		var lines orb.MultiLineString
@@ -822,20 +660,20 @@ func (p *plan) featureCollection() planCollection {
 		}
 		switch {
 		case st.gap != nil:
-			props["cell"] = st.cell.String()
-			props["risk"] = math.Round(st.gap.risk*100) / 100
-			props["incidents"] = st.gap.in.count
-			props["incidents_near"] = st.gap.near.count
-			props["key_areas"] = nonNilStrings(st.gap.areas)
+			props["cell"] = st.Cell.String()
+			props["risk"] = math.Round(st.gap.Risk*100) / 100
+			props["incidents"] = st.gap.In.Count
+			props["incidents_near"] = st.gap.Near.Count
+			props["key_areas"] = nonNilStrings(st.gap.KeyAreas)
 		case st.area != nil:
-			props["area_id"] = st.area.area.ID
-			props["area_kind"] = st.area.area.Kind
-			props["required"] = st.area.area.RequiredNightVisits
-			props["min_dwell_min"] = st.area.area.MinDwellMin
-			props["nights_met"] = st.area.nightsMet
-			props["nights"] = st.area.nights
+			props["area_id"] = st.area.Area.ID
+			props["area_kind"] = st.area.Area.Kind
+			props["required"] = st.area.Area.RequiredNightVisits
+			props["min_dwell_min"] = st.area.Area.MinDwellMin
+			props["nights_met"] = st.area.Met
+			props["nights"] = len(st.area.Nights)
 			if st.kind == "key_area" {
-				props["risk"] = math.Round(st.area.risk*100) / 100
+				props["risk"] = math.Round(st.area.Risk*100) / 100
 			}
 		}
 		out.Features = append(out.Features, Feature{Type: "Feature", ID: fmt.Sprintf("stop-%d", i), Geometry: pointGeometry(st.point[1], st.point[0]), Properties: props})
@@ -899,7 +737,7 @@ type gpxTrkPt struct {
 func (p *plan) gpx(now time.Time) ([]byte, error) {
 	doc := gpxDoc{Version: "1.1", Creator: "patrolmap", XMLNS: "http://www.topografix.com/GPX/1/1",
 		XSI: "http://www.w3.org/2001/XMLSchema-instance", SchemaLocation: "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd",
-		Metadata: gpxMetadata{Name: fmt.Sprintf("Tuyến tuần tra gợi ý %s đêm %s", p.analysis.unit.Name, p.night),
+		Metadata: gpxMetadata{Name: fmt.Sprintf("Tuyến tuần tra gợi ý %s đêm %s", p.analysis.Unit.Name, p.night),
 			Desc: strings.Replace(fmt.Sprintf("%.1f km; %d điểm dừng", p.lengthM/1000, len(p.stops)-2), ".", ",", 1), Time: now.UTC().Format(time.RFC3339)}}
 	for i, st := range p.stops[:len(p.stops)-1] {
 		w := gpxWpt{Lat: round7(st.point[1]), Lon: round7(st.point[0]), Type: st.kind}
@@ -911,7 +749,7 @@ func (p *plan) gpx(now time.Time) ([]byte, error) {
 			w.Desc = fmt.Sprintf("Khu vực trọng điểm; lưu lại %d phút", st.dwell)
 		default:
 			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.name()), "Flag, Blue"
-			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", st.cell, st.dwell)
+			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", st.Cell, st.dwell)
 		}
 		doc.Waypoints = append(doc.Waypoints, w)
 	}
@@ -1018,30 +856,30 @@ func (s *Server) evaluatePlan(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	cells, err := geo.CellsAlong(lines, a.res)
+	cells, err := geo.CellsAlong(lines, a.Res)
 	if err != nil {
 		fail(c, badField("geometry", err.Error()))
 		return
 	}
-	gain, gaps, areas := a.gain(cells)
+	gain, gaps, areas := gain(a, cells)
 	length := geo.RouteLength(lines)
 	fs := make([]Feature, 0, len(gaps)+len(areas))
 	for _, g := range gaps {
-		geom, err := planCellGeometry(g.cell)
+		geom, err := planCellGeometry(g.Cell)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		fs = append(fs, Feature{Type: "Feature", ID: g.cell.String(), Geometry: geom, Properties: map[string]any{
-			"kind": "gap", "cell": g.cell.String(), "risk": math.Round(g.risk*100) / 100, "incidents": g.in.count,
-			"incidents_near": g.near.count, "key_areas": nonNilStrings(g.areas)}})
+		fs = append(fs, Feature{Type: "Feature", ID: g.Cell.String(), Geometry: geom, Properties: map[string]any{
+			"kind": "gap", "cell": g.Cell.String(), "risk": math.Round(g.Risk*100) / 100, "incidents": g.In.Count,
+			"incidents_near": g.Near.Count, "key_areas": nonNilStrings(g.KeyAreas)}})
 	}
 	var areaList []map[string]any
 	for _, ar := range areas {
-		props := map[string]any{"kind": "key_area", "area_id": ar.area.ID, "name": ar.area.Name, "area_kind": ar.area.Kind,
-			"below_requirement": ar.below(), "nights_met": ar.nightsMet, "nights": ar.nights}
-		fs = append(fs, Feature{Type: "Feature", ID: fmt.Sprintf("area-%d", ar.area.ID), Geometry: ar.area.Geometry, Properties: props})
-		areaList = append(areaList, map[string]any{"area_id": ar.area.ID, "name": ar.area.Name, "below_requirement": ar.below()})
+		props := map[string]any{"kind": "key_area", "area_id": ar.Area.ID, "name": ar.Area.Name, "area_kind": ar.Area.Kind,
+			"below_requirement": ar.Below(), "nights_met": ar.Met, "nights": len(ar.Nights)}
+		fs = append(fs, Feature{Type: "Feature", ID: fmt.Sprintf("area-%d", ar.Area.ID), Geometry: ar.Area.Geometry, Properties: props})
+		areaList = append(areaList, map[string]any{"area_id": ar.Area.ID, "name": ar.Area.Name, "below_requirement": ar.Below()})
 	}
 	if areaList == nil {
 		areaList = []map[string]any{}
@@ -1053,8 +891,9 @@ func (s *Server) evaluatePlan(c *gin.Context) {
 		Features   []Feature      `json:"features"`
 		Evaluation map[string]any `json:"evaluation"`
 		Warnings   []string       `json:"warnings,omitempty"`
-	}{Type: "FeatureCollection", Features: fs, Warnings: a.warnings, Evaluation: map[string]any{
+	}{Type: "FeatureCollection", Features: fs, Warnings: a.Warnings, Evaluation: map[string]any{
 		"unit": u.Code, "night": night.String(), "nights": nights, "lookback_from": rfc3339(lookback.From), "lookback_to": rfc3339(lookback.To),
+		"gaps_from": night.AddDays(-nights).String(), "gaps_to": night.String(), "gaps_min_nights": a.MinNights,
 		"length_m": math.Round(length*10) / 10, "km": math.Round(length) / 1000,
 		"walk_min": math.Round(walk*10) / 10, "motorbike_min": math.Round(moto*10) / 10,
 		"walk_speed_ms": geo.WalkSpeedMS, "motorbike_speed_ms": geo.MotorbikeSpeedMS,

@@ -60,11 +60,14 @@ func writeProblem(c *gin.Context, p *Problem) {
 // Internal details (SQL, stack traces) are logged, never sent.
 func fail(c *gin.Context, err error) {
 	var p *Problem
+	var fieldErr *patrol.FieldError
 	var maxErr *http.MaxBytesError
 	var geomErr interface{ GeometryField() (string, string) }
 	var sqlErr interface{ SQLState() string }
 	switch {
 	case errors.As(err, &p):
+	case errors.As(err, &fieldErr):
+		p = fieldProblem(fieldErr)
 	case errors.As(err, &sqlErr) && (sqlErr.SQLState() == "22021" || sqlErr.SQLState() == "22P05"):
 		// A NUL byte or invalid UTF-8 that reached the database: bad input, not a fault. The
 		// handlers check their own fields first; this is the backstop.
@@ -87,4 +90,18 @@ func fail(c *gin.Context, err error) {
 		p = problem(http.StatusInternalServerError, "internal error")
 	}
 	writeProblem(c, p)
+}
+
+// fieldProblem answers a domain error about one field: 404, 409 or 422 by its kind, else 400.
+func fieldProblem(e *patrol.FieldError) *Problem {
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(e, patrol.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(e, patrol.ErrConflict):
+		status = http.StatusConflict
+	case errors.Is(e, patrol.ErrUnprocessable):
+		status = http.StatusUnprocessableEntity
+	}
+	return problem(status, e.Error(), FieldError{Field: e.Field, Message: e.Reason})
 }

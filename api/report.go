@@ -22,6 +22,7 @@ import (
 	"github.com/paulmach/orb/planar"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report"
@@ -145,13 +146,13 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 	cutoff := s.cfg.Now().UTC()
 	loc, nw := location(u), nightWindow(u)
 
-	a, err := s.analyseGaps(ctx, u, nightP)
+	a, err := coverage.FindGaps(ctx, s.db, u, nightP, reportMinNights)
 	if err != nil {
 		return ReportResult{}, err
 	}
 	r := &report.Report{
 		Lang: lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.cfg.Version),
-		Unit: report.Unit{Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Location: loc, H3Res: a.res,
+		Unit: report.Unit{Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Location: loc, H3Res: a.Res,
 			NightStart: nw.Start.String(), NightEnd: nw.End.String()},
 		Period: report.Period{From: allP.From, To: allP.To, Dates: dates},
 	}
@@ -165,7 +166,7 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 	if err != nil {
 		return ReportResult{}, err
 	}
-	r.Summary = report.Summary{Nights: len(a.nights), NightsPatrolled: sum.NightsPatrolled, Devices: sum.Devices, Fixes: sum.Fixes,
+	r.Summary = report.Summary{Nights: len(a.Nights), NightsPatrolled: sum.NightsPatrolled, Devices: sum.Devices, Fixes: sum.Fixes,
 		Hours: sum.Hours, DistanceKm: sum.DistanceKm}
 	for _, c := range counts {
 		r.Summary.Incidents = append(r.Summary.Incidents, report.CategoryCount{Category: c.Category, Count: c.Count, SeveritySum: c.SeveritySum})
@@ -186,41 +187,41 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 	r.Base = pl.base
 
 	// 2. Compliance; areas whose stored geometry cannot be used are named as left out.
-	r.LeftOut = a.leftOut
-	for _, ar := range a.areas {
-		pct := math.NaN()
-		if ar.nights > 0 {
-			pct = 100 * float64(ar.nightsMet) / float64(ar.nights)
+	r.LeftOut = a.LeftOut
+	for _, ar := range a.Areas {
+		pct, ok := ar.Percent()
+		if !ok {
+			pct = math.NaN()
 		}
-		r.Compliance = append(r.Compliance, report.ComplianceRow{Name: ar.area.Name, Kind: ar.area.Kind, Required: ar.area.RequiredNightVisits,
-			MinDwellMin: ar.area.MinDwellMin, NightsMet: ar.nightsMet, Nights: ar.nights, Percent: pct})
+		r.Compliance = append(r.Compliance, report.ComplianceRow{Name: ar.Area.Name, Kind: ar.Area.Kind, Required: ar.Area.RequiredNightVisits,
+			MinDwellMin: ar.Area.MinDwellMin, NightsMet: ar.Met, Nights: len(ar.Nights), Percent: pct})
 	}
 
 	// 3. Coverage and the largest gaps.
-	r.Coverage = report.Coverage{Nights: len(a.nights), MinNights: reportMinNights, GapCells: len(a.gaps)}
-	for _, c := range a.study {
-		r.Coverage.Cells = append(r.Coverage.Cells, report.CoverageCell{Cell: c, Nights: a.visited[c]})
+	r.Coverage = report.Coverage{Nights: len(a.Nights), MinNights: reportMinNights, GapCells: len(a.Cells)}
+	for _, c := range a.Study {
+		r.Coverage.Cells = append(r.Coverage.Cells, report.CoverageCell{Cell: c, Nights: a.Visited[c]})
 	}
-	for i, g := range a.gaps {
+	for i, g := range a.Cells {
 		if i >= reportGaps {
 			break
 		}
-		centre, err := geo.CellCentre(g.cell)
+		centre, err := geo.CellCentre(g.Cell)
 		if err != nil {
 			return ReportResult{}, err
 		}
-		place := pl.describe(centre, []h3.Cell{g.cell}, lang)
-		r.Coverage.Gaps = append(r.Coverage.Gaps, report.Gap{Rank: i + 1, Cell: g.cell, Centre: centre, Place: place,
-			Risk: g.risk, Incidents: g.in.count})
+		place := pl.describe(centre, []h3.Cell{g.Cell}, lang)
+		r.Coverage.Gaps = append(r.Coverage.Gaps, report.Gap{Rank: i + 1, Cell: g.Cell, Centre: centre, Place: place,
+			Risk: g.Risk, Incidents: g.In.Count})
 	}
 
 	// 4. Hot spots, the verdict's basis.
-	if err := s.reportHotspots(ctx, u, a.res, allP, r, pl, lang); err != nil {
+	if err := s.reportHotspots(ctx, u, a.Res, allP, r, pl, lang); err != nil {
 		return ReportResult{}, err
 	}
 
 	// 5. Emerging hot spots.
-	if err := s.reportEmerging(ctx, u, a.res, allP, r, pl, lang); err != nil {
+	if err := s.reportEmerging(ctx, u, a.Res, allP, r, pl, lang); err != nil {
 		return ReportResult{}, err
 	}
 
@@ -232,7 +233,7 @@ func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportReque
 		}
 		return "GET /api/v1/" + path + "?" + v.Encode()
 	}
-	res := strconv.Itoa(a.res)
+	res := strconv.Itoa(a.Res)
 	r.Queries = []string{
 		q("hotspots", "unit", u.Code, "from", req.From, "to", req.To, "res", res, "k", strconv.Itoa(reportK), "alpha", strconv.FormatFloat(reportAlpha, 'f', -1, 64)),
 		q("coverage", "unit", u.Code, "from", req.From, "to", req.To, "window", "night", "res", res),
@@ -448,9 +449,9 @@ type reportPlaceIndex struct {
 
 // reportPlaces loads what names places: roads, residential groups, key areas, and the
 // incidents of the period p.
-func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *planAnalysis, p geo.Period) (*reportPlaceIndex, error) {
-	pl := &reportPlaceIndex{keyCells: map[h3.Cell][]string{}, incCells: map[h3.Cell][]patrol.Incident{}, res: a.res}
-	switch b := a.boundary.(type) {
+func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *coverage.Gaps, p geo.Period) (*reportPlaceIndex, error) {
+	pl := &reportPlaceIndex{keyCells: map[h3.Cell][]string{}, incCells: map[h3.Cell][]patrol.Incident{}, res: a.Res}
+	switch b := a.Boundary.(type) {
 	case orb.MultiPolygon:
 		pl.base.Boundary = b
 	case orb.Polygon:
@@ -471,10 +472,10 @@ func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *planAnalysi
 		}
 	}
 	pl.base.Roads = pl.lines
-	for _, ar := range a.areas {
-		pl.base.KeyAreas = append(pl.base.KeyAreas, ar.geom)
-		for _, c := range ar.cells {
-			pl.keyCells[c] = append(pl.keyCells[c], ar.area.Name)
+	for _, ar := range a.Areas {
+		pl.base.KeyAreas = append(pl.base.KeyAreas, ar.Geom)
+		for _, c := range ar.Cells {
+			pl.keyCells[c] = append(pl.keyCells[c], ar.Area.Name)
 		}
 	}
 	groups, err := s.db.ListAreas(ctx, u.ID, patrol.KindResidentialGroup)

@@ -1,0 +1,40 @@
+package patrol
+
+import "errors"
+
+// ErrInvalid marks bad input: a value that is malformed or out of range (HTTP 400).
+var ErrInvalid = errors.New("invalid")
+
+// ErrUnprocessable marks a well-formed request that the unit's own records cannot answer, such
+// as a unit whose stored H3 resolution is not one patrolmap analyses at (HTTP 422).
+var ErrUnprocessable = errors.New("unprocessable")
+
+// FieldError is a domain error about one named value: Field names the request parameter or
+// record field, Reason says what is wrong with it. Kind (ErrInvalid when nil, ErrConflict,
+// ErrUnprocessable, ErrNotFound) says what kind of failure it is; Detail, when set, is the
+// sentence shown to a person instead of "field: reason".
+type FieldError struct {
+	Field  string
+	Reason string
+	Kind   error
+	Detail string
+}
+
+// Error returns the detail, or "field: reason".
+func (e *FieldError) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return e.Field + ": " + e.Reason
+}
+
+// Unwrap returns the kind, so errors.Is(err, ErrConflict) and the like work.
+func (e *FieldError) Unwrap() error {
+	if e.Kind == nil {
+		return ErrInvalid
+	}
+	return e.Kind
+}
+
+// Invalid returns a *FieldError of kind ErrInvalid.
+func Invalid(field, reason string) *FieldError { return &FieldError{Field: field, Reason: reason} }
