@@ -83,6 +83,8 @@ type CoreBackend interface {
 type Config struct {
 	TileURL         string        // basemap tiles for the web map; empty disables the basemap
 	TileAttribution string        // shown under the map
+	Basemap         http.Handler  // a local PMTiles basemap served at BasemapPath (nil: none); wins over TileURL
+	BasemapInfo     any           // what /api/v1/config says about Basemap (zooms, bounds)
 	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
 	MetricsToken    string        // bearer token that may read /metrics on the main listener; admins of all units may too
 	SessionTTL      time.Duration // default 12 h
@@ -196,6 +198,7 @@ func (s *Server) routes() *gin.Engine {
 	s.reportRoutes(v1)
 	s.adminRoutes(v1)
 	s.liveRoutes(v1)
+	s.basemapRoutes(r)
 	s.webRoutes(r)
 	return r
 }
@@ -220,7 +223,8 @@ func (s *Server) readyz(c *gin.Context) {
 }
 
 func (s *Server) config(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"tile_url": s.cfg.TileURL, "tile_attribution": s.cfg.TileAttribution, "version": s.cfg.Version})
+	c.JSON(http.StatusOK, gin.H{"tile_url": s.cfg.TileURL, "tile_attribution": s.cfg.TileAttribution, "version": s.cfg.Version,
+		"basemap": s.basemapConfig()})
 }
 
 // OsmAndHandler returns the handler of the second listener (--osmand-addr): the OsmAnd /

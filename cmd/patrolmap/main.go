@@ -20,9 +20,10 @@ var version = "dev"
 const usage = `patrolmap — night patrol coverage and hot spot analysis for ward police
 
 Usage:
-  patrolmap serve [--addr HOST:PORT] [--osmand-addr HOST:PORT]
+  patrolmap serve [--addr HOST:PORT] [--osmand-addr HOST:PORT] [--basemap FILE.pmtiles]
   patrolmap migrate
   patrolmap seed-demo [--seed N] [--day YYYY-MM-DD]
+  patrolmap demo-basemap -o FILE.pmtiles
   patrolmap seed-scale [--units 30] [--officers 5] [--nights 30] [--seed N] [--day YYYY-MM-DD] [--prefix scale] [--no-rollups]
   patrolmap user create --username U --role admin|analyst|officer [--unit CODE] [--full-name NAME] --password-stdin
   patrolmap token create --username U
@@ -34,7 +35,7 @@ Usage:
   patrolmap forecast --unit CODE [--from DATE] [--to DATE] [--holdout 4] [--step week|month] [--json]
   patrolmap version
 
-Environment: DATABASE_URL (required), PATROLMAP_ADDR, PATROLMAP_TILE_URL, PATROLMAP_LOG_FORMAT,
+Environment: DATABASE_URL (required), PATROLMAP_ADDR, PATROLMAP_BASEMAP, PATROLMAP_TILE_URL, PATROLMAP_LOG_FORMAT,
 PATROLMAP_LOG_LEVEL, PATROLMAP_SECURE_COOKIES. See README.md.
 `
 
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDevice(ctx, rest, stdout)
 	case "import":
 		return cmdImport(ctx, rest, stdout)
+	case "demo-basemap":
+		return cmdDemoBasemap(ctx, rest, stdout)
 	case "seed-scale":
 		return cmdSeedScale(ctx, rest, stdout)
 	case "report":

@@ -13,12 +13,15 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/basemap"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/webmap"
 )
 
-// defaultTileURL is OpenStreetMap's tile server; PATROLMAP_TILE_URL="" disables the basemap.
-const defaultTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+// osmTileURL is OpenStreetMap's tile server, for operators who choose an online basemap with
+// PATROLMAP_TILE_URL; it is no longer the default (every view would tell a third party which
+// area is being looked at, and offline there would be no streets).
+const osmTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
@@ -33,6 +36,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	osmandAddr := fs.String("osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
 	metricsAddr := fs.String("metrics-addr", envOr("PATROLMAP_METRICS_ADDR", ""), "optional separate listener serving GET /metrics without credentials (bind it where only monitoring reaches)")
 	drain := fs.Duration("drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
+	basemapFlag := fs.String("basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -75,9 +79,28 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
 	}
+	var (
+		basemapHandler http.Handler
+		basemapInfo    any
+	)
+	tileURL := os.Getenv("PATROLMAP_TILE_URL")
+	if *basemapFlag != "" {
+		archive, err := basemap.Open(*basemapFlag)
+		if err != nil {
+			return err
+		}
+		basemapHandler, basemapInfo, tileURL = archive, archive.Info(), ""
+		log.Info("basemap", "file", *basemapFlag, "bytes", archive.Size(), "zoom", fmt.Sprintf("%d-%d", archive.Info().MinZoom, archive.Info().MaxZoom))
+	}
+	attribution := os.Getenv("PATROLMAP_TILE_ATTRIBUTION")
+	if attribution == "" && tileURL == osmTileURL {
+		attribution = "© OpenStreetMap contributors"
+	}
 	srv := api.New(api.Config{
-		TileURL:         envOr("PATROLMAP_TILE_URL", defaultTileURL),
-		TileAttribution: envOr("PATROLMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+		TileURL:         tileURL,
+		TileAttribution: attribution,
+		Basemap:         basemapHandler,
+		BasemapInfo:     basemapInfo,
 		SecureCookies:   os.Getenv("PATROLMAP_SECURE_COOKIES") == "true",
 		MetricsToken:    metricsToken,
 		Version:         version,

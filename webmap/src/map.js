@@ -3,7 +3,8 @@
 // controls, and one canvas renderer shared by the hexagon layers.
 
 import L from './leaflet.js';
-import { t, onLanguageChange } from './i18n.js';
+import { t, language, onLanguageChange } from './i18n.js';
+import { basemapLayer as configuredBasemap, basemapKind, usableTileURL } from './basemap.js';
 
 // PANES lists our panes bottom to top (Leaflet's overlayPane is 400,
 // markerPane 600, tooltipPane 650, popupPane 700).
@@ -48,7 +49,8 @@ export function createMap(container, config = {}) {
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 
-  const basemap = basemapLayer(config);
+  const basemap = configuredBasemap(config, language());
+  container.dataset.basemap = basemapKind(config);
   if (basemap) {
     basemap.addTo(map);
   } else {
@@ -66,6 +68,7 @@ export function createMap(container, config = {}) {
 
   return {
     map,
+    basemapKind: basemapKind(config),
     hexRenderer: L.canvas({ pane: PANES.hexagons.name, padding: 0.3 }),
     trackRenderer: L.canvas({ pane: PANES.tracks.name, padding: 0.3 }),
     fitGeometry(geometry) {
@@ -78,19 +81,7 @@ export function createMap(container, config = {}) {
   };
 }
 
-// usableTileURL reports whether url looks like an XYZ template.
-export function usableTileURL(url) {
-  return typeof url === 'string' && /\{z\}/.test(url) && /\{x\}/.test(url) && /\{y\}/.test(url);
-}
-
-function basemapLayer(config) {
-  if (!usableTileURL(config.tile_url)) return null;
-  return L.tileLayer(config.tile_url, {
-    maxZoom: 20,
-    maxNativeZoom: 19,
-    attribution: plainAttribution(config.tile_attribution),
-  });
-}
+export { usableTileURL };
 
 // plainAttribution turns the configured attribution (which may hold HTML
 // such as "&copy; <a …>OpenStreetMap</a>") into escaped plain text, because

@@ -153,7 +153,7 @@ export async function startWorkspace({ config, user }) {
   const baseLayers = [
     createBoundaryLayer(),
     ...createAreaLayers({ map, source: areaSource, actions: areaActions }),
-    createRoadsLayer(),
+    createRoadsLayer({ basemap: mapView.basemapKind === 'pmtiles' }),
     createIncidentsLayer({ map, actions: incidentActions }),
   ];
   const patrolLayers = [

@@ -9,8 +9,9 @@ import { entry, stroke } from '../palette.js';
 
 export const ROAD_STYLE = { color: stroke('road'), weight: entry('road').weight, opacity: entry('road').opacity, lineCap: 'round', lineJoin: 'round' };
 
-// createRoadsLayer returns the layer definition for roads.
-export function createRoadsLayer() {
+// createRoadsLayer returns the layer definition for roads. Over a vector
+// basemap (which draws and names the same streets) it starts off.
+export function createRoadsLayer({ basemap = false } = {}) {
   const layer = L.geoJSON(null, {
     pane: PANES.roads.name,
     style: () => ROAD_STYLE,
@@ -21,7 +22,7 @@ export function createRoadsLayer() {
   });
   return {
     name: 'roads',
-    defaultOn: true,
+    defaultOn: !basemap,
     depends: ['unit'],
     layer,
     swatch: { shape: 'line', stroke: ROAD_STYLE.color },
