@@ -4,7 +4,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,6 +277,9 @@ type loginRequest struct {
 }
 
 func (s *Server) login(c *gin.Context) {
+	if !loginFromThisSite(c) {
+		return
+	}
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
 		fail(c, err)
@@ -328,6 +333,41 @@ func (s *Server) login(c *gin.Context) {
 	c.Set(callerKey, patrol.Caller{Kind: patrol.CallerUser, User: user})
 	s.audit(c, user.UnitID, "login", user.Username, nil)
 	c.JSON(http.StatusOK, meBody(user, csrf))
+}
+
+// loginFromThisSite refuses a login that a browser sent from another site (login CSRF: a page
+// elsewhere signing the victim in to the attacker's account). The body must be
+// application/json, which a cross-site form cannot send and a cross-site fetch cannot send
+// without a CORS preflight this server never grants; and when the browser says where the
+// request comes from (Origin, Sec-Fetch-Site), that must be this site. Clients that send
+// neither header (curl, scripts) are not browsers and are let through.
+func loginFromThisSite(c *gin.Context) bool {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		writeProblem(c, problem(http.StatusUnsupportedMediaType, "login takes a JSON body sent with Content-Type: application/json",
+			FieldError{Field: "Content-Type", Message: "must be application/json"}))
+		return false
+	}
+	if site := c.GetHeader("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		writeProblem(c, problem(http.StatusForbidden, "a login sent from another site is refused",
+			FieldError{Field: "Sec-Fetch-Site", Message: "must be same-origin"}))
+		return false
+	}
+	if origin := c.GetHeader("Origin"); origin != "" && !sameOrigin(origin, c.Request.Host) {
+		writeProblem(c, problem(http.StatusForbidden, "a login sent from another site is refused",
+			FieldError{Field: "Origin", Message: "must be this site"}))
+		return false
+	}
+	return true
+}
+
+// sameOrigin reports whether an Origin header names this server's host (and port). The scheme
+// is not compared: behind a TLS proxy the browser says https while the server sees http.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false // includes "null", sent by sandboxed frames and file: pages
+	}
+	return strings.EqualFold(u.Host, host)
 }
 
 func (s *Server) logout(c *gin.Context) {

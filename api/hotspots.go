@@ -330,7 +330,7 @@ func (s *Server) getHotspots(c *gin.Context) {
 			analysisFailed(c, err)
 			return
 		}
-		if pPerm, err = geo.GiStarPermutation(x, nb, perms, seed); err != nil {
+		if pPerm, err = geo.GiStarPermutation(c.Request.Context(), x, nb, perms, seed); err != nil {
 			analysisFailed(c, err)
 			return
 		}
@@ -633,7 +633,7 @@ func (s *Server) getEmerging(c *gin.Context) {
 	if !ok || !checkBins(c, len(cells), steps, q.res) {
 		return
 	}
-	result, err := geo.Emerging(cells, counts, q.k, lag)
+	result, err := geo.Emerging(c.Request.Context(), cells, counts, q.k, lag)
 	if err != nil {
 		analysisFailed(c, err)
 		return
@@ -744,7 +744,7 @@ func (s *Server) getForecast(c *gin.Context) {
 	if !ok || !checkBins(c, len(cells), steps, q.res) {
 		return
 	}
-	report, err := geo.ForecastCheck(cells, counts, holdout, q.k, lag)
+	report, err := geo.ForecastCheck(c.Request.Context(), cells, counts, holdout, q.k, lag)
 	if err != nil {
 		analysisFailed(c, err)
 		return

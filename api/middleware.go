@@ -78,6 +78,9 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.cfg.HSTS != "" {
+		h.Set("Strict-Transport-Security", s.cfg.HSTS)
+	}
 	c.Next()
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -56,6 +57,9 @@ func writeProblem(c *gin.Context, p *Problem) {
 	c.Abort()
 }
 
+// statusClientClosed is the status logged for a request whose client hung up (nginx's 499).
+const statusClientClosed = 499
+
 // fail maps an error to a problem response: the one place that turns errors into HTTP.
 // Internal details (SQL, stack traces) are logged, never sent.
 func fail(c *gin.Context, err error) {
@@ -82,6 +86,12 @@ func fail(c *gin.Context, err error) {
 		p = problem(http.StatusNotFound, "no such record")
 	case errors.Is(err, patrol.ErrConflict):
 		p = problem(http.StatusConflict, "a record with the same identity already exists")
+	case errors.Is(err, context.DeadlineExceeded):
+		slog.Warn("request ran out of time", "path", c.Request.URL.Path, "err", err)
+		p = problem(http.StatusServiceUnavailable, "the request took longer than the server allows; ask for less (a shorter period, a coarser res, fewer permutations) or retry later")
+	case errors.Is(err, context.Canceled):
+		// The client hung up: nobody reads this answer, the log and metrics do.
+		p = &Problem{Type: "about:blank", Title: "Client Closed Request", Status: statusClientClosed, Detail: "the client closed the request"}
 	case errors.Is(err, patrol.ErrUnavailable):
 		slog.Warn("database unavailable", "path", c.Request.URL.Path, "err", err)
 		p = problem(http.StatusServiceUnavailable, "the database is unavailable; retry later")

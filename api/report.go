@@ -375,7 +375,7 @@ func (s *Server) reportEmerging(ctx context.Context, u patrol.Unit, res int, p g
 	}
 	var result []geo.EmergingCell
 	if err == nil {
-		result, err = geo.Emerging(cells, counts, reportK, reportTimeLag)
+		result, err = geo.Emerging(ctx, cells, counts, reportK, reportTimeLag)
 	}
 	var in *geo.AnalysisInputError
 	if errors.As(err, &in) {

@@ -86,10 +86,14 @@ type Config struct {
 	Basemap         http.Handler  // a local PMTiles basemap served at BasemapPath (nil: none); wins over TileURL
 	BasemapInfo     any           // what /api/v1/config says about Basemap (zooms, bounds)
 	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
+	HSTS            string        // Strict-Transport-Security value sent on every response (behind TLS); empty sends none
 	MetricsToken    string        // bearer token that may read /metrics on the main listener; admins of all units may too
 	SessionTTL      time.Duration // default 12 h
 	MaxBodyBytes    int64         // default 32 MiB
-	RequestTimeout  time.Duration // default 60 s for ordinary handlers
+	RequestTimeout  time.Duration // default 60 s for ordinary handlers and heavy analyses
+	HeavyAnalyses   int           // heavy analyses (statistics, plan, report, imports) at once; default one per core, at least 2
+	HeavyPerUser    int           // heavy analyses one user may run at once; default 3 (the map loads hot spots, emerging and the plan together)
+	HeavyWait       time.Duration // how long a heavy analysis waits for a free slot before 503; default 10 s
 	Version         string
 	Now             func() time.Time // clock; time.Now when nil
 }
@@ -102,6 +106,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	throttle *loginThrottle
+	heavy    *heavyPool // bounds the heavy analyses (heavy.go)
 	draining atomic.Bool
 	engine   *gin.Engine
 	ingester *ingester // group commit and the device secret cache (ingest.go)
@@ -122,10 +127,22 @@ func New(cfg Config, db Backend, assets fs.FS, log *slog.Logger) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.HeavyAnalyses <= 0 {
+		cfg.HeavyAnalyses = defaultHeavyAnalyses()
+	}
+	if cfg.HeavyPerUser <= 0 {
+		cfg.HeavyPerUser = 3
+	}
+	if cfg.HeavyWait < 0 {
+		cfg.HeavyWait = 0
+	} else if cfg.HeavyWait == 0 {
+		cfg.HeavyWait = 10 * time.Second
+	}
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: db, assets: assets, log: log, metrics: newMetrics(), throttle: newLoginThrottle(10, 15*time.Minute)}
+	s := &Server{cfg: cfg, db: db, assets: assets, log: log, metrics: newMetrics(), throttle: newLoginThrottle(10, 15*time.Minute),
+		heavy: newHeavyPool(cfg.HeavyAnalyses, cfg.HeavyPerUser, cfg.HeavyWait)}
 	s.engine = s.routes()
 	return s
 }
@@ -142,7 +159,7 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.SetTrustedProxies(nil)
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.limitBody, s.strictQuery, s.authenticate)
+	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.limitBody, s.strictQuery, s.authenticate, s.limitHeavy)
 	r.NoRoute(func(c *gin.Context) {
 		if !s.staticFile(c) {
 			writeProblem(c, problem(http.StatusNotFound, "no such resource"))
@@ -222,9 +239,14 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
+// config answers the web map's settings; the build version only to signed-in users, so that
+// an anonymous scan cannot match it against known bugs.
 func (s *Server) config(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"tile_url": s.cfg.TileURL, "tile_attribution": s.cfg.TileAttribution, "version": s.cfg.Version,
-		"basemap": s.basemapConfig()})
+	body := gin.H{"tile_url": s.cfg.TileURL, "tile_attribution": s.cfg.TileAttribution, "basemap": s.basemapConfig()}
+	if callerOf(c).Kind == patrol.CallerUser {
+		body["version"] = s.cfg.Version
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 // OsmAndHandler returns the handler of the second listener (--osmand-addr): the OsmAnd /

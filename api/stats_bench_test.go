@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -109,7 +110,7 @@ func BenchmarkStatsProblemsForR(b *testing.B) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := geo.Emerging(cells, cube, 1, 1)
+	em, err := geo.Emerging(context.Background(), cells, cube, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func BenchmarkStatsHotspots100kK2(b *testing.B) {
 func BenchmarkStatsEmerging10kx52(b *testing.B) {
 	cells, cube := statsBenchCube(b)
 	for b.Loop() {
-		if _, err := geo.Emerging(cells, cube, 1, 1); err != nil {
+		if _, err := geo.Emerging(context.Background(), cells, cube, 1, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -73,9 +74,11 @@ type EmergingCell struct {
 // k must be in 0..MaxNeighbourK, timeLag in 0..steps−1, every step must hold one finite,
 // non-negative count per cell, and there must be at least 2 cells and 2 steps. ArcGIS asks for at
 // least 10 steps; with fewer the trend test has little power and "at least 90 % of steps" means
-// all of them. When the whole cube is constant every z is 0 and every cell no_pattern.
-func Emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCell, error) {
-	out, err := emerging(cells, counts, k, timeLag)
+// all of them. When the whole cube is constant every z is 0 and every cell no_pattern. It stops,
+// returning ctx's error wrapped, soon after ctx ends (it checks between steps and every 1,024
+// cells).
+func Emerging(ctx context.Context, cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCell, error) {
+	out, err := emerging(ctx, cells, counts, k, timeLag)
 	if err != nil {
 		return nil, fmt.Errorf("geo: emerging: %w", err)
 	}
@@ -83,7 +86,7 @@ func Emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCe
 }
 
 // emerging is Emerging with unprefixed errors.
-func emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCell, error) {
+func emerging(ctx context.Context, cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCell, error) {
 	if err := checkAnalysisInput(cells, k); err != nil {
 		return nil, err
 	}
@@ -113,6 +116,9 @@ func emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCe
 	// Spatial neighbour sums per bin; the space-time sum adds them over the lagged steps.
 	lag := make([]float64, len(cube))
 	for t := range nSteps {
+		if err := stopped(ctx, "emerging"); err != nil {
+			return nil, err
+		}
 		row := cube[t*nCells : (t+1)*nCells]
 		out := lag[t*nCells : (t+1)*nCells]
 		for i, nbr := range nb {
@@ -127,6 +133,9 @@ func emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCe
 	p := make([]float64, len(cube))
 	bins := make([]int, len(cube))
 	for t := range nSteps {
+		if err := stopped(ctx, "emerging"); err != nil {
+			return nil, err
+		}
 		first := max(0, t-timeLag)
 		steps := t - first + 1
 		for i, nbr := range nb {
@@ -159,6 +168,11 @@ func emerging(cells []h3.Cell, counts [][]float64, k, timeLag int) ([]EmergingCe
 	scratch := make([]float64, 0, nSteps)
 	out := make([]EmergingCell, nCells)
 	for i, c := range cells {
+		if i%1024 == 0 {
+			if err := stopped(ctx, "emerging"); err != nil {
+				return nil, err
+			}
+		}
 		lo, hi := i*nSteps, (i+1)*nSteps
 		var total float64
 		for t := range nSteps {

@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -141,7 +142,7 @@ func TestEmergingEndToEnd(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			counts := statsCube(t, cells, centre, 10, tc.cluster, tc.background)
-			got, err := geo.Emerging(cells, counts, 1, 1)
+			got, err := geo.Emerging(context.Background(), cells, counts, 1, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +215,7 @@ func TestEmergingMatchesGiStar(t *testing.T) {
 	for _, k := range []int{0, 1, 2} {
 		for _, lag := range []int{0, 1, 2, 6} {
 			t.Run(fmt.Sprintf("k=%d lag=%d", k, lag), func(t *testing.T) {
-				got, err := geo.Emerging(cells, counts, k, lag)
+				got, err := geo.Emerging(context.Background(), cells, counts, k, lag)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -283,7 +284,7 @@ func TestEmergingErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := geo.Emerging(tc.cells, tc.counts, tc.k, tc.lag)
+			_, err := geo.Emerging(context.Background(), tc.cells, tc.counts, tc.k, tc.lag)
 			if !tc.wantErr {
 				if err != nil {
 					t.Fatal(err)

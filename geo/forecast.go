@@ -2,6 +2,7 @@ package geo
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -52,13 +53,14 @@ type ForecastReport struct {
 // last_period, long_run), 5 % before 10 %. Ties in a ranking are broken by the training total
 // (emerging only) and then by the order of cells, so the result is deterministic. holdout must be
 // at least 1 and leave at least 2 training steps; timeLag must be below the training steps.
-func ForecastCheck(cells []h3.Cell, counts [][]float64, holdout int, k, timeLag int) (ForecastReport, error) {
+// It stops with ctx, as Emerging does.
+func ForecastCheck(ctx context.Context, cells []h3.Cell, counts [][]float64, holdout int, k, timeLag int) (ForecastReport, error) {
 	nSteps := len(counts)
 	if holdout < 1 || nSteps-holdout < 2 {
 		return ForecastReport{}, badInput("geo: forecast check: holdout %d of %d steps must be at least 1 and leave at least 2 training steps", holdout, nSteps)
 	}
 	train := nSteps - holdout
-	result, err := emerging(cells, counts[:train], k, timeLag)
+	result, err := emerging(ctx, cells, counts[:train], k, timeLag)
 	if err != nil {
 		return ForecastReport{}, fmt.Errorf("geo: forecast check: training steps: %w", err)
 	}

@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -44,7 +45,7 @@ func statsForecastCube(t *testing.T) [][]float64 {
 func TestForecastCheck(t *testing.T) {
 	cells := statsPatch(t, 4, 10)
 	cube := statsForecastCube(t)
-	got, err := geo.ForecastCheck(cells, cube, 2, 1, 1)
+	got, err := geo.ForecastCheck(context.Background(), cells, cube, 2, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestForecastCheckNothingHeldOut(t *testing.T) {
 	for _, s := range cube[10:] {
 		clear(s)
 	}
-	got, err := geo.ForecastCheck(cells, cube, 2, 1, 1)
+	got, err := geo.ForecastCheck(context.Background(), cells, cube, 2, 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestForecastCheckErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := geo.ForecastCheck(cells, tc.cube, tc.holdout, tc.k, tc.lag)
+			_, err := geo.ForecastCheck(context.Background(), cells, tc.cube, tc.holdout, tc.k, tc.lag)
 			var bad *geo.AnalysisInputError
 			if !errors.As(err, &bad) {
 				t.Errorf("error = %v, want an AnalysisInputError", err)

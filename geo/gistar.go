@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -22,6 +23,16 @@ func (e *AnalysisInputError) Error() string { return e.Msg }
 // badInput returns an *AnalysisInputError with a formatted message.
 func badInput(format string, args ...any) error {
 	return &AnalysisInputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// stopped returns nil while ctx is live, else its error wrapped with what stopped: the heavy
+// loops call it between units of work, so that a request whose client hung up or whose time
+// ran out stops burning a core.
+func stopped(ctx context.Context, what string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("geo: %s stopped: %w", what, err)
+	}
+	return nil
 }
 
 // MaxNeighbourK is the largest H3 grid distance k that Hotspots, Emerging and ForecastCheck
@@ -148,8 +159,9 @@ func giStar(x []float64, nb [][]int) ([]float64, error) {
 // change under the permutation, so |z| compares like |Σ_j x_j − x̄ W_i|. The result is
 // deterministic for a seed (math/rand/v2 PCG with the seed and a fixed stream, cells visited in
 // order). PySAL's esda folds a one-sided count instead (the smaller tail); this two-sided count is
-// comparable with TwoSidedP.
-func GiStarPermutation(x []float64, nb [][]int, draws int, seed int64) ([]float64, error) {
+// comparable with TwoSidedP. It stops, returning ctx's error wrapped, soon after ctx ends (it
+// checks between cells; one cell costs draws × |nb[i]| draws of a random index).
+func GiStarPermutation(ctx context.Context, x []float64, nb [][]int, draws int, seed int64) ([]float64, error) {
 	if draws < 1 {
 		return nil, badInput("geo: gi* permutation: draws %d < 1", draws)
 	}
@@ -174,6 +186,9 @@ func GiStarPermutation(x []float64, nb [][]int, draws int, seed int64) ([]float6
 	}
 	p := make([]float64, n)
 	for i, row := range nb {
+		if err := stopped(ctx, "gi* permutation"); err != nil {
+			return nil, err
+		}
 		w := float64(len(row))
 		den := m.den(w, w)
 		var obs, held float64

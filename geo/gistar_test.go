@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -153,7 +154,7 @@ func TestGiStarErrors(t *testing.T) {
 			if !errors.As(err, &bad) {
 				t.Fatalf("GiStar error = %v, want an AnalysisInputError", err)
 			}
-			if _, err := geo.GiStarPermutation(tc.x, tc.nb, 9, 1); !errors.As(err, &bad) {
+			if _, err := geo.GiStarPermutation(context.Background(), tc.x, tc.nb, 9, 1); !errors.As(err, &bad) {
 				t.Errorf("GiStarPermutation error = %v, want an AnalysisInputError", err)
 			}
 		})
@@ -435,12 +436,12 @@ func TestPermutation(t *testing.T) {
 		t.Fatal(err)
 	}
 	const draws = 999
-	p1, err := geo.GiStarPermutation(counts, nb, draws, 42)
+	p1, err := geo.GiStarPermutation(context.Background(), counts, nb, draws, 42)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, _ := geo.GiStarPermutation(counts, nb, draws, 42)
-	p3, _ := geo.GiStarPermutation(counts, nb, draws, 43)
+	p2, _ := geo.GiStarPermutation(context.Background(), counts, nb, draws, 42)
+	p3, _ := geo.GiStarPermutation(context.Background(), counts, nb, draws, 43)
 	if !slices.Equal(p1, p2) {
 		t.Error("same seed gave different p-values")
 	}
@@ -464,7 +465,7 @@ func TestPermutation(t *testing.T) {
 		}
 	}
 
-	flat, err := geo.GiStarPermutation(make([]float64, len(cells)), nb, draws, 1)
+	flat, err := geo.GiStarPermutation(context.Background(), make([]float64, len(cells)), nb, draws, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +474,7 @@ func TestPermutation(t *testing.T) {
 			t.Fatalf("constant values: p[%d] = %v, want 1", i, p)
 		}
 	}
-	if _, err := geo.GiStarPermutation(counts, nb, 0, 1); err == nil {
+	if _, err := geo.GiStarPermutation(context.Background(), counts, nb, 0, 1); err == nil {
 		t.Error("0 draws: no error")
 	}
 }

@@ -1,6 +1,7 @@
 package geo_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 
@@ -57,7 +58,7 @@ func BenchmarkEmerging10kx52(b *testing.B) {
 		counts[t] = statsBenchCounts(len(cells), uint64(t+1))
 	}
 	for b.Loop() {
-		if _, err := geo.Emerging(cells, counts, 1, 1); err != nil {
+		if _, err := geo.Emerging(context.Background(), cells, counts, 1, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

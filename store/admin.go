@@ -58,7 +58,7 @@ func (s *Store) AccountByUsername(ctx context.Context, username string) (patrol.
 }
 
 // UpdateAccount changes a user's name, role, scope or disabled flag in one transaction.
-// Disabling ends the user's sessions (their tokens are refused while they are disabled). A
+// Disabling ends the user's sessions and revokes their tokens (re-enabling does not revive them). A
 // change that would leave no enabled admin of all units fails with ErrLastAdmin (wrapping
 // patrol.ErrConflict); an unknown unit code with patrol.ErrNotFound.
 func (s *Store) UpdateAccount(ctx context.Context, userID int64, ch patrol.AccountChange) (patrol.User, error) {
@@ -114,6 +114,9 @@ func (s *Store) UpdateAccount(ctx context.Context, userID int64, ch patrol.Accou
 	if ch.Disabled != nil && *ch.Disabled {
 		if _, err := tx.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, userID); err != nil {
 			return patrol.User{}, classify(fmt.Errorf("end sessions: %w", err))
+		}
+		if err := revokeUserTokens(ctx, tx, userID); err != nil {
+			return patrol.User{}, err
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -167,10 +167,6 @@ func (s *Store) upsertDemoUnit(ctx context.Context, tx pgx.Tx, w *demo.Ward) (in
 
 // createDemoPeople creates the demo accounts and devices and returns device ids by app id.
 func (s *Store) createDemoPeople(ctx context.Context, tx pgx.Tx, w *demo.Ward, unitID int) (map[string]int, error) {
-	hash, err := bcryptHash(DemoPassword)
-	if err != nil {
-		return nil, err
-	}
 	// Demo accounts are updated in place (their ids may be referenced by audit entries,
 	// incidents or routes). A same-named account that is not the demo's — not in the demo unit
 	// and with another name — is left alone, and that demo login is skipped.
@@ -180,8 +176,14 @@ func (s *Store) createDemoPeople(ctx context.Context, tx pgx.Tx, w *demo.Ward, u
 		if l.Role != string(patrol.RoleAdmin) {
 			unit = &unitID
 		}
+		// Each account its own hash, so its own salt: one shared hash would tell anyone who
+		// reads the table that the accounts share a password.
+		hash, err := bcryptHash(DemoPassword)
+		if err != nil {
+			return nil, err
+		}
 		var id int64
-		err := tx.QueryRow(ctx, `INSERT INTO app_user (username, full_name, role, unit_id, password_hash) VALUES ($1, $2, $3, $4, $5)
+		err = tx.QueryRow(ctx, `INSERT INTO app_user (username, full_name, role, unit_id, password_hash) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (username) DO UPDATE SET full_name = EXCLUDED.full_name, role = EXCLUDED.role, unit_id = EXCLUDED.unit_id,
 			  password_hash = EXCLUDED.password_hash, disabled = false, updated_at = now()
 			WHERE app_user.unit_id = $6 OR app_user.full_name = EXCLUDED.full_name

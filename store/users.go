@@ -96,7 +96,19 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, password string) 
 	if _, err := tx.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, userID); err != nil {
 		return classify(fmt.Errorf("end sessions: %w", err))
 	}
+	if err := revokeUserTokens(ctx, tx, userID); err != nil {
+		return err
+	}
 	return classify(tx.Commit(ctx))
+}
+
+// revokeUserTokens revokes every live bearer token of a user: a password reset or a disable
+// ends all the access the user had, so re-enabling the user does not revive old tokens.
+func revokeUserTokens(ctx context.Context, tx pgx.Tx, userID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+		return classify(fmt.Errorf("revoke tokens of user %d: %w", userID, err))
+	}
+	return nil
 }
 
 // UserByID returns one user.
@@ -158,10 +170,15 @@ func (s *Store) CheckPassword(ctx context.Context, username, password string) (p
 	return s.UserByID(ctx, id)
 }
 
-// SetUserDisabled enables or disables a user; disabling ends their sessions and revokes their
-// tokens' effect (tokens of disabled users are refused).
+// SetUserDisabled sets or clears a user's disabled flag; disabling ends the user's sessions and
+// revokes their tokens.
 func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE app_user SET disabled = $2, updated_at = now() WHERE id = $1`, userID, disabled)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return classify(fmt.Errorf("disable user: %w", err))
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `UPDATE app_user SET disabled = $2, updated_at = now() WHERE id = $1`, userID, disabled)
 	if err != nil {
 		return classify(fmt.Errorf("disable user: %w", err))
 	}
@@ -169,11 +186,14 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool
 		return fmt.Errorf("disable user %d: %w", userID, patrol.ErrNotFound)
 	}
 	if disabled {
-		if _, err := s.pool.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, userID); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM session WHERE user_id = $1`, userID); err != nil {
 			return classify(fmt.Errorf("end sessions: %w", err))
 		}
+		if err := revokeUserTokens(ctx, tx, userID); err != nil {
+			return err
+		}
 	}
-	return nil
+	return classify(tx.Commit(ctx))
 }
 
 // CreateToken issues a bearer token for a user and returns it; only its hash is stored.

@@ -120,7 +120,7 @@ func cmdForecast(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(cells)*steps > api.MaxEmergingBins {
 		return fmt.Errorf("forecast: %d cells × %d steps is more than %d bins; use a coarser --res or a longer --step", len(cells), steps, api.MaxEmergingBins)
 	}
-	report, err := geo.ForecastCheck(cells, counts, *holdout, *k, *timeLag)
+	report, err := geo.ForecastCheck(ctx, cells, counts, *holdout, *k, *timeLag)
 	if err != nil {
 		return fmt.Errorf("forecast: %w", err)
 	}

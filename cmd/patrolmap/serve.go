@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,18 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	basemapFlag := fs.String("basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
 	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	heavyAnalyses, err := envInt("PATROLMAP_HEAVY_ANALYSES")
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	heavyPerUser, err := envInt("PATROLMAP_HEAVY_PER_USER")
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	hsts, err := hstsValue(os.Getenv("PATROLMAP_HSTS"))
+	if err != nil {
 		return usageError{err.Error()}
 	}
 	metricsToken := os.Getenv("PATROLMAP_METRICS_TOKEN")
@@ -103,6 +116,9 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		BasemapInfo:     basemapInfo,
 		SecureCookies:   os.Getenv("PATROLMAP_SECURE_COOKIES") == "true",
 		MetricsToken:    metricsToken,
+		HSTS:            hsts,
+		HeavyAnalyses:   heavyAnalyses,
+		HeavyPerUser:    heavyPerUser,
 		Version:         version,
 	}, db, webmap.Assets(), log)
 
@@ -144,6 +160,33 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return firstErr
+}
+
+// hstsValue turns PATROLMAP_HSTS into a Strict-Transport-Security value: "" or "false" sends
+// none, "true" one year with subdomains, and a value starting with max-age= is sent as given.
+func hstsValue(v string) (string, error) {
+	switch {
+	case v == "" || v == "false":
+		return "", nil
+	case v == "true":
+		return "max-age=31536000; includeSubDomains", nil
+	case strings.HasPrefix(v, "max-age=") && !strings.ContainsAny(v, "\r\n"):
+		return v, nil
+	}
+	return "", fmt.Errorf("PATROLMAP_HSTS=%q: want true, false or a header value such as max-age=31536000; includeSubDomains", v)
+}
+
+// envInt reads an optional positive integer setting; 0 when unset.
+func envInt(name string) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, v)
+	}
+	return n, nil
 }
 
 func newHTTPServer(addr string, h http.Handler) *http.Server {

@@ -47,7 +47,8 @@ async function boot() {
   }
   if (!session || !session.authenticated) {
     showView('login');
-    showLogin({ onSuccess: (me) => startWorkspace({ config, user: me }) });
+    // The config tells the version only to signed-in users: read it again after sign-in.
+    showLogin({ onSuccess: async (me) => startWorkspace({ config: await loadConfig(), user: me }) });
     return;
   }
   await startWorkspace({ config, user: session });
