@@ -523,6 +523,19 @@ func metresToLine(p orb.Point, l orb.LineString) float64 {
 
 // nearestRoad names the road nearest to p and how far it is: "Đường X (12 m)".
 func (pl *reportPlaceIndex) nearestRoad(p orb.Point, lang string) string {
+	name, metres, ok := pl.closestRoad(p)
+	if !ok {
+		if lang == report.LangEN {
+			return "no road loaded"
+		}
+		return "chưa có dữ liệu đường"
+	}
+	return fmt.Sprintf("%s (%d m)", name, int(math.Round(metres)))
+}
+
+// closestRoad returns the name of the road nearest to p and its distance in metres; ok is
+// false when the unit has no roads.
+func (pl *reportPlaceIndex) closestRoad(p orb.Point) (name string, metres float64, ok bool) {
 	best, bestD := -1, math.Inf(1)
 	for i, l := range pl.lines {
 		if d := metresToLine(p, l); d < bestD {
@@ -530,16 +543,13 @@ func (pl *reportPlaceIndex) nearestRoad(p orb.Point, lang string) string {
 		}
 	}
 	if best < 0 {
-		if lang == report.LangEN {
-			return "no road loaded"
-		}
-		return "chưa có dữ liệu đường"
+		return "", 0, false
 	}
-	name := pl.roads[best].Name
+	name = pl.roads[best].Name
 	if name == "" {
 		name = "#" + strconv.FormatInt(pl.roads[best].ID, 10)
 	}
-	return fmt.Sprintf("%s (%d m)", name, int(math.Round(bestD)))
+	return name, bestD, true
 }
 
 // groupsOf names the residential groups that hold the centres of cells.

@@ -213,6 +213,8 @@ func (s *Server) routes() *gin.Engine {
 	s.coverageRoutes(v1)
 	s.planRoutes(v1)
 	s.reportRoutes(v1)
+	s.placesRoutes(v1)
+	s.summaryRoutes(v1)
 	s.adminRoutes(v1)
 	s.liveRoutes(v1)
 	s.basemapRoutes(r)
