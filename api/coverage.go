@@ -336,6 +336,9 @@ func (s *Server) tracks(c *gin.Context) {
 		}
 		props := map[string]any{"device": t.ident, "fixes": len(kept), "km": roundTo(km, 3), "lines": len(lines),
 			"first": rfc3339(kept[0].Time), "last": rfc3339(kept[len(kept)-1].Time)}
+		if name := s.officerOf(c.Request.Context(), t.ident, kept[len(kept)-1].Time); name != "" {
+			props["officer"] = name
+		}
 		fs = append(fs, Feature{Type: "Feature", ID: t.ident, Geometry: coverageMultiLine(lines), Properties: props})
 	}
 	q := coveragePeriodQuery(u, p, window)

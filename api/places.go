@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/uber/h3-go/v4"
@@ -117,4 +119,25 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// officerOf names the officer a device was assigned to at instant at (the full name, else the
+// username), or the device's own name; "" when none is known. The map labels tracks with it.
+func (s *Server) officerOf(ctx context.Context, ident string, at time.Time) string {
+	d, err := s.db.DeviceByIdent(ctx, ident)
+	if err != nil {
+		return ""
+	}
+	list, err := s.db.ListAssignments(ctx, d.ID)
+	if err == nil {
+		for _, a := range list {
+			if (a.From == nil || !a.From.After(at)) && (a.To == nil || a.To.After(at)) {
+				if a.FullName != "" {
+					return a.FullName
+				}
+				return a.Username
+			}
+		}
+	}
+	return d.Name
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"regexp"
 	"net/http"
 	"slices"
 
@@ -160,16 +161,21 @@ func (s *Server) summary(c *gin.Context) {
 	})
 }
 
-// clusterPlace names a hot spot cluster: its first residential group and nearest road.
+// clusterPlace names a hot spot cluster: its nearest road (without the report's distance) and
+// its first residential group.
 func clusterPlace(cl report.HotCluster) string {
+	near := metresSuffix.ReplaceAllString(cl.Near, "")
 	switch {
-	case len(cl.Groups) > 0 && cl.Near != "":
-		return cl.Near + ", " + cl.Groups[0]
+	case len(cl.Groups) > 0 && near != "":
+		return near + ", " + cl.Groups[0]
 	case len(cl.Groups) > 0:
 		return cl.Groups[0]
 	}
-	return cl.Near
+	return near
 }
+
+// metresSuffix is the " (12 m)" the report puts after a road's name.
+var metresSuffix = regexp.MustCompile(` \(\d+ m\)$`)
 
 // isUnprocessable reports whether err is a 422 problem (an analysis that cannot run on this
 // input, such as a study area too small for Gi*).

@@ -39,7 +39,7 @@ func (w *Ward) BasemapLayers() map[string]*geojson.FeatureCollection {
 	}
 
 	// Land reaching well past the ward, so the map has no hole at its edge.
-	land := []vec{{-900, -900}, {3400, -900}, {3400, 2700}, {-900, 2700}}
+	land := []vec{{-4000, -4000}, {6500, -4000}, {6500, 5800}, {-4000, 5800}}
 	add("earth", orb.Polygon{toRing(land)}, geojson.Properties{"kind": "earth"})
 
 	river := riverPoly()
@@ -100,7 +100,7 @@ func (w *Ward) BasemapLayers() map[string]*geojson.FeatureCollection {
 // riverCentre is the river's course south of the ward, west to east.
 func riverCentre() []vec {
 	var pts []vec
-	for x := -900.0; x <= 3400; x += 100 {
+	for x := -4000.0; x <= 6500; x += 100 {
 		pts = append(pts, vec{x, -230 + 45*math.Sin(x/420)})
 	}
 	return pts

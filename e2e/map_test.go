@@ -410,7 +410,7 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("routes layer %+v after drawing one", s)
 		}
 		var night string
-		b.eval(t, "night", `document.querySelector('[data-testid="date-to"]').value`, &night)
+		b.eval(t, "night", `document.querySelector('[data-testid="date-to"]').dataset.iso`, &night)
 		var fc struct {
 			Features []struct {
 				Properties struct{ Name, Kind, Night string } `json:"properties"`

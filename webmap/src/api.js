@@ -48,7 +48,8 @@ export function onUnauthorized(fn) {
 function buildURL(path, query) {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query || {})) {
-    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+    else if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
   }
   const qs = params.toString();
   return qs ? `${BASE}${path}?${qs}` : `${BASE}${path}`;
@@ -160,4 +161,16 @@ export const api = {
   deleteRoute: (id) => request('DELETE', idPath('/routes', id)),
   hotspots: ({ unit, from, to }, signal) => getCollection('/hotspots', { unit, from, to }, signal),
   emerging: ({ unit, from, to, step = 'week' }, signal) => getCollection('/emerging', { unit, from, to, step }, signal),
+  // summary: the chief's four numbers (GET /api/v1/summary).
+  summary: ({ unit, from, to, lang }, signal) => request('GET', '/summary', { query: { unit, from, to, lang }, signal }),
+  // places names cells as the report does: {places: [{cell, title, road, groups, key_areas}]}.
+  places: ({ unit, from, to, cells, lang }, signal) => request('GET', '/places', { query: { unit, from, to, cell: cells, lang }, signal }),
+  // evaluate posts a drawn route (a GeoJSON Feature) and answers what it covers.
+  evaluate: ({ unit, night }, feature, signal) => request('POST', '/plan/evaluate', { query: { unit, night }, body: feature, signal }),
 };
+
+// planGPXURL is the address of the suggested route of a night as GPX (the same
+// answer the API gives to GET /api/v1/plan?format=gpx).
+export function planGPXURL({ unit, night }) {
+  return buildURL('/plan', { unit, night, format: 'gpx' });
+}

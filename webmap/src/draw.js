@@ -110,6 +110,8 @@ export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
 
   map.on('pm:create', async (event) => {
     const drawn = event.layer;
+    // Routes drawn in the plan panel are evaluated there (planpanel.js).
+    if (drawn?.options?.patrolPlan) return;
     const isLine = event.shape === 'Line';
     const geometry = drawn.toGeoJSON().geometry;
     const view = getView();

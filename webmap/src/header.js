@@ -10,6 +10,7 @@ import { addAdminButton } from './admin/button.js';
 // bindLanguageToggle makes the VI/EN button switch language and mark the
 // active one.
 export function bindLanguageToggle() {
+  bindMenu();
   const button = byId('lang-toggle');
   const render = () => {
     const lang = language();
@@ -25,6 +26,32 @@ export function bindLanguageToggle() {
 
 function unitName(unit) {
   return unit.name || unit.code;
+}
+
+// bindMenu wires the phone's ⋮ button: on a phone the header keeps one row
+// (the panel button, the unit's name, ⋮) and the user, the language and
+// logout move into the menu it opens. Esc or a click elsewhere closes it.
+function bindMenu() {
+  const toggle = byId('menu-toggle');
+  const menu = byId('topbar-menu');
+  if (!toggle || !menu) return;
+  const setOpen = (open) => {
+    document.body.classList.toggle('menu-open', open);
+    toggle.setAttribute('aria-expanded', String(open));
+  };
+  toggle.addEventListener('click', (event) => {
+    event.stopPropagation();
+    setOpen(!document.body.classList.contains('menu-open'));
+  });
+  document.addEventListener('click', (event) => {
+    if (document.body.classList.contains('menu-open') && !menu.contains(event.target)) setOpen(false);
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && document.body.classList.contains('menu-open')) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
 }
 
 // initHeader shows the signed-in parts of the header. units are the unit

@@ -4,6 +4,11 @@
 // 1.234,5 in Vietnamese.
 
 import { messages } from './messages.js';
+import { mapMessages } from './mapmessages.js';
+
+// The chief's screen, the plan panel and the place popups keep their strings
+// apart (mapmessages.js); they win over older ones with the same key.
+for (const [lang, table] of Object.entries(mapMessages)) Object.assign(messages[lang], table);
 import { DEFAULT_TIME_ZONE, partsInZone } from './time.js';
 
 export const LANGUAGES = ['vi', 'en'];

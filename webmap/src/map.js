@@ -28,7 +28,7 @@ export function createMap(container, config = {}) {
     zoomControl: false,
     minZoom: 3,
     maxZoom: 20,
-    zoomSnap: 0.5,
+    zoomSnap: 0.25,
     keyboard: true,
   });
   for (const pane of Object.values(PANES)) {
@@ -75,7 +75,8 @@ export function createMap(container, config = {}) {
       if (!geometry) return false;
       const bounds = L.geoJSON(geometry).getBounds();
       if (!bounds.isValid()) return false;
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
+      const small = map.getSize().x < 600;
+      map.fitBounds(bounds, { paddingTopLeft: small ? [6, 70] : [24, 80], paddingBottomRight: small ? [6, 6] : [24, 24], maxZoom: 17 });
       return true;
     },
   };

@@ -3,6 +3,7 @@
 // notes and legends, the draw tools for editors and the version.
 
 import { h, byId, clear } from './dom.js';
+import { createDateInput } from './dateinput.js';
 import { validRange, rangeDays } from './time.js';
 import { t, formatLocalDate, formatNumber, onLanguageChange } from './i18n.js';
 
@@ -15,14 +16,21 @@ export function createPeriodControls({ range, window, onChange }) {
   let current = { range: { ...range }, window };
   let unit = {};
 
-  const from = h('input', { type: 'date', id: 'date-from', testid: 'date-from', required: true, value: range.from });
-  const to = h('input', { type: 'date', id: 'date-to', testid: 'date-to', required: true, value: range.to });
+  // Dates read dd/mm/yyyy whatever the browser's locale (dateinput.js).
+  const fromField = createDateInput({ id: 'date-from', testid: 'date-from', required: true, value: range.from, onChange: () => onDates(), onInvalid: () => showInvalid(t('date.invalid')) });
+  const toField = createDateInput({ id: 'date-to', testid: 'date-to', required: true, value: range.to, onChange: () => onDates(), onInvalid: () => showInvalid(t('date.invalid')) });
+  const from = fromField.input;
+  const to = toField.input;
   const select = h('select', { id: 'window-select', testid: 'window-select' },
     WINDOWS.map((w) => h('option', { value: w, selected: w === window })));
   const summary = h('p', { class: 'period-summary', testid: 'period-summary', 'aria-live': 'polite' });
   const invalid = h('p', { class: 'field-error', testid: 'period-error', role: 'alert', hidden: true });
 
-  const labelFor = (input, key) => h('label', { class: 'field', for: input.id }, h('span', { 'data-i18n': key }, t(key)), input);
+  const labelFor = (input, key, field = input) => h('label', { class: 'field', for: input.id }, h('span', { 'data-i18n': key }, t(key)), field);
+  const showInvalid = (text) => {
+    invalid.textContent = text;
+    invalid.hidden = false;
+  };
 
   const render = () => {
     for (const option of select.options) {
@@ -37,7 +45,7 @@ export function createPeriodControls({ range, window, onChange }) {
   };
 
   const onDates = () => {
-    const next = { from: from.value, to: to.value };
+    const next = { from: fromField.iso, to: toField.iso };
     const ok = validRange(next);
     invalid.hidden = ok;
     from.setAttribute('aria-invalid', String(!ok));
@@ -47,8 +55,6 @@ export function createPeriodControls({ range, window, onChange }) {
     render();
     onChange(current, ['period']);
   };
-  from.addEventListener('change', onDates);
-  to.addEventListener('change', onDates);
   select.addEventListener('change', () => {
     current = { ...current, window: select.value };
     onChange(current, ['window']);
@@ -58,7 +64,7 @@ export function createPeriodControls({ range, window, onChange }) {
 
   const element = h('section', { class: 'panel-section period', testid: 'period' },
     h('h3', { class: 'panel-heading', 'data-i18n': 'panel.period' }, t('panel.period')),
-    h('div', { class: 'period-dates' }, labelFor(from, 'panel.from'), labelFor(to, 'panel.to')),
+    h('div', { class: 'period-dates' }, labelFor(from, 'panel.from', fromField.element), labelFor(to, 'panel.to', toField.element)),
     invalid,
     summary,
     labelFor(select, 'panel.window'),

@@ -4,6 +4,7 @@
 // saved, false when cancelled.
 
 import { h } from './dom.js';
+import { createDateInput, parseDMY } from './dateinput.js';
 import { t } from './i18n.js';
 import { errorMessage } from './notify.js';
 import { isLocalDate } from './time.js';
@@ -11,14 +12,15 @@ import { isLocalDate } from './time.js';
 export function openRouteForm({ night, save }) {
   return new Promise((resolve) => {
     const name = h('input', { type: 'text', name: 'name', testid: 'route-name', maxlength: 200, required: true });
-    const date = h('input', { type: 'date', name: 'night', testid: 'route-night', required: true, value: night || '' });
+    const dateField = createDateInput({ id: 'route-night', testid: 'route-night', required: true, value: night || '' });
+    const date = dateField.input;
     const error = h('p', { class: 'form-error', testid: 'route-form-error', role: 'alert', hidden: true });
     const saveButton = h('button', { type: 'submit', class: 'button primary', testid: 'route-form-save' }, t('area.save'));
     const cancel = h('button', { type: 'button', class: 'button', testid: 'route-form-cancel' }, t('area.cancel'));
     const form = h('form', { class: 'route-form', testid: 'route-form', novalidate: true },
       h('h2', {}, t('route.newTitle')),
       h('label', { class: 'field' }, h('span', {}, t('area.name')), name),
-      h('label', { class: 'field' }, h('span', {}, t('route.night')), date),
+      h('label', { class: 'field', for: 'route-night' }, h('span', {}, t('route.night')), dateField.element),
       error,
       h('div', { class: 'form-actions' }, cancel, saveButton),
     );
@@ -38,11 +40,12 @@ export function openRouteForm({ night, save }) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       if (name.value.trim() === '') return fail(t('area.nameRequired'), name);
-      if (!isLocalDate(date.value)) return fail(t('route.nightInvalid'), date);
+      const iso = parseDMY(date.value) || '';
+      if (!isLocalDate(iso)) return fail(t('route.nightInvalid'), date);
       fail('', null);
       saveButton.disabled = true;
       try {
-        await save({ name: name.value.trim(), night: date.value });
+        await save({ name: name.value.trim(), night: iso });
         saved = true;
         dialog.close();
       } catch (err) {

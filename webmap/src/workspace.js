@@ -32,6 +32,11 @@ import { createCoverageLayer } from './layers/coverage.js';
 import { createGapsLayer } from './layers/gaps.js';
 import { createHotspotsLayer } from './layers/hotspots.js';
 import { createEmergingLayer } from './layers/emerging.js';
+import { setPlaceLookup } from './layers/hexagons.js';
+import { createSummaryStrip } from './summary.js';
+import { watchLabels, overlapCount } from './labels.js';
+import { createPlanPanel } from './planpanel.js';
+import { language } from './i18n.js';
 
 const EDITOR_ROLES = new Set(['admin', 'analyst']);
 const DEFAULT_WINDOW = 'night';
@@ -108,7 +113,9 @@ export async function startWorkspace({ config, user }) {
 
   const mapView = createMap(byId('map'), config);
   const { map } = mapView;
-  exposeTestHook(map);
+  const controllers = new Map();
+  exposeTestHook(map, controllers);
+  const labels = watchLabels(map);
   if (!first) {
     showPanelNote('panel.noUnits');
     setReady(true);
@@ -167,7 +174,6 @@ export async function startWorkspace({ config, user }) {
     createHotspotsLayer({ renderer, stack }),
     createEmergingLayer({ renderer, stack }),
   ];
-  const controllers = new Map();
   const control = (def) => {
     const c = new LayerController(def, map);
     controllers.set(def.name, c);
@@ -176,6 +182,30 @@ export async function startWorkspace({ config, user }) {
   const baseControllers = baseLayers.map(control);
   const patrolControllers = patrolLayers.map(control);
   const analysisControllers = analysisLayers.map(control);
+
+  // Cell popups are titled by their place, named by the server as the report
+  // names places; one request per cell and view.
+  const placeCache = new Map();
+  setPlaceLookup((cell) => {
+    const key = `${view.unit.code}|${cell}|${language()}`;
+    if (!placeCache.has(key)) {
+      placeCache.set(key, api.places({ unit: view.unit.code, from: view.query.from, to: view.query.to, cells: [cell], lang: language() })
+        .then((r) => r?.places?.[0] || null)
+        .catch((err) => {
+          placeCache.delete(key);
+          throw err;
+        }));
+    }
+    return placeCache.get(key);
+  });
+  const summary = createSummaryStrip(map, {
+    onShow: (name) => {
+      const c = controllers.get(name);
+      if (c && !c.on) c.setOn(true).then(() => labels.schedule());
+      if (name === 'gaps' || name === 'hotspots') mapView.fitGeometry(view.unitFeature.geometry);
+    },
+  });
+  for (const c of controllers.values()) c.onDrawn = () => labels.schedule();
 
   let draw = null;
   if (drawModule) {
@@ -202,6 +232,27 @@ export async function startWorkspace({ config, user }) {
   });
   Object.assign(incidentActions, incidentTools.actions);
   const print = createPrintTools({ map });
+  const plan = createPlanPanel({
+    map,
+    getView: () => view,
+    canEdit,
+    drawModule,
+    onSaved: () => {
+      const routes = controllers.get('routes');
+      return routes.on ? routes.refresh() : routes.setOn(true);
+    },
+    // The route and its numbered stops show on the map beside the list.
+    onShown: async () => {
+      const routes = controllers.get('routes');
+      if (!routes.on) await routes.setOn(true);
+      labels.schedule();
+    },
+    // Drawn routes snap to the roads layer.
+    onDrawStart: () => {
+      const roads = controllers.get('roads');
+      if (!roads.on) roads.setOn(true);
+    },
+  });
 
   // incidentsChanged shows the incidents (switching the layer on) and
   // redraws every layer that counts them; it says so when the incident lies
@@ -225,7 +276,14 @@ export async function startWorkspace({ config, user }) {
     const seq = ++applied;
     setReady(false);
     print.update(view);
-    await Promise.all([...controllers.values()].map((c) => c.update(view, changed)));
+    placeCache.clear();
+    const jobs = [...controllers.values()].map((c) => c.update(view, changed));
+    if (!changed || changed.includes('unit') || changed.includes('period')) {
+      jobs.push(summary.update(view));
+      plan.update(view);
+    }
+    await Promise.all(jobs);
+    labels.schedule();
     if (seq === applied) setReady(true);
   };
 
@@ -258,7 +316,7 @@ export async function startWorkspace({ config, user }) {
   period.setUnit(view.unit);
   buildPanel({
     period,
-    tools: [incidentTools.element],
+    tools: [plan.element, incidentTools.element],
     groups: [['panel.base', baseControllers], ['panel.patrol', patrolControllers], ['panel.analysis', analysisControllers]],
     draw: draw?.element,
     print: print.element,
@@ -283,7 +341,7 @@ export async function startWorkspace({ config, user }) {
 
 // exposeTestHook gives the browser tests and the benchmark a way to find a
 // place on screen and to go there; it exposes no data.
-function exposeTestHook(map) {
+function exposeTestHook(map, controllers) {
   window.patrolmapTest = Object.freeze({
     point(lat, lng) {
       const p = map.latLngToContainerPoint([lat, lng]);
@@ -292,6 +350,23 @@ function exposeTestHook(map) {
     },
     zoomTo(lat, lng, zoom) {
       map.setView([lat, lng], zoom, { animate: false });
+    },
+    // cellsOf lists the cells a hexagon layer drew, with their centres and
+    // the fields that matter for choosing one to click.
+    cellsOf(name) {
+      const def = controllers.get(name)?.def;
+      const features = def?.toGeoJSON ? def.toGeoJSON().features : [];
+      return features.filter((f) => f.properties?.cell && f.geometry?.type === 'Polygon').map((f) => {
+        const ring = f.geometry.coordinates[0].slice(0, -1);
+        const lng = ring.reduce((a, c) => a + c[0], 0) / ring.length;
+        const lat = ring.reduce((a, c) => a + c[1], 0) / ring.length;
+        const p = f.properties;
+        return { cell: p.cell, lat, lng, category: p.category, class: p.class, confidence: p.confidence, count: p.count, rank: p.rank };
+      });
+    },
+    // badgeOverlaps counts overlapping pairs of gap-rank and stop badges.
+    badgeOverlaps() {
+      return overlapCount(map.getContainer());
     },
   });
 }

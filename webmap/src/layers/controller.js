@@ -13,8 +13,13 @@
 // The controller gives the definition onCountChange(n) and onLegendChange()
 // for layers whose content changes without a load (a filter, a stream).
 //
+// The badge beside the title counts what the layer flags (def.flagged(): the
+// hot spots among all cells analysed, the emerging patterns among all cells)
+// or, without def.flagged, what it drew.
+//
 // The toggle (data-testid "layer-toggle-<name>") carries the state for
-// tests: data-loaded="true" and data-count="<features drawn>" once the layer
+// tests: data-loaded="true", data-count="<features drawn>" and
+// data-flagged="<the badge's number>" once the layer
 // has been drawn (or has failed quietly: then data-state says
 // "unavailable" or "error" and data-count is 0).
 
@@ -97,10 +102,25 @@ export class LayerController {
     this.exportButton.dataset.exported = String(out.features.length);
   }
 
+  // badgeCount is the number the badge shows: what the layer flags, else
+  // what it drew.
+  #badgeCount() {
+    const n = this.def.flagged ? this.def.flagged() : this.count;
+    return Number.isFinite(n) ? n : this.count ?? 0;
+  }
+
+  #renderBadge() {
+    const n = this.#badgeCount();
+    this.badge.textContent = formatNumber(n);
+    this.badge.dataset.flagged = String(n);
+    this.toggle.dataset.flagged = String(n);
+    this.badge.classList.toggle('flagged', Boolean(this.def.flagged) && n > 0);
+  }
+
   #countChanged(n) {
     if (!this.on || this.loading || this.failure) return;
     this.count = n;
-    this.badge.textContent = formatNumber(n);
+    this.#renderBadge();
     this.toggle.dataset.count = String(n);
     this.#renderNote();
     this.#renderLegend();
@@ -108,12 +128,12 @@ export class LayerController {
 
   #renderTexts() {
     this.title.textContent = t(`layer.${this.def.name}`);
-    this.badge.title = t('layer.countTitle');
+    this.badge.title = t(this.def.flagged ? `layer.flaggedTitle.${this.def.name}` : 'layer.countTitle');
     if (this.exportButton) {
       this.exportButton.textContent = t('layer.export');
       this.exportButton.setAttribute('aria-label', t('layer.exportLabel', { layer: t(`layer.${this.def.name}`) }));
     }
-    if (this.count !== null) this.badge.textContent = formatNumber(this.count);
+    if (this.count !== null) this.#renderBadge();
     if (this.on) {
       this.#renderNote();
       this.#renderLegend();
@@ -237,9 +257,10 @@ export class LayerController {
       this.count = count;
       this.stale = false;
       this.loading = false;
-      this.badge.textContent = formatNumber(count);
+      this.#renderBadge();
       this.badge.hidden = false;
       this.#setState('ready');
+      this.onDrawn?.();
     } catch (err) {
       if (controller.signal.aborted || isAbort(err)) return;
       this.def.clear();

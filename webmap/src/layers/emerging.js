@@ -10,6 +10,7 @@ import { h } from '../dom.js';
 import { legend } from '../legend.js';
 import { seriesChart } from '../chart.js';
 import { createHexLayer } from './hexagons.js';
+import { neighbourSums } from './neighbours.js';
 import { HOTSPOT_COLORS } from './hotspots.js';
 import { wholeWeeksEnding, addDays } from '../time.js';
 import { t, label, formatNumber, formatFixed, formatP, formatLocalDate, onLanguageChange } from '../i18n.js';
@@ -57,6 +58,27 @@ export function stepState(p, step) {
   if (sig === -1) return 'cold';
   const count = Number(Array.isArray(p.count_series) ? p.count_series[step] : 0);
   return count > 0 ? 'incidents' : 'none';
+}
+
+// emergingWhy says in plain words why a cell has its category: what the
+// pattern means, how many incidents were in the cell and how many around it
+// (Gi* counts both, so a cell with none can be hot because of its
+// neighbours), and whether the trend is clear.
+export function emergingWhy(p, stats = {}, weeks = null) {
+  const category = categoryOf(p);
+  const lines = [t(`why.emerging.${category}`)];
+  const own = Number(p.count) || 0;
+  const n = stats.near?.get(p.cell) || { near: 0, cells: 0 };
+  const w = formatNumber(weeks?.weeks || (Array.isArray(p.count_series) ? p.count_series.length : 0));
+  if (category !== NO_PATTERN || own > 0) {
+    lines.push(t(own === 0 && n.near > 0 ? 'why.emerging.neighbours' : 'why.emerging.counts',
+      { own: formatNumber(own), near: formatNumber(n.near), k: formatNumber(n.cells), weeks: w }));
+  }
+  if (typeof p.trend_p === 'number' && typeof p.trend_z === 'number') {
+    const key = p.trend_p < 0.05 ? (p.trend_z > 0 ? 'why.trend.up' : 'why.trend.down') : 'why.trend.none';
+    lines.push(t(key, { p: formatP(p.trend_p) }));
+  }
+  return lines;
 }
 
 // stepRange returns the local dates {from, to} (inclusive) of step i of
@@ -177,8 +199,10 @@ export function createEmergingLayer({ renderer, stack }) {
     },
     summarize(features) {
       queueMicrotask(renderControls);
-      return { present: new Set(features.map((f) => categoryOf(f.properties || {}))), weeks };
+      return { present: new Set(features.map((f) => categoryOf(f.properties || {}))), weeks, near: neighbourSums(features, (p) => p.count) };
     },
+    // The badge counts the emerging hot spot patterns, not the cells analysed.
+    flagged: (features) => features.filter((f) => categoryOf(f.properties || {}).endsWith('_hot_spot')).length,
     style(p) {
       if (step !== null) {
         const state = stepState(p, step);
@@ -191,7 +215,7 @@ export function createEmergingLayer({ renderer, stack }) {
       const color = EMERGING_COLORS[category];
       return { color: '#5a0000', weight: 1, opacity: 0.9, fillColor: color, fillOpacity: 0.8, z: 1 };
     },
-    describe(p) {
+    describe(p, view, stats) {
       const trend =
         typeof p.trend_z === 'number'
           ? t('emerging.trendValue', { z: formatFixed(p.trend_z, 2), p: formatP(p.trend_p) })
@@ -212,7 +236,8 @@ export function createEmergingLayer({ renderer, stack }) {
       }
       const summaryText = `${t('emerging.series')}: ${counts.map((v) => formatNumber(Number(v) || 0)).join('; ')}. ${t('emerging.zSeries')}: ${zs.map((v) => formatFixed(Number(v) || 0, 1)).join('; ')}`;
       return {
-        title: t('layer.emerging'),
+        title: `${t('layer.emerging')}: ${label('emerging', p.category)}`,
+        why: emergingWhy(p, stats, weeks),
         rows,
         extra: counts.length > 0 || zs.length > 0
           ? seriesChart({ counts, zs, hot: p.hot_series || [] }, {

@@ -6,7 +6,6 @@
 // reds of hot spots; the riskier a gap, the more opaque.
 
 import { api } from '../api.js';
-import { h } from '../dom.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
 import { entry } from '../palette.js';
@@ -107,6 +106,7 @@ export function createGapsLayer({ renderer, stack }) {
       if (num(p.nights_visited) > 0) return { color: FEW.stroke, weight: 1, opacity: 0.9, fillColor: FEW.fill, fillOpacity: FEW.opacity };
       return { color: tier.color, weight: 1, opacity: 0.9, fillColor: tier.fill, fillOpacity: tier.opacity };
     },
+    labelClass: 'gap-rank map-badge',
     label(p) {
       const rank = Number(p.rank);
       return Number.isInteger(rank) && rank >= 1 && rank <= LABELLED_RANKS ? String(rank) : null;
@@ -121,7 +121,7 @@ export function createGapsLayer({ renderer, stack }) {
           [t('coverage.nights'), !area && num(p.nights_visited) !== null ? `${formatNumber(num(p.nights_visited))}/${formatNumber(num(p.nights))}` : null],
           [t('gaps.lastVisit'), p.last_visit_date ? formatLocalDate(p.last_visit_date) : null],
         ],
-        extra: h('ul', { class: 'popup-reasons' }, gapExplanation(p).map((line) => h('li', {}, line))),
+        why: gapExplanation(p),
       };
     },
     legend(stats) {

@@ -80,13 +80,15 @@ function featureCentre(feature) {
 //   fetch(view, signal) → FeatureCollection,
 //   summarize(features, fc) → stats (optional, passed to style and legend),
 //   style(properties, stats, feature) → path options and z (drawing order),
-//   describe(properties, view) → {title, rows: [[term, value]], extra?: Node},
+//   describe(properties, view, stats) → {title, why?: [plain sentences],
+//     rows: [[term, value]], extra?: Node},
+//   flagged(features, stats) → what the badge counts (optional),
 //   legend(stats) → Node | null,
 //   label(properties) → a short text shown on the feature, or null,
 //   controls (optional element under the legend).
 // The definition also has restyle() to repaint after a change of state.
 export function createHexLayer(options) {
-  const { name, order = 0, defaultOn = false, depends, renderer, stack, swatch, fetch, summarize, style, describe, legend, label, controls } = options;
+  const { name, order = 0, defaultOn = false, depends, renderer, stack, swatch, fetch, summarize, style, describe, legend, label, controls, flagged, labelClass = 'gap-rank' } = options;
   let stats = {};
   let shownView = null;
   const cells = new Map();
@@ -99,10 +101,10 @@ export function createHexLayer(options) {
     const feature = path.feature();
     if (!feature) return;
     const props = feature.properties || {};
-    const content = props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView) }]);
-    L.popup({ maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 60] }).setLatLng(event.latlng).setContent(content).openOn(path._map);
+    const content = props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView, stats) }]);
+    L.popup({ maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 140] }).setLatLng(event.latlng).setContent(content).openOn(path._map);
   });
-  stack?.add({ order, name, layer, path, cells, describe: (props, view) => describe(props, view) });
+  stack?.add({ order, name, layer, path, cells, describe: (props, view) => describe(props, view, stats) });
 
   return {
     name,
@@ -130,7 +132,7 @@ export function createHexLayer(options) {
         if (p.cell) cells.set(p.cell, p);
         const text = label?.(p);
         if (text) {
-          labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'gap-rank', interactive: false })
+          labels.addLayer(L.tooltip({ permanent: true, direction: 'center', className: labelClass, interactive: false })
             .setLatLng(featureCentre(f))
             .setContent(h('span', {}, text)));
         }
@@ -145,6 +147,7 @@ export function createHexLayer(options) {
       stats = {};
     },
     legend: () => legend(stats),
+    flagged: flagged ? () => flagged(path.features(), stats) : undefined,
     toGeoJSON: () => ({ type: 'FeatureCollection', features: path.features() }),
     restyle() {
       path.restyle(styleOf);
@@ -155,15 +158,45 @@ export function createHexLayer(options) {
   };
 }
 
+// placeLookup names a cell for its popup title (setPlaceLookup): a function
+// of the cell's id answering a promise of {title, description} or null.
+let placeLookup = null;
+
+// setPlaceLookup sets how cell popups find the name of their place.
+export function setPlaceLookup(fn) {
+  placeLookup = typeof fn === 'function' ? fn : null;
+}
+
 // cellPopup lays out the sections ({name, title, rows, extra}) of a popup;
-// with a cell it is headed by the cell's id.
+// with a cell it is headed by the cell's place ("Ngõ 25 Bách Quang, Tổ dân
+// phố 17", filled in when the server answers) and, small, its H3 id.
 function cellPopup(cell, sections) {
   const several = sections.length > 1 || cell;
+  let head = null;
+  if (cell) {
+    const place = h('span', { class: 'popup-place', testid: 'popup-place', dataset: { state: 'loading' } }, t('cell.title'));
+    head = h('header', { class: 'popup-head' },
+      h('h3', { class: 'popup-title' }, place),
+      h('p', { class: 'popup-cell muted' }, t('cell.id', { cell })),
+    );
+    if (placeLookup) {
+      placeLookup(cell).then((p) => {
+        place.textContent = p?.title || t('cell.title');
+        place.title = p?.description || '';
+        place.dataset.state = p?.title ? 'named' : 'unnamed';
+      }, () => {
+        place.dataset.state = 'unnamed';
+      });
+    } else {
+      place.dataset.state = 'unnamed';
+    }
+  }
   return h('div', { class: 'popup cell-popup', testid: 'feature-popup', dataset: { cell: cell || '' } },
-    cell ? h('h3', { class: 'popup-title' }, t('cell.title'), h('span', { class: 'cell-id' }, cell)) : null,
+    head,
     sections.map((s) =>
       h('section', { class: 'popup-section', dataset: { layer: s.name } },
         s.title ? h(several ? 'h4' : 'h3', { class: several ? 'popup-subtitle' : 'popup-title' }, s.title) : null,
+        s.why && s.why.length ? h('ul', { class: 'popup-why', testid: `popup-why-${s.name}` }, s.why.map((line) => h('li', {}, line))) : null,
         definitionList(s.rows || []),
         s.extra || null,
       ),

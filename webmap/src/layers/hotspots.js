@@ -5,6 +5,7 @@
 import { api } from '../api.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
+import { neighbourSums } from './neighbours.js';
 import { t, formatNumber, formatFixed, formatP } from '../i18n.js';
 import { fill, stroke } from '../palette.js';
 
@@ -30,6 +31,20 @@ function binLabel([cls, c]) {
   return cls === 'none' ? t('hotspot.none') : t(`hotspot.${cls}`, { c });
 }
 
+// hotspotWhy says in plain words why a cell is (or is not) a hot spot: Gi*
+// weighs the cell together with the cells around it against the ward.
+export function hotspotWhy(p, stats = {}) {
+  const [cls, c] = hotspotBin(p);
+  const own = Number(p.count) || 0;
+  const n = stats.near?.get(p.cell) || { near: 0, cells: 0 };
+  const counts = { own: formatNumber(own), near: formatNumber(n.near), k: formatNumber(n.cells), c: formatNumber(c),
+    mean: formatFixed((stats.mean || 0) * (n.cells + 1), 1) };
+  if (cls === 'none') return [t('why.hotspot.none', counts)];
+  const lines = [t(`why.hotspot.${cls}`, counts)];
+  if (cls === 'hot' && own === 0) lines.push(t('why.neighboursOnly'));
+  return lines;
+}
+
 // createHotspotsLayer returns the layer definition for hot spots.
 export function createHotspotsLayer({ renderer, stack }) {
   return createHexLayer({
@@ -42,17 +57,24 @@ export function createHotspotsLayer({ renderer, stack }) {
     fetch: (view, signal) => api.hotspots(view.query, signal),
     summarize(features) {
       const present = new Set(features.map((f) => hotspotBin(f.properties || {}).join(':')));
-      return { present };
+      const near = neighbourSums(features, (p) => p.count);
+      let total = 0;
+      for (const f of features) total += Number(f.properties?.count) || 0;
+      return { present, near, mean: features.length ? total / features.length : 0 };
     },
+    // The badge counts the hot spots (hot cells at 90 % or more after FDR),
+    // not the cells analysed.
+    flagged: (features) => features.filter((f) => hotspotBin(f.properties || {})[0] === 'hot').length,
     style(p) {
       const [cls, c] = hotspotBin(p);
       if (cls === 'none') return { color: NONE_STROKE, weight: 0.4, opacity: 0.5, fill: true, fillOpacity: 0 };
       const color = HOTSPOT_COLORS[cls][c];
       return { color, weight: 0.6, opacity: 1, fillColor: color, fillOpacity: 0.7, z: 1 };
     },
-    describe(p) {
+    describe(p, view, stats) {
       return {
         title: `${t('layer.hotspots')}: ${binLabel(hotspotBin(p))}`,
+        why: hotspotWhy(p, stats),
         rows: [
           [t('hotspot.count'), formatNumber(p.count)],
           [t('hotspot.z'), typeof p.z === 'number' ? formatFixed(p.z, 2) : null],

@@ -117,6 +117,7 @@ export function createRoutesLayer({ actions = {} } = {}) {
       title: text,
       alt: text,
       icon: L.divIcon({ className: 'route-stop-icon', html: badge, iconSize: [24, 24] }),
+      zIndexOffset: 1000,
     });
     marker.bindPopup(() => h('div', { class: 'popup', testid: 'route-stop-popup' },
       h('h3', { class: 'popup-title' }, text),

@@ -94,6 +94,7 @@ export function createTracksLayer({ renderer, pane, palette }) {
           label: t('tracks.item', { name: trackName(p), km: Number.isFinite(km) ? formatFixed(km, 1) : '–', fixes: formatNumber(Number(p.fixes) || 0) }),
           shape: 'line',
           stroke: palette.colorOf(p.device),
+          dashed: Boolean(palette.dashOf?.(p.device)),
         };
       });
       return legend(items, { note: t('tracks.note') });

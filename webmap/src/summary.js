@@ -1,0 +1,102 @@
+// summary.js is the chief's first screen in four numbers, over the top of
+// the map (GET /api/v1/summary, computed as the report computes them):
+// nights patrolled, key areas that met their requirement on the last night
+// (and on every night), cells never patrolled at night, problem hotspots.
+// A tile that needs attention takes the palette colour of what it counts;
+// clicking it shows the layer that explains it.
+
+import L from './leaflet.js';
+import { api, isAbort } from './api.js';
+import { h, clear } from './dom.js';
+import { fill } from './palette.js';
+import { t, language, formatNumber, formatLocalDate, onLanguageChange } from './i18n.js';
+
+const OK = fill('keyarea.met');
+
+// createSummaryStrip puts the strip into the map's container. onShow(layer)
+// runs when a tile is clicked, with the name of the layer to show.
+export function createSummaryStrip(map, { onShow } = {}) {
+  const box = h('section', { class: 'summary-strip', testid: 'summary-strip', dataset: { state: 'loading' }, 'aria-live': 'polite' });
+  L.DomEvent.disableClickPropagation(box);
+  L.DomEvent.disableScrollPropagation(box);
+  map.getContainer().append(box);
+  let data = null;
+  let failed = false;
+  let abort = null;
+  let view = null;
+
+  const tile = (id, layer, accent, value, labelText, sub) => {
+    const el = h('button', { type: 'button', class: 'summary-tile', testid: `summary-${id}`, dataset: { value: String(value ?? ''), layer } },
+      h('span', { class: 'summary-value' }, value === null ? '…' : String(value)),
+      h('span', { class: 'summary-label' }, labelText),
+      sub ? h('span', { class: 'summary-sub' }, sub) : null,
+    );
+    el.style.borderLeftColor = accent;
+    el.title = t('summary.show');
+    el.addEventListener('click', () => onShow?.(layer));
+    return el;
+  };
+
+  const render = () => {
+    clear(box);
+    box.dataset.state = failed ? 'failed' : data ? 'ready' : 'loading';
+    if (failed) {
+      box.append(h('p', { class: 'summary-note' }, t('summary.failed')));
+      return;
+    }
+    if (!data) {
+      box.append(h('p', { class: 'summary-note' }, t('summary.loading')));
+      return;
+    }
+    const ka = data.key_areas || {};
+    const never = data.never_patrolled || {};
+    const problems = data.problem_hotspots || {};
+    const groups = Object.entries(never.groups || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'vi')).slice(0, 2).map(([g]) => g);
+    const nightsOK = data.nights > 0 && data.nights_patrolled === data.nights;
+    box.append(
+      tile('nights', 'tracks', nightsOK ? OK : fill('keyarea.partial'), t('summary.nightsValue', { n: formatNumber(data.nights_patrolled), total: formatNumber(data.nights) }), t('summary.nights'), null),
+      tile('keyareas', 'key-areas', ka.met_last_night === ka.total ? OK : fill('gap.key_area_unmet'),
+        t('summary.keyAreasValue', { met: formatNumber(ka.met_last_night ?? 0), total: formatNumber(ka.total ?? 0) }), t('summary.keyAreas'),
+        ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null),
+      tile('never', 'gaps', never.cells > 0 ? fill('gap.never') : OK, formatNumber(never.cells ?? 0), t('summary.never'),
+        groups.length ? t('summary.neverSub', { groups: groups.join(', ') }) : null),
+      tile('problems', 'hotspots', problems.count > 0 ? fill('hot.99') : OK, formatNumber(problems.count ?? 0), t('summary.problems'),
+        problems.count > 0 ? (problems.places || []).slice(0, 2).join('; ') : t('summary.problemsNone')),
+    );
+    box.querySelector('[data-testid="summary-never"]').dataset.value = String(never.cells ?? 0);
+    box.querySelector('[data-testid="summary-problems"]').dataset.value = String(problems.count ?? 0);
+    box.querySelector('[data-testid="summary-keyareas"]').dataset.value = `${ka.met_last_night ?? 0}/${ka.total ?? 0}`;
+    box.querySelector('[data-testid="summary-nights"]').dataset.value = `${data.nights_patrolled}/${data.nights}`;
+  };
+
+  const load = async () => {
+    if (!view) return;
+    abort?.abort();
+    const controller = new AbortController();
+    abort = controller;
+    data = null;
+    failed = false;
+    render();
+    try {
+      const answer = await api.summary({ ...view.query, lang: language() }, controller.signal);
+      if (controller.signal.aborted) return;
+      data = answer;
+    } catch (err) {
+      if (isAbort(err) || controller.signal.aborted) return;
+      console.warn(`summary: ${err?.message || err}`);
+      failed = true;
+    }
+    render();
+  };
+  onLanguageChange(load);
+  render();
+
+  return {
+    element: box,
+    // update shows the summary of a view ({query: {unit, from, to}}).
+    update(next) {
+      view = next;
+      return load();
+    },
+  };
+}
