@@ -216,6 +216,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/reports":                            {readUnit, "/api/v1/reports?unit=w1", nil},
 		"POST /api/v1/reports":                           {writeUnit, "/api/v1/reports?unit=w1&" + period, nil},
 		"GET /api/v1/reports/:id":                        {readUnit, fmt.Sprintf("/api/v1/reports/%d", snap.ID), nil},
+		"GET /api/v1/units/:code/report-settings":        {readUnit, "/api/v1/units/w1/report-settings", nil},
+		"PUT /api/v1/units/:code/report-settings":        {adminUnit, "/api/v1/units/w1/report-settings", static(map[string]any{"min_incidents": 0})},
+		"GET /verify/:sha256":                            {public, "/verify/" + strings.Repeat("ab", 32), nil},
 		"GET /api/v1/live":                               {readUnit, "/api/v1/live?unit=w1", nil},
 	}
 	routes := e.api.Routes()

@@ -213,6 +213,9 @@ func TestHostileInput(t *testing.T) {
 		"GET /api/v1/reports":                            {path: "/api/v1/reports?unit=w1", params: []string{"unit"}},
 		"POST /api/v1/reports":                           {path: "/api/v1/reports?unit=w1&" + period, params: []string{"unit", "from", "to", "lang"}},
 		"GET /api/v1/reports/:id":                        {path: fmt.Sprintf("/api/v1/reports/%d", snap.ID), params: []string{"format"}},
+		"GET /api/v1/units/:code/report-settings":        {path: "/api/v1/units/w1/report-settings"},
+		"PUT /api/v1/units/:code/report-settings":        {path: "/api/v1/units/w1/report-settings", body: static(map[string]any{"min_incidents": 5, "min_weeks": 3, "gi_min_incidents": 30, "recipients": []string{"x\u0000"}})},
+		"GET /verify/:sha256":                            {path: "/verify/" + strings.Repeat("ab", 32)},
 		"GET /api/v1/live":                               {path: "/api/v1/live?unit=w1", params: []string{"unit"}, stream: true},
 	}
 

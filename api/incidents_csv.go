@@ -64,6 +64,7 @@ func init() {
 		"robbery":          {"robbery", "cuop", "cuop_giat", "cuop_tai_san", "cuop_giat_tai_san"},
 		"drugs":            {"drugs", "drug", "ma_tuy"},
 		"gambling":         {"gambling", "co_bac", "danh_bac"},
+		"prostitution":     {"prostitution", "mai_dam", "ban_dam", "mua_ban_dam"},
 		"disorder":         {"disorder", "fighting", "public_disorder", "gay_roi", "gay_roi_trat_tu", "gay_roi_trat_tu_cong_cong", "danh_nhau"},
 		"traffic_accident": {"traffic_accident", "traffic", "accident", "tai_nan", "tai_nan_giao_thong"},
 		"fire":             {"fire", "chay", "chay_no"},

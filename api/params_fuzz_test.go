@@ -175,9 +175,9 @@ func runParamParsers(t *testing.T, raw string) {
 	}
 	{
 		c, w := paramCtx(raw)
-		v, ok := reportFormat(c)
+		v, ok := reportFormat(c, true)
 		checkParsed(t, "report format", ok, w, "format")
-		if ok && v != "html" && v != "pdf" {
+		if ok && v != "html" && v != "pdf" && v != "json" {
 			t.Fatalf("format = %q", v)
 		}
 	}

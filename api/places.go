@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/reporting"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/report"
 )
@@ -70,7 +71,7 @@ func (s *Server) places(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	pl, err := s.reportPlaces(ctx, u, g, p)
+	pl, err := reporting.LoadPlaces(ctx, s.db, u, g, p)
 	if err != nil {
 		fail(c, err)
 		return
@@ -83,9 +84,9 @@ func (s *Server) places(c *gin.Context) {
 			return
 		}
 		one := []h3.Cell{cell}
-		n := placeName{Cell: cell.String(), Groups: nonNil(pl.groupsOf(one)), KeyAreas: nonNil(pl.keyAreasOf(one)),
-			Description: pl.describe(centre, one, lang)}
-		if road, m, ok := pl.closestRoad(centre); ok {
+		n := placeName{Cell: cell.String(), Groups: nonNil(pl.GroupsOf(one)), KeyAreas: nonNil(pl.KeyAreasOf(one)),
+			Description: pl.Describe(centre, one, lang)}
+		if road, m, ok := pl.ClosestRoad(centre); ok {
 			metres := int(math.Round(m))
 			n.Road, n.RoadM = road, &metres
 		}

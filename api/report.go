@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,18 +10,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
-	"github.com/uber/h3-go/v4"
 
-	"github.com/patrolmap/patrolmap/app/coverage"
+	"github.com/patrolmap/patrolmap/app/reporting"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report"
@@ -37,46 +32,47 @@ type ReportBackend interface {
 	MockFixCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.DeviceFixCount, error)
 	// IncidentCounts counts the non-void incidents of [from, to) per category.
 	IncidentCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.IncidentCount, error)
+	ReportSettings(ctx context.Context, unitID int) (patrol.ReportSettings, error)
+	SetReportSettings(ctx context.Context, unitID int, s patrol.ReportSettings) error
 
-	CreateReportSnapshot(ctx context.Context, r patrol.ReportSnapshot) (patrol.ReportSnapshot, error)
+	ArchiveReport(ctx context.Context, unitID, year int, build func(number int) (patrol.ReportSnapshot, error)) (patrol.ReportSnapshot, error)
+	ReportBySHA256(ctx context.Context, sum []byte) (patrol.ReportSnapshot, error)
 	ListReportSnapshots(ctx context.Context, unitID int) ([]patrol.ReportSnapshot, error)
 	ReportSnapshotByID(ctx context.Context, id int64) (patrol.ReportSnapshot, error)
 }
 
-// reportRoutes registers the proof report and its archive.
-func (s *Server) reportRoutes(v1 *gin.RouterGroup) {
+// reportRoutes registers the proof report, its archive and the public verification page.
+func (s *Server) reportRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.GET("/report", s.requireUser, s.getReport)
 	v1.GET("/reports", s.requireUser, s.listReports)
 	v1.POST("/reports", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.createReport)
 	v1.GET("/reports/:id", s.requireUser, s.getReportSnapshot)
+	v1.GET("/units/:code/report-settings", s.requireUser, s.getReportSettings)
+	v1.PUT("/units/:code/report-settings", s.requireUser, s.requireRole(patrol.RoleAdmin), s.putReportSettings)
+	r.GET("/verify/:sha256", s.verifyReport)
 }
 
-// The report's fixed analysis parameters: those of DESIGN.md's defaults, printed in the report.
-const (
-	reportK            = 1    // Gi* neighbourhood GridDisk(k)
-	reportAlpha        = 0.05 // Benjamini-Hochberg FDR level of a significant hot spot
-	reportMinNights    = 1    // a cell visited on fewer nights is a gap
-	reportGaps         = 10   // the largest gaps listed
-	reportEmergingMin  = 10   // fewest weekly steps of the emerging analysis
-	reportEmergingWeek = 12   // weeks analysed when the period holds fewer than reportEmergingMin
-	reportTimeLag      = 1
-	reportPDFTimeout   = 90 * time.Second
-)
+const reportPDFTimeout = 90 * time.Second
+
+// reporting returns the report use case on this server's storage and clock.
+func (s *Server) reporting() *reporting.Service {
+	return &reporting.Service{Repo: s.db, Now: s.cfg.Now, Version: s.cfg.Version}
+}
 
 // ReportRequest asks for a proof report: a unit code, from and to (local dates or RFC 3339
 // instants, as for every period) and the language (vi by default, or en).
-type ReportRequest struct {
-	Unit, From, To, Lang string
-}
+type ReportRequest = reporting.Request
 
-// ReportResult is a rendered report.
+// ReportResult is a rendered report that is not archived.
 type ReportResult struct {
 	HTML    []byte
-	Verdict string // pass or fail
-	SHA256  string // hex of the HTML's SHA-256
+	Verdict string // pass, fail or insufficient
+	SHA256  string // hex SHA-256 of the report's canonical content (no archive knows it)
 	Cutoff  time.Time
 	Unit    patrol.Unit
 	Period  geo.Period
+	Content reporting.Content
+	Footer  string // the PDF footer of every page
 }
 
 // Report builds and renders the proof report of a unit, as GET /api/v1/report does, for callers
@@ -85,584 +81,105 @@ func (s *Server) Report(ctx context.Context, req ReportRequest) (ReportResult, e
 	if !validCode(req.Unit) {
 		return ReportResult{}, badField("unit", "not a unit code")
 	}
-	u, err := s.db.UnitByCode(ctx, req.Unit)
+	d, err := s.reporting().Build(ctx, req)
 	if errors.Is(err, patrol.ErrNotFound) {
 		return ReportResult{}, problem(http.StatusNotFound, "no unit with code "+strconv.Quote(req.Unit), FieldError{Field: "unit", Message: "unknown unit"})
 	}
 	if err != nil {
+		return ReportResult{}, reportError(err)
+	}
+	html, sum, err := d.Render("")
+	if err != nil {
 		return ReportResult{}, err
 	}
-	return s.buildReport(ctx, u, req)
+	return ReportResult{HTML: html, Verdict: d.Verdict.Value, SHA256: sum, Cutoff: d.Cutoff, Unit: d.Unit, Period: d.Period, Content: d.Content,
+		Footer: pdfFooter(d.Request.Lang, "", d.Report.DateTimeText(d.Cutoff), sum)}, nil
 }
 
-// reportPeriods parses from and to for the report: the night period (coverage, patrols) and the
-// whole-day period (incidents), and whether both ends were dates.
-func reportPeriods(u patrol.Unit, from, to string) (night, all geo.Period, dates bool, err error) {
-	if from == "" || to == "" {
-		field := "from"
-		if from != "" {
-			field = "to"
-		}
-		return night, all, false, badField(field, "required: a local date YYYY-MM-DD or an RFC 3339 time")
-	}
-	loc, nw := location(u), nightWindow(u)
-	for _, w := range []geo.Window{geo.WindowNight, geo.WindowAll} {
-		p, err := geo.ParsePeriod(from, to, loc, w, nw)
-		if err != nil {
-			var fe *geo.FieldError
-			if errors.As(err, &fe) {
-				return night, all, false, badField(fe.Field, fe.Reason)
-			}
-			return night, all, false, badField("from", err.Error())
-		}
-		if p.To.Sub(p.From) > 5*366*24*time.Hour {
-			return night, all, false, badField("to", "the period may span at most 5 years")
-		}
-		if w == geo.WindowNight {
-			night = p
-		} else {
-			all = p
-		}
-	}
-	_, e1 := geo.ParseDate(from)
-	_, e2 := geo.ParseDate(to)
-	return night, all, e1 == nil && e2 == nil, nil
-}
-
-// buildReport gathers the report's data and renders it.
-func (s *Server) buildReport(ctx context.Context, u patrol.Unit, req ReportRequest) (ReportResult, error) {
-	lang := req.Lang
-	if lang == "" {
-		lang = report.LangVI
-	}
-	if !report.ValidLang(lang) {
-		return ReportResult{}, badField("lang", "must be vi or en")
-	}
-	db := s.db
-	nightP, allP, dates, err := reportPeriods(u, req.From, req.To)
-	if err != nil {
-		return ReportResult{}, err
-	}
-	cutoff := s.cfg.Now().UTC()
-	loc, nw := location(u), nightWindow(u)
-
-	a, err := coverage.FindGaps(ctx, s.db, u, nightP, reportMinNights)
-	if err != nil {
-		return ReportResult{}, err
-	}
-	r := &report.Report{
-		Lang: lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.cfg.Version),
-		Unit: report.Unit{Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Location: loc, H3Res: a.Res,
-			NightStart: nw.Start.String(), NightEnd: nw.End.String()},
-		Period: report.Period{From: allP.From, To: allP.To, Dates: dates},
-	}
-
-	// 1. Data summary.
-	sum, err := db.PatrolSummary(ctx, u.ID, nw.Periods(nightP, loc, geo.WindowNight))
-	if err != nil {
-		return ReportResult{}, err
-	}
-	counts, err := db.IncidentCounts(ctx, u.ID, allP.From, allP.To)
-	if err != nil {
-		return ReportResult{}, err
-	}
-	r.Summary = report.Summary{Nights: len(a.Nights), NightsPatrolled: sum.NightsPatrolled, Devices: sum.Devices, Fixes: sum.Fixes,
-		Hours: sum.Hours, DistanceKm: sum.DistanceKm}
-	for _, c := range counts {
-		r.Summary.Incidents = append(r.Summary.Incidents, report.CategoryCount{Category: c.Category, Count: c.Count, SeveritySum: c.SeveritySum})
-	}
-	mocks, err := db.MockFixCounts(ctx, u.ID, allP.From, allP.To)
-	if err != nil {
-		return ReportResult{}, err
-	}
-	for _, m := range mocks {
-		r.Summary.MockFixes = append(r.Summary.MockFixes, report.DeviceCount{Device: m.Device, Fixes: m.Fixes})
-	}
-
-	// The base map and the places named in the tables.
-	pl, err := s.reportPlaces(ctx, u, a, allP)
-	if err != nil {
-		return ReportResult{}, err
-	}
-	r.Base = pl.base
-
-	// 2. Compliance; areas whose stored geometry cannot be used are named as left out.
-	r.LeftOut = a.LeftOut
-	for _, ar := range a.Areas {
-		pct, ok := ar.Percent()
-		if !ok {
-			pct = math.NaN()
-		}
-		r.Compliance = append(r.Compliance, report.ComplianceRow{Name: ar.Area.Name, Kind: ar.Area.Kind, Required: ar.Area.RequiredNightVisits,
-			MinDwellMin: ar.Area.MinDwellMin, NightsMet: ar.Met, Nights: len(ar.Nights), Percent: pct})
-	}
-
-	// 3. Coverage and the largest gaps.
-	r.Coverage = report.Coverage{Nights: len(a.Nights), MinNights: reportMinNights, GapCells: len(a.Cells)}
-	for _, c := range a.Study {
-		r.Coverage.Cells = append(r.Coverage.Cells, report.CoverageCell{Cell: c, Nights: a.Visited[c]})
-	}
-	for i, g := range a.Cells {
-		if i >= reportGaps {
-			break
-		}
-		centre, err := geo.CellCentre(g.Cell)
-		if err != nil {
-			return ReportResult{}, err
-		}
-		place := pl.describe(centre, []h3.Cell{g.Cell}, lang)
-		r.Coverage.Gaps = append(r.Coverage.Gaps, report.Gap{Rank: i + 1, Cell: g.Cell, Centre: centre, Place: place,
-			Risk: g.Risk, Incidents: g.In.Count})
-	}
-
-	// 4. Hot spots, the verdict's basis.
-	if err := s.reportHotspots(ctx, u, a.Res, allP, r, pl, lang); err != nil {
-		return ReportResult{}, err
-	}
-
-	// 5. Emerging hot spots.
-	if err := s.reportEmerging(ctx, u, a.Res, allP, r, pl, lang); err != nil {
-		return ReportResult{}, err
-	}
-
-	// 6. The queries that reproduce it.
-	q := func(path string, kv ...string) string {
-		v := url.Values{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		return "GET /api/v1/" + path + "?" + v.Encode()
-	}
-	res := strconv.Itoa(a.Res)
-	r.Queries = []string{
-		q("hotspots", "unit", u.Code, "from", req.From, "to", req.To, "res", res, "k", strconv.Itoa(reportK), "alpha", strconv.FormatFloat(reportAlpha, 'f', -1, 64)),
-		q("coverage", "unit", u.Code, "from", req.From, "to", req.To, "window", "night", "res", res),
-		q("gaps", "unit", u.Code, "from", req.From, "to", req.To, "min_nights", strconv.Itoa(reportMinNights)),
-		q("compliance", "unit", u.Code, "from", req.From, "to", req.To),
-		q("incidents", "unit", u.Code, "from", req.From, "to", req.To),
-	}
-	if r.Emerging.Ran {
-		r.Queries = append(r.Queries, q("emerging", "unit", u.Code, "from", rfc3339(r.Emerging.From), "to", rfc3339(r.Emerging.To),
-			"res", res, "step", "week", "k", strconv.Itoa(reportK), "time_lag", strconv.Itoa(reportTimeLag)))
-	}
-	r.Queries = append(r.Queries, q("report", "unit", u.Code, "from", req.From, "to", req.To, "lang", lang))
-
-	var buf bytes.Buffer
-	if err := report.Render(&buf, r); err != nil {
-		return ReportResult{}, err
-	}
-	sumHTML := sha256.Sum256(buf.Bytes())
-	return ReportResult{HTML: buf.Bytes(), Verdict: r.Verdict(), SHA256: hex.EncodeToString(sumHTML[:]), Cutoff: cutoff, Unit: u, Period: allP}, nil
-}
-
-// reportHotspots runs Gi* over the period and groups the significant hot cells into clusters.
-func (s *Server) reportHotspots(ctx context.Context, u patrol.Unit, res int, p geo.Period, r *report.Report, pl *reportPlaceIndex, lang string) error {
-	cells, counts, err := s.db.IncidentCube(ctx, u.ID, res, []time.Time{p.From, p.To}, nil, 1)
-	if err != nil {
-		return reportAnalysisError(err)
-	}
-	if len(cells) < 2 {
-		return problem(http.StatusUnprocessableEntity, fmt.Sprintf("the study area of unit %s has %d cell(s) at resolution %d; Gi* needs at least 2", u.Code, len(cells), res))
-	}
-	x := counts[0]
-	result, err := geo.Hotspots(cells, x, reportK, reportAlpha)
-	if err != nil {
-		return reportAnalysisError(err)
-	}
-	hs := report.Hotspots{From: p.From, To: p.To, Res: res, K: reportK, Alpha: reportAlpha}
-	var total float64
-	for _, v := range x {
-		total += v
-	}
-	hs.Incidents = total
-	hs.Mean = total / float64(len(x))
-	for _, v := range x {
-		hs.SD += (v - hs.Mean) * (v - hs.Mean)
-	}
-	hs.SD = math.Sqrt(hs.SD / float64(len(x)))
-	hot := map[h3.Cell]report.HotCell{}
-	for _, c := range result {
-		hc := report.HotCell{Cell: c.Cell, Count: c.Count, Z: c.Z, P: c.P, Significant: c.Significant, Confidence: c.Confidence, Class: c.Class}
-		hs.Cells = append(hs.Cells, hc)
-		if c.Significant && c.Z > 0 {
-			hot[c.Cell] = hc
-		}
-	}
-	// Clusters: connected groups of significant hot cells (GridDisk(1) neighbours).
-	seen := map[h3.Cell]bool{}
-	keys := make([]h3.Cell, 0, len(hot))
-	for c := range hot {
-		keys = append(keys, c)
-	}
-	slices.Sort(keys)
-	for _, first := range keys {
-		if seen[first] {
-			continue
-		}
-		var group []report.HotCell
-		queue := []h3.Cell{first}
-		seen[first] = true
-		for len(queue) > 0 {
-			c := queue[0]
-			queue = queue[1:]
-			group = append(group, hot[c])
-			ring, err := h3.GridDisk(c, 1)
-			if err != nil {
-				return err
-			}
-			for _, n := range ring {
-				if _, ok := hot[n]; ok && !seen[n] {
-					seen[n] = true
-					queue = append(queue, n)
-				}
-			}
-		}
-		slices.SortFunc(group, func(a, b report.HotCell) int { return cmp.Or(cmp.Compare(b.Z, a.Z), cmp.Compare(a.Cell, b.Cell)) })
-		cl := report.HotCluster{Cells: group, MaxZ: group[0].Z, MinP: group[0].P}
-		var sumLon, sumLat float64
-		groupCells := make([]h3.Cell, len(group))
-		for i, hc := range group {
-			groupCells[i] = hc.Cell
-			cl.MinP = math.Min(cl.MinP, hc.P)
-			pt, err := geo.CellCentre(hc.Cell)
-			if err != nil {
-				return err
-			}
-			sumLon += pt[0]
-			sumLat += pt[1]
-		}
-		cl.Centre = orb.Point{sumLon / float64(len(group)), sumLat / float64(len(group))}
-		cl.Near = pl.nearestRoad(cl.Centre, lang)
-		cl.Groups = pl.groupsOf(groupCells)
-		cl.KeyAreas = pl.keyAreasOf(groupCells)
-		cl.Incidents, cl.ByCategory = pl.incidentsIn(groupCells)
-		hs.Clusters = append(hs.Clusters, cl)
-	}
-	slices.SortStableFunc(hs.Clusters, func(a, b report.HotCluster) int { return cmp.Compare(b.MaxZ, a.MaxZ) })
-	r.Hotspots = hs
-	return nil
-}
-
-// reportAnalysisError turns bad statistics input into a 422.
-func reportAnalysisError(err error) error {
+// reportError turns the use case's errors into problems.
+func reportError(err error) error {
+	var fe *patrol.FieldError
 	var in *geo.AnalysisInputError
-	if errors.As(err, &in) {
+	switch {
+	case errors.As(err, &fe):
+		return err // fail answers it by its kind
+	case errors.As(err, &in):
 		return problem(http.StatusUnprocessableEntity, "the analysis cannot run on this input: "+in.Msg)
+	case errors.Is(err, patrol.ErrNotFound):
+		return problem(http.StatusNotFound, "no such unit", FieldError{Field: "unit", Message: "unknown unit"})
 	}
 	return err
 }
 
-// reportEmerging runs the emerging hot spot analysis in weekly steps ending with the period: as
-// many whole weeks as the period holds, or reportEmergingWeek weeks when that is fewer than
-// reportEmergingMin.
-func (s *Server) reportEmerging(ctx context.Context, u patrol.Unit, res int, p geo.Period, r *report.Report, pl *reportPlaceIndex, lang string) error {
-	loc := location(u)
-	weeks := int(p.To.Sub(p.From).Hours() / (24 * 7))
-	em := report.Emerging{Step: "week", MinSteps: reportEmergingMin, K: reportK, TimeLag: reportTimeLag,
-		BinFDR: geo.EmergingFDR, TrendAlpha: geo.EmergingTrendAlpha}
-	if weeks < reportEmergingMin {
-		weeks, em.Extended = reportEmergingWeek, true
-	}
-	end := p.To.In(loc)
-	bounds := make([]time.Time, weeks+1)
-	for i := range bounds {
-		bounds[i] = time.Date(end.Year(), end.Month(), end.Day()-7*(weeks-i), end.Hour(), end.Minute(), end.Second(), end.Nanosecond(), loc)
-	}
-	em.From, em.To, em.Steps = bounds[0], bounds[weeks], weeks
-	cells, counts, err := s.db.IncidentCube(ctx, u.ID, res, bounds, nil, 1)
-	if err == nil && len(cells) < 2 {
-		err = &geo.AnalysisInputError{Msg: fmt.Sprintf("%d study cells", len(cells))}
-	}
-	var result []geo.EmergingCell
-	if err == nil {
-		result, err = geo.Emerging(ctx, cells, counts, reportK, reportTimeLag)
-	}
-	var in *geo.AnalysisInputError
-	if errors.As(err, &in) {
-		em.Skipped = in.Msg
-		r.Emerging = em
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	em.Ran, em.StudyCells = true, len(cells)
-	byCat := map[string]int{}
-	for _, c := range result {
-		em.Incidents += c.Count
-		byCat[string(c.Category)]++
-		if c.Category == geo.CategoryNoPattern {
-			continue
-		}
-		centre, err := geo.CellCentre(c.Cell)
-		if err != nil {
-			return err
-		}
-		em.Cells = append(em.Cells, report.EmergingCell{Cell: c.Cell, Category: string(c.Category), Count: c.Count,
-			TrendZ: c.TrendZ, TrendP: c.TrendP, Place: pl.describe(centre, []h3.Cell{c.Cell}, lang)})
-	}
-	order := reportEmergingOrder()
-	slices.SortStableFunc(em.Cells, func(a, b report.EmergingCell) int {
-		return cmp.Or(cmp.Compare(order[a.Category], order[b.Category]), cmp.Compare(b.Count, a.Count), cmp.Compare(a.Cell, b.Cell))
-	})
-	cats := make([]string, 0, len(byCat))
-	for c := range byCat {
-		cats = append(cats, c)
-	}
-	slices.SortFunc(cats, func(a, b string) int { return cmp.Compare(order[a], order[b]) })
-	for _, c := range cats {
-		em.Summary = append(em.Summary, report.CategoryCount{Category: c, Count: byCat[c]})
-	}
-	r.Emerging = em
-	return nil
-}
-
-// reportEmergingOrder ranks the categories: hot ones from the most pressing, cold ones, then no
-// pattern.
-func reportEmergingOrder() map[string]int {
-	list := []geo.EmergingCategory{
-		geo.CategoryNewHotSpot, geo.CategoryConsecutiveHotSpot, geo.CategoryIntensifyingHotSpot, geo.CategoryPersistentHotSpot,
-		geo.CategoryDiminishingHotSpot, geo.CategorySporadicHotSpot, geo.CategoryOscillatingHotSpot, geo.CategoryHistoricalHotSpot,
-		geo.CategoryNewColdSpot, geo.CategoryConsecutiveColdSpot, geo.CategoryIntensifyingColdSpot, geo.CategoryPersistentColdSpot,
-		geo.CategoryDiminishingColdSpot, geo.CategorySporadicColdSpot, geo.CategoryOscillatingColdSpot, geo.CategoryHistoricalColdSpot,
-		geo.CategoryNoPattern,
-	}
-	out := make(map[string]int, len(list))
-	for i, c := range list {
-		out[string(c)] = i
-	}
-	return out
-}
-
-// reportPlaceIndex names places: the nearest road, the residential groups and key areas, and the
-// incidents of the period in given cells.
-type reportPlaceIndex struct {
-	base     report.BaseMap
-	roads    []patrol.Road
-	lines    []orb.LineString
-	groups   []patrol.Area
-	groupGeo []orb.Geometry
-	keyCells map[h3.Cell][]string
-	incCells map[h3.Cell][]patrol.Incident
-	res      int
-}
-
-// reportPlaces loads what names places: roads, residential groups, key areas, and the
-// incidents of the period p.
-func (s *Server) reportPlaces(ctx context.Context, u patrol.Unit, a *coverage.Gaps, p geo.Period) (*reportPlaceIndex, error) {
-	pl := &reportPlaceIndex{keyCells: map[h3.Cell][]string{}, incCells: map[h3.Cell][]patrol.Incident{}, res: a.Res}
-	switch b := a.Boundary.(type) {
-	case orb.MultiPolygon:
-		pl.base.Boundary = b
-	case orb.Polygon:
-		pl.base.Boundary = orb.MultiPolygon{b}
-	}
-	roads, err := s.db.ListRoads(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, rd := range roads {
-		g, err := geo.ParseGeometry("geometry", rd.Geometry, "LineString")
-		if err != nil {
-			continue // a road whose stored geometry cannot be used names nothing
-		}
-		if l, ok := g.(orb.LineString); ok {
-			pl.roads = append(pl.roads, rd)
-			pl.lines = append(pl.lines, l)
-		}
-	}
-	pl.base.Roads = pl.lines
-	for _, ar := range a.Areas {
-		pl.base.KeyAreas = append(pl.base.KeyAreas, ar.Geom)
-		for _, c := range ar.Cells {
-			pl.keyCells[c] = append(pl.keyCells[c], ar.Area.Name)
-		}
-	}
-	groups, err := s.db.ListAreas(ctx, u.ID, patrol.KindResidentialGroup)
-	if err != nil {
-		return nil, err
-	}
-	for _, gr := range groups {
-		g, err := geo.ParseGeometry("geometry", gr.Geometry)
-		if err != nil {
-			continue // a group whose stored geometry cannot be used names nothing
-		}
-		pl.groups = append(pl.groups, gr)
-		pl.groupGeo = append(pl.groupGeo, g)
-	}
-	incidents, err := s.db.ListIncidents(ctx, u.ID, p.From, p.To, false)
-	if err != nil {
-		return nil, err
-	}
-	pl.loadIncidents(incidents)
-	return pl, nil
-}
-
-// loadIncidents indexes the incidents of a period by cell.
-func (pl *reportPlaceIndex) loadIncidents(list []patrol.Incident) {
-	for _, in := range list {
-		if in.Status == patrol.StatusVoid {
-			continue
-		}
-		if c, err := geo.CellOf(orb.Point{in.Lon, in.Lat}, pl.res); err == nil {
-			pl.incCells[c] = append(pl.incCells[c], in)
-		}
-	}
-}
-
-// metresToLine returns the approximate distance in metres from p to a line, in a local plane.
-func metresToLine(p orb.Point, l orb.LineString) float64 {
-	cos := math.Cos(p[1] * math.Pi / 180)
-	proj := func(q orb.Point) orb.Point { return orb.Point{(q[0] - p[0]) * cos * 111_320, (q[1] - p[1]) * 110_574} }
-	pl := make(orb.LineString, len(l))
-	for i, q := range l {
-		pl[i] = proj(q)
-	}
-	return planar.DistanceFrom(pl, orb.Point{})
-}
-
-// nearestRoad names the road nearest to p and how far it is: "Đường X (12 m)".
-func (pl *reportPlaceIndex) nearestRoad(p orb.Point, lang string) string {
-	name, metres, ok := pl.closestRoad(p)
-	if !ok {
-		if lang == report.LangEN {
-			return "no road loaded"
-		}
-		return "chưa có dữ liệu đường"
-	}
-	return fmt.Sprintf("%s (%d m)", name, int(math.Round(metres)))
-}
-
-// closestRoad returns the name of the road nearest to p and its distance in metres; ok is
-// false when the unit has no roads.
-func (pl *reportPlaceIndex) closestRoad(p orb.Point) (name string, metres float64, ok bool) {
-	best, bestD := -1, math.Inf(1)
-	for i, l := range pl.lines {
-		if d := metresToLine(p, l); d < bestD {
-			best, bestD = i, d
-		}
-	}
-	if best < 0 {
-		return "", 0, false
-	}
-	name = pl.roads[best].Name
-	if name == "" {
-		name = "#" + strconv.FormatInt(pl.roads[best].ID, 10)
-	}
-	return name, bestD, true
-}
-
-// groupsOf names the residential groups that hold the centres of cells.
-func (pl *reportPlaceIndex) groupsOf(cells []h3.Cell) []string {
-	var out []string
-	for _, c := range cells {
-		pt, err := geo.CellCentre(c)
-		if err != nil {
-			continue
-		}
-		for i, g := range pl.groupGeo {
-			in := false
-			switch g := g.(type) {
-			case orb.Polygon:
-				in = planar.PolygonContains(g, pt)
-			case orb.MultiPolygon:
-				in = planar.MultiPolygonContains(g, pt)
-			}
-			if in && !slices.Contains(out, pl.groups[i].Name) {
-				out = append(out, pl.groups[i].Name)
-			}
-		}
-	}
-	return out
-}
-
-// keyAreasOf names the key areas and key roads that share a cell with cells.
-func (pl *reportPlaceIndex) keyAreasOf(cells []h3.Cell) []string {
-	var out []string
-	for _, c := range cells {
-		for _, name := range pl.keyCells[c] {
-			if !slices.Contains(out, name) {
-				out = append(out, name)
-			}
-		}
-	}
-	return out
-}
-
-// incidentsIn counts the period's incidents in cells, in total and per category (most first).
-func (pl *reportPlaceIndex) incidentsIn(cells []h3.Cell) (int, []report.CategoryCount) {
-	by := map[string]*report.CategoryCount{}
-	n := 0
-	for _, c := range cells {
-		for _, in := range pl.incCells[c] {
-			n++
-			cc := by[in.Category]
-			if cc == nil {
-				cc = &report.CategoryCount{Category: in.Category}
-				by[in.Category] = cc
-			}
-			cc.Count++
-			cc.SeveritySum += in.Severity
-		}
-	}
-	out := make([]report.CategoryCount, 0, len(by))
-	for _, cc := range by {
-		out = append(out, *cc)
-	}
-	slices.SortFunc(out, func(a, b report.CategoryCount) int {
-		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Category, b.Category))
-	})
-	return n, out
-}
-
-// describe names a place: the nearest road, then the residential group and key areas.
-func (pl *reportPlaceIndex) describe(p orb.Point, cells []h3.Cell, lang string) string {
-	parts := []string{pl.nearestRoad(p, lang)}
-	parts = append(parts, pl.groupsOf(cells)...)
-	parts = append(parts, pl.keyAreasOf(cells)...)
-	return strings.Join(parts, "; ")
-}
-
-// ---- handlers ----
-
-// reportRequestOf reads from, to and lang for unit u.
-func reportRequestOf(c *gin.Context, u patrol.Unit) ReportRequest {
-	return ReportRequest{Unit: u.Code, From: c.Query("from"), To: c.Query("to"), Lang: c.Query("lang")}
-}
-
 // reportHeaders sets the headers of a report page: a policy that lets it load nothing at all,
-// its verdict, and its hash (hex, and as an RFC 9530 Repr-Digest).
-func reportHeaders(c *gin.Context, html []byte, verdict string, cutoff time.Time) {
+// its verdict, and the SHA-256 of its content (and of its bytes as an RFC 9530 Repr-Digest).
+func reportHeaders(c *gin.Context, html []byte, verdict, contentSHA string, cutoff time.Time) {
 	sum := sha256.Sum256(html)
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Report-Verdict", verdict)
-	h.Set("X-Report-SHA256", hex.EncodeToString(sum[:]))
+	h.Set("X-Report-SHA256", contentSHA)
 	h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
 	h.Set("X-Report-Cutoff", rfc3339(cutoff))
 }
 
-// reportFormat reads format: html (default) or pdf.
-func reportFormat(c *gin.Context) (string, bool) {
-	switch f := c.Query("format"); f {
-	case "", "html":
+// reportFormat reads format: html (default), pdf or json.
+func reportFormat(c *gin.Context, json bool) (string, bool) {
+	switch f := c.Query("format"); {
+	case f == "" || f == "html":
 		return "html", true
-	case "pdf":
+	case f == "pdf":
 		return "pdf", true
+	case f == "json" && json:
+		return "json", true
 	}
-	writeProblem(c, badField("format", "must be html or pdf"))
+	if json {
+		writeProblem(c, badField("format", "must be html, pdf or json"))
+	} else {
+		writeProblem(c, badField("format", "must be html or pdf"))
+	}
 	return "", false
 }
 
-// writeReport answers a report page as HTML, or printed to PDF.
-func (s *Server) writeReport(c *gin.Context, format, name string, html []byte, verdict string, cutoff time.Time) {
-	reportHeaders(c, html, verdict, cutoff)
+// pdfFooter is the footer printed on every page: number, page x/y, data cut-off, SHA-256.
+func pdfFooter(lang, number, cutoff, sum string) string {
+	l := map[bool][4]string{true: {"Số", "Trang", "Số liệu đến", "Bản nháp, chưa lưu trữ"}, false: {"No.", "Page", "Data up to", "Draft, not archived"}}[lang != report.LangEN]
+	if number == "" {
+		number = l[3]
+	}
+	return fmt.Sprintf(`<div style="font-family:'Liberation Serif','Times New Roman',serif;font-size:7.5px;width:100%%;margin:0 15mm 0 30mm;color:#333;display:flex;justify-content:space-between;gap:4mm"><span>%s %s · %s <span class="pageNumber"></span>/<span class="totalPages"></span> · %s %s</span><span style="font-family:'Liberation Mono',monospace">SHA-256 %s</span></div>`,
+		l[0], template(number), l[1], l[2], template(cutoff), template(sum))
+}
+
+// template escapes text for the footer's HTML.
+func template(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// writeReport answers a report page as HTML, or printed to PDF with its footer.
+func (s *Server) writeReport(c *gin.Context, format, name string, html []byte, verdict, contentSHA, footer string, cutoff time.Time) {
+	reportHeaders(c, html, verdict, contentSHA, cutoff)
 	if format == "html" {
 		c.Data(http.StatusOK, "text/html; charset=utf-8", html)
 		return
 	}
-	out, err := pdf.Render(c.Request.Context(), html, pdf.Options{Timeout: reportPDFTimeout})
+	out, err := pdf.Render(c.Request.Context(), html, pdf.Options{Timeout: reportPDFTimeout, Footer: footer})
 	if errors.Is(err, pdf.ErrNoBrowser) {
 		writeProblem(c, problem(http.StatusNotImplemented, "PDF needs headless Chromium on the server, which is not installed; print the HTML page instead"))
 		return
@@ -675,66 +192,79 @@ func (s *Server) writeReport(c *gin.Context, format, name string, html []byte, v
 	c.Data(http.StatusOK, "application/pdf", out)
 }
 
-// getReport answers GET /api/v1/report?unit&from&to[&lang=en][&format=pdf]: the proof report as
-// one self-contained HTML page (or PDF), whose <html> carries data-verdict="pass" or "fail".
+// buildReport parses the request of a report for a unit in scope and builds its draft.
+func (s *Server) buildReport(c *gin.Context, u patrol.Unit) (*reporting.Draft, bool) {
+	d, err := s.reporting().BuildFor(c.Request.Context(), u, reporting.Request{Unit: u.Code, From: c.Query("from"), To: c.Query("to"), Lang: c.Query("lang")})
+	if err != nil {
+		fail(c, reportError(err))
+		return nil, false
+	}
+	return d, true
+}
+
+// getReport answers GET /api/v1/report?unit&from&to[&lang=en][&format=pdf|json]: the proof
+// report as one self-contained HTML page (or PDF, or its content as JSON), whose <html> carries
+// data-verdict="pass", "fail" or "insufficient". It is a draft: no number, not archived.
 func (s *Server) getReport(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
 	}
-	format, ok := reportFormat(c)
+	format, ok := reportFormat(c, true)
 	if !ok {
 		return
 	}
-	res, err := s.buildReport(c.Request.Context(), u, reportRequestOf(c, u))
+	d, ok := s.buildReport(c, u)
+	if !ok {
+		return
+	}
+	html, sum, err := d.Render("")
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%s-%s-%s", u.Code, c.Query("from"), c.Query("to")), res.HTML, res.Verdict, res.Cutoff)
+	if format == "json" {
+		c.Header("Cache-Control", "no-store")
+		c.Header("X-Report-SHA256", sum)
+		c.JSON(http.StatusOK, d.Content)
+		return
+	}
+	footer := pdfFooter(d.Request.Lang, "", d.Report.DateTimeText(d.Cutoff), sum)
+	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%s-%s-%s", u.Code, c.Query("from"), c.Query("to")), html, d.Verdict.Value, sum, footer, d.Cutoff)
 }
 
 // snapshotJSON describes an archived report.
 func snapshotJSON(r patrol.ReportSnapshot) map[string]any {
-	return map[string]any{
+	out := map[string]any{
 		"id": r.ID, "unit": r.UnitCode, "from": r.FromText, "to": r.ToText, "period_from": rfc3339(r.From), "period_to": rfc3339(r.To),
 		"lang": r.Lang, "verdict": r.Verdict, "cutoff": rfc3339(r.Cutoff), "sha256": hex.EncodeToString(r.SHA256), "size": r.Size,
 		"created_by": r.CreatedByName, "created_at": rfc3339(r.CreatedAt), "href": "/api/v1/reports/" + strconv.FormatInt(r.ID, 10),
+		"number": nil, "year": nil, "verify": "/verify/" + hex.EncodeToString(r.SHA256),
 	}
+	if r.Number > 0 {
+		out["number"], out["year"] = r.NumberText, r.Year
+	}
+	return out
 }
 
-// createReport answers POST /api/v1/reports?unit&from&to[&lang]: it generates the report and
-// archives it immutably with its data cut-off time and the SHA-256 of its HTML.
+// createReport answers POST /api/v1/reports?unit&from&to[&lang]: it builds the report, gives it
+// the unit's next number of the year and archives it immutably with the SHA-256 of its content.
 func (s *Server) createReport(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
 	}
-	req := reportRequestOf(c, u)
-	ctx := c.Request.Context()
-	res, err := s.buildReport(ctx, u, req)
+	d, ok := s.buildReport(c, u)
+	if !ok {
+		return
+	}
+	snap, err := s.reporting().Archive(c.Request.Context(), s.db, d, callerOf(c).User)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	caller := callerOf(c)
-	lang := req.Lang
-	if lang == "" {
-		lang = report.LangVI
-	}
-	snap, err := db.CreateReportSnapshot(ctx, patrol.ReportSnapshot{UnitID: u.ID, From: res.Period.From, To: res.Period.To,
-		FromText: req.From, ToText: req.To, Lang: lang, Verdict: res.Verdict, Cutoff: res.Cutoff, HTML: res.HTML,
-		CreatedBy: caller.User.ID, CreatedByName: caller.User.Username})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if hex.EncodeToString(snap.SHA256) != res.SHA256 {
-		fail(c, fmt.Errorf("report %d: stored hash %x differs from the rendered %s", snap.ID, snap.SHA256, res.SHA256))
-		return
-	}
-	detail := []byte(fmt.Sprintf(`{"from":%q,"to":%q,"verdict":%q,"sha256":%q}`, req.From, req.To, res.Verdict, res.SHA256))
+	sum := hex.EncodeToString(snap.SHA256)
+	detail := []byte(fmt.Sprintf(`{"number":%q,"from":%q,"to":%q,"verdict":%q,"sha256":%q}`, snap.NumberText, snap.FromText, snap.ToText, snap.Verdict, sum))
 	s.audit(c, u.ID, "report.archive", strconv.FormatInt(snap.ID, 10), detail)
 	c.Header("Location", "/api/v1/reports/"+strconv.FormatInt(snap.ID, 10))
 	c.Header("Cache-Control", "no-store")
@@ -743,12 +273,11 @@ func (s *Server) createReport(c *gin.Context) {
 
 // listReports answers GET /api/v1/reports?unit: the archived reports, newest first.
 func (s *Server) listReports(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
 	}
-	list, err := db.ListReportSnapshots(c.Request.Context(), u.ID)
+	list, err := s.db.ListReportSnapshots(c.Request.Context(), u.ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -761,19 +290,19 @@ func (s *Server) listReports(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"unit": u.Code, "reports": out})
 }
 
-// getReportSnapshot answers GET /api/v1/reports/{id}[?format=pdf]: the archived HTML byte for
-// byte, with its SHA-256 in X-Report-SHA256 and Repr-Digest and its cut-off in X-Report-Cutoff.
+// getReportSnapshot answers GET /api/v1/reports/{id}[?format=pdf|json]: the archived HTML byte
+// for byte (or printed to PDF with the footer, or the archived content), with the SHA-256 of its
+// content in X-Report-SHA256 and its cut-off in X-Report-Cutoff.
 func (s *Server) getReportSnapshot(c *gin.Context) {
-	db := s.db
 	id, ok := pathID(c, "id")
 	if !ok {
 		return
 	}
-	format, ok := reportFormat(c)
+	format, ok := reportFormat(c, true)
 	if !ok {
 		return
 	}
-	snap, err := db.ReportSnapshotByID(c.Request.Context(), id)
+	snap, err := s.db.ReportSnapshotByID(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -782,11 +311,63 @@ func (s *Server) getReportSnapshot(c *gin.Context) {
 		writeProblem(c, problem(http.StatusForbidden, "this report is outside your scope"))
 		return
 	}
-	sum := sha256.Sum256(snap.HTML)
+	signed := snap.HTML
+	if snap.Content != nil {
+		signed = snap.Content
+	}
+	sum := sha256.Sum256(signed)
 	if !bytes.Equal(sum[:], snap.SHA256) {
-		fail(c, fmt.Errorf("report %d: the stored HTML does not match its hash", id))
+		fail(c, fmt.Errorf("report %d: the stored content does not match its hash", id))
 		return
 	}
-	c.Header("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
-	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%d", id), snap.HTML, snap.Verdict, snap.Cutoff)
+	hexSum := hex.EncodeToString(sum[:])
+	c.Header("ETag", `"`+hexSum+`"`)
+	if format == "json" {
+		if snap.Content == nil {
+			writeProblem(c, problem(http.StatusNotFound, "this report was archived before contents were kept; ask for html or pdf"))
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Header("X-Report-SHA256", hexSum)
+		c.Data(http.StatusOK, "application/json", snap.Content)
+		return
+	}
+	u, err := s.db.UnitByID(c.Request.Context(), snap.UnitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := report.NewPrinter(snap.Lang, reporting.Location(u))
+	footer := pdfFooter(snap.Lang, snap.NumberText, p.DateTime(snap.Cutoff), hexSum)
+	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%d", id), snap.HTML, snap.Verdict, hexSum, footer, snap.Cutoff)
+}
+
+// verifyReport answers GET /verify/{sha256} for anyone, without login: whether a report with
+// that content hash was issued, for which unit, number, period and time — nothing more; 404
+// otherwise.
+func (s *Server) verifyReport(c *gin.Context) {
+	v, err := reporting.Verify(c.Request.Context(), s.db, s.db, c.Param("sha256"))
+	if errors.Is(err, patrol.ErrNotFound) {
+		c.Header("Cache-Control", "no-store")
+		writeProblem(c, problem(http.StatusNotFound, "no report with this SHA-256 was issued"))
+		return
+	}
+	if err != nil {
+		fail(c, reportError(err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, v)
+}
+
+// metresToLine returns the approximate distance in metres from p to a line, in a local plane
+// (plan.go names the road of a stop with it).
+func metresToLine(p orb.Point, l orb.LineString) float64 {
+	cos := math.Cos(p[1] * math.Pi / 180)
+	proj := func(q orb.Point) orb.Point { return orb.Point{(q[0] - p[0]) * cos * 111_320, (q[1] - p[1]) * 110_574} }
+	pl := make(orb.LineString, len(l))
+	for i, q := range l {
+		pl[i] = proj(q)
+	}
+	return planar.DistanceFrom(pl, orb.Point{})
 }

@@ -44,9 +44,12 @@ func checkReportPage(t *testing.T, r response, verdict, lang string) string {
 		t.Errorf("the report refers outside itself: %q", refs)
 	}
 	sum := sha256.Sum256(r.body)
-	if r.header.Get("X-Report-SHA256") != hex.EncodeToString(sum[:]) ||
-		r.header.Get("Repr-Digest") != "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":" {
-		t.Errorf("hash headers %q %q do not match the body", r.header.Get("X-Report-SHA256"), r.header.Get("Repr-Digest"))
+	if r.header.Get("Repr-Digest") != "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":" {
+		t.Errorf("Repr-Digest %q does not match the body", r.header.Get("Repr-Digest"))
+	}
+	// The page prints the SHA-256 of its content, which X-Report-SHA256 repeats.
+	if h := r.header.Get("X-Report-SHA256"); len(h) != 64 || !bytes.Contains(r.body, []byte(`id="content-sha256">`+h+`<`)) {
+		t.Errorf("content hash %q is not printed on the page", h)
 	}
 	if csp := r.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'") {
 		t.Errorf("CSP %q", csp)
@@ -79,8 +82,9 @@ func TestReportDemoWard(t *testing.T) {
 		page := checkReportPage(t, r, "fail", "vi")
 		failPage = r.body
 		saveArtifact(t, "report-demo-fail.html", r.body)
-		for _, want := range []string{"CHƯA ĐẠT TIÊU CHÍ", "không có tụ điểm phức tạp về an ninh, trật tự", w.Name,
-			"Getis-Ord Gi*", "Benjamini–Hochberg", "k = 1", "α = 0,05", "Ngõ 25 Bách Quang", w.Neglected} {
+		for _, want := range []string{"CHƯA ĐẠT TIÊU CHÍ", "không có tụ điểm phức tạp về hình sự, ma túy và tệ nạn xã hội", w.Name,
+			"Getis-Ord Gi*", "Benjamini–Hochberg", "k = 1", "α = 0,05", "Ngõ 25 Bách Quang", w.Neglected,
+			"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Nơi nhận:", "BÁO CÁO", "đến hết ngày"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the report lacks %q", want)
 			}
@@ -91,6 +95,10 @@ func TestReportDemoWard(t *testing.T) {
 				t.Errorf("the verdict does not list the cluster cell %s", cell)
 			}
 		}
+		if !strings.Contains(verdict, `data-group="drugs"`) {
+			t.Error("the verdict names no drugs problem hotspot at the seeded café")
+		}
+		section := page[strings.Index(page, `id="hotspots"`):strings.Index(page, `id="emerging"`)]
 		if n := strings.Count(page, "<svg"); n != 3 {
 			t.Errorf("%d maps", n)
 		}
@@ -110,16 +118,59 @@ func TestReportDemoWard(t *testing.T) {
 		for _, f := range fc.Features {
 			if f.Properties.Significant && f.Properties.Z > 0 {
 				n++
-				if !strings.Contains(verdict, f.Properties.Cell) {
+				if !strings.Contains(section, f.Properties.Cell) {
 					t.Errorf("/api/v1/hotspots finds %s significant, the report does not list it", f.Properties.Cell)
 				}
 			}
 		}
-		if n == 0 || strings.Count(verdict, "8a") < n {
+		if n == 0 {
 			t.Errorf("/api/v1/hotspots finds %d significant hot cells", n)
 		}
 		if !strings.Contains(page, "GET /api/v1/hotspots?alpha=0.05&amp;from="+day(-42)) {
 			t.Error("the report does not print the hot spot query")
+		}
+		// The same report as JSON.
+		js := e.as("analystall", http.MethodGet, "/api/v1/report?"+last6+"&format=json", nil)
+		var content struct {
+			Verdict         string `json:"verdict"`
+			ProblemHotspots []struct {
+				Group     string   `json:"group"`
+				Cells     []string `json:"cells"`
+				Incidents int      `json:"incidents"`
+				Weeks     int      `json:"weeks"`
+				Z         *float64 `json:"z"`
+			} `json:"problem_hotspots"`
+			UnpatrolledCells *int `json:"unpatrolled_cells"`
+			KeyAreas         []struct {
+				Name           string `json:"name"`
+				NightsMet      *int   `json:"nights_met"`
+				NightsRequired int    `json:"nights_required"`
+			} `json:"key_areas"`
+			Comparison struct {
+				New        []any `json:"new"`
+				Persisting []any `json:"persisting"`
+				Resolved   []any `json:"resolved"`
+			} `json:"comparison"`
+		}
+		js.json(t, &content)
+		if content.Verdict != "fail" || len(content.ProblemHotspots) == 0 || content.UnpatrolledCells == nil || len(content.KeyAreas) == 0 ||
+			content.Comparison.New == nil || content.Comparison.Persisting == nil || content.Comparison.Resolved == nil {
+			t.Fatalf("json report: %.600s", js.body)
+		}
+		drugs := false
+		for _, h := range content.ProblemHotspots {
+			drugs = drugs || h.Group == "drugs"
+			if len(h.Cells) == 0 || h.Incidents < 5 || h.Weeks < 3 {
+				t.Errorf("problem hotspot %+v breaks the rule", h)
+			}
+		}
+		if !drugs {
+			t.Errorf("no drugs problem hotspot in %s", js.body)
+		}
+		for _, k := range content.KeyAreas {
+			if k.Name == "" || k.NightsMet == nil || k.NightsRequired != 42 {
+				t.Errorf("key area %+v", k)
+			}
 		}
 	})
 
@@ -139,7 +190,7 @@ func TestReportDemoWard(t *testing.T) {
 
 	t.Run("english", func(t *testing.T) {
 		page := checkReportPage(t, e.as("analystall", http.MethodGet, "/api/v1/report?"+last6+"&lang=en", nil), "fail", "en")
-		for _, want := range []string{"DOES NOT MEET THE CRITERION", "no complex hotspots of security and order", "Theft"} {
+		for _, want := range []string{"DOES NOT MEET THE CRITERION", "no complex hotspots of crime, drugs and social evils", "Theft"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the English report lacks %q", want)
 			}
@@ -174,10 +225,35 @@ func TestReportDemoWard(t *testing.T) {
 		got := e.as("officer1", http.MethodGet, href, nil)
 		wantProblem(t, got, http.StatusForbidden, "") // outside the officer's unit: 403, as everywhere
 		got = e.as("analystall", http.MethodGet, href, nil)
-		checkReportPage(t, got, "fail", "vi")
-		sum := sha256.Sum256(got.body)
-		if hex.EncodeToString(sum[:]) != snap["sha256"] || got.header.Get("X-Report-SHA256") != snap["sha256"] {
-			t.Errorf("the stored page's hash %x differs from the archive's %v", sum, snap["sha256"])
+		page := checkReportPage(t, got, "fail", "vi")
+		if got.header.Get("X-Report-SHA256") != snap["sha256"] || !strings.Contains(page, fmt.Sprint(snap["sha256"])) {
+			t.Errorf("the stored page does not carry the archive's hash %v", snap["sha256"])
+		}
+		if snap["number"] != "1/BC-DEMO" || !strings.Contains(page, "Số: 1/BC-DEMO") {
+			t.Errorf("number %v", snap["number"])
+		}
+		// The hash covers the archived content, which format=json gives back byte for byte.
+		content := e.as("analystall", http.MethodGet, href+"?format=json", nil)
+		csum := sha256.Sum256(content.body)
+		if content.status != http.StatusOK || hex.EncodeToString(csum[:]) != snap["sha256"] {
+			t.Errorf("content: %d, hash %x, archive %v", content.status, csum, snap["sha256"])
+		}
+		// Anyone can verify it, without login; nothing else answers.
+		v := e.do(http.MethodGet, "/verify/"+fmt.Sprint(snap["sha256"]), "", nil)
+		var ver map[string]any
+		v.json(t, &ver)
+		if v.status != http.StatusOK || ver["issued"] != true || ver["number"] != "1/BC-DEMO" || ver["unit"] != "demo" ||
+			ver["from"] != day(-42) || ver["last_day"] != day(-1) || ver["verdict"] != nil || len(ver) != 9 {
+			t.Errorf("verify: %d %s", v.status, v.body)
+		}
+		wantProblem(t, e.do(http.MethodGet, "/verify/"+strings.Repeat("0", 64), "", nil), http.StatusNotFound, "")
+		wantProblem(t, e.do(http.MethodGet, "/verify/xyz", "", nil), http.StatusBadRequest, "sha256")
+		// The next report of the year takes the next number.
+		second := e.as("analystall", http.MethodPost, "/api/v1/reports?"+quiet, nil)
+		var snap2 map[string]any
+		second.json(t, &snap2)
+		if second.status != http.StatusCreated || snap2["number"] != "2/BC-DEMO" {
+			t.Errorf("second archive: %d %s", second.status, second.body)
 		}
 		if got.header.Get("X-Report-Cutoff") != snap["cutoff"] {
 			t.Errorf("cutoff header %q, archive %v", got.header.Get("X-Report-Cutoff"), snap["cutoff"])
@@ -191,7 +267,7 @@ func TestReportDemoWard(t *testing.T) {
 			Reports []map[string]any `json:"reports"`
 		}
 		list.json(t, &l)
-		if len(l.Reports) != 1 || l.Reports[0]["sha256"] != snap["sha256"] {
+		if len(l.Reports) != 2 || l.Reports[1]["sha256"] != snap["sha256"] {
 			t.Errorf("list: %s", list.body)
 		}
 		// The archive cannot be altered, even by the database owner.
@@ -210,12 +286,12 @@ func TestReportDemoWard(t *testing.T) {
 	})
 }
 
-// TestReportAccessAndInput checks roles and refusals on a unit without data, whose report
-// passes.
+// TestReportAccessAndInput checks roles and refusals on a unit without data, whose report is
+// never a pass: insufficient.
 func TestReportAccessAndInput(t *testing.T) {
 	e := newEnv(t)
 	q := "unit=w1&from=2025-02-01&to=2025-03-15"
-	page := checkReportPage(t, e.as("officer1", http.MethodGet, "/api/v1/report?"+q, nil), "pass", "vi")
+	page := checkReportPage(t, e.as("officer1", http.MethodGet, "/api/v1/report?"+q, nil), "insufficient", "vi")
 	if !strings.Contains(page, "Phường w1") {
 		t.Error("the unit's name is missing")
 	}
@@ -243,7 +319,7 @@ func TestReportAccessAndInput(t *testing.T) {
 	var snap map[string]any
 	r.json(t, &snap)
 	got := e.as("officer1", http.MethodGet, snap["href"].(string), nil)
-	checkReportPage(t, got, "pass", "en")
+	checkReportPage(t, got, "insufficient", "en")
 	list := e.as("officer1", http.MethodGet, "/api/v1/reports?unit=w1", nil)
 	if list.status != http.StatusOK || !strings.Contains(string(list.body), fmt.Sprint(snap["sha256"])) {
 		t.Errorf("officer list: %d %s", list.status, list.body)

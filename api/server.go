@@ -212,7 +212,7 @@ func (s *Server) routes() *gin.Engine {
 	s.analysisRoutes(v1)
 	s.coverageRoutes(v1)
 	s.planRoutes(v1)
-	s.reportRoutes(v1)
+	s.reportRoutes(r, v1)
 	s.placesRoutes(v1)
 	s.summaryRoutes(v1)
 	s.adminRoutes(v1)

@@ -2,14 +2,15 @@ package api
 
 import (
 	"errors"
-	"regexp"
 	"net/http"
+	"regexp"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/app/coverage"
+	"github.com/patrolmap/patrolmap/app/reporting"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/report"
 )
@@ -29,7 +30,7 @@ type summaryKeyAreas struct {
 	Below        []string `json:"below"` // names of the areas that missed some night that is over, worst first
 }
 
-// summaryHotspots are the problem hotspots: connected groups of significant Gi* hot cells.
+// summaryHotspots are the problem hotspots of the report's verdict (app/reporting.Judge).
 type summaryHotspots struct {
 	Count  int      `json:"count"`
 	Places []string `json:"places"`
@@ -120,7 +121,7 @@ func (s *Server) summary(c *gin.Context) {
 	}
 
 	never, neverGroups := 0, map[string]int{}
-	pl, err := s.reportPlaces(ctx, u, a, allP)
+	pl, err := reporting.LoadPlaces(ctx, s.db, u, a, allP)
 	if err != nil {
 		fail(c, err)
 		return
@@ -128,23 +129,22 @@ func (s *Server) summary(c *gin.Context) {
 	for _, g := range a.Cells {
 		if a.Visited[g.Cell] == 0 {
 			never++
-			for _, name := range pl.groupsOf([]h3.Cell{g.Cell}) {
+			for _, name := range pl.GroupsOf([]h3.Cell{g.Cell}) {
 				neverGroups[name]++
 			}
 		}
 	}
 
-	// The report's hot spot clusters, computed by the report's own function.
-	r := &report.Report{Lang: lang}
+	// The problem hotspots of the report's verdict, computed by the report's own rule.
 	hs := summaryHotspots{Places: []string{}}
-	if err := s.reportHotspots(ctx, u, a.Res, allP, r, pl, lang); err == nil {
-		hs.Count = len(r.Hotspots.Clusters)
-		for _, cl := range r.Hotspots.Clusters {
-			hs.Places = append(hs.Places, clusterPlace(cl))
-		}
-	} else if !isUnprocessable(err) {
+	problems, err := s.reporting().ProblemHotspots(ctx, u, a, allP, pl, lang)
+	if err != nil {
 		fail(c, err)
 		return
+	}
+	hs.Count = len(problems)
+	for _, h := range problems {
+		hs.Places = append(hs.Places, hotspotPlace(h))
 	}
 
 	c.JSON(http.StatusOK, gin.H{
@@ -161,9 +161,9 @@ func (s *Server) summary(c *gin.Context) {
 	})
 }
 
-// clusterPlace names a hot spot cluster: its nearest road (without the report's distance) and
+// hotspotPlace names a problem hotspot: its nearest road (without the report's distance) and
 // its first residential group.
-func clusterPlace(cl report.HotCluster) string {
+func hotspotPlace(cl report.ProblemHotspot) string {
 	near := metresSuffix.ReplaceAllString(cl.Near, "")
 	switch {
 	case len(cl.Groups) > 0 && near != "":

@@ -44,6 +44,7 @@ type RoadNetwork struct {
 // apart with an implied speed under 150 km/h, inside the same night).
 type PatrolSummary struct {
 	NightsPatrolled int     // nights with at least one segment
+	NightsWithFixes int     // nights with at least one night fix that no quality flag excludes
 	Devices         int     // devices with at least one segment
 	Fixes           int     // fixes inside the nights that no quality flag excludes
 	Hours           float64 // time on segments, summed over devices
@@ -67,9 +68,12 @@ type ReportSnapshot struct {
 	FromText      string    // from and to as asked
 	ToText        string
 	Lang          string // vi or en
-	Verdict       string // pass or fail
+	Verdict       string // pass, fail or insufficient
 	Cutoff        time.Time
 	HTML          []byte // nil in lists
+	Content       []byte // the canonical JSON the hash covers; nil for reports archived before numbering
+	Year, Number  int    // numbered per unit per year; 0 for reports archived before numbering
+	NumberText    string // "3/BC-DEMO"
 	SHA256        []byte
 	Size          int
 	CreatedBy     int64
@@ -81,4 +85,21 @@ type ReportSnapshot struct {
 type DeviceFixCount struct {
 	Device string `json:"device"`
 	Fixes  int    `json:"fixes"`
+}
+
+// ReportSettings are a unit's report settings (app/reporting): the verdict's thresholds and the
+// official form's header, place, signatures and recipients.
+type ReportSettings struct {
+	MinIncidents   int // a problem hotspot holds at least this many of its group's incidents (5)
+	MinWeeks       int // on at least this many distinct weeks of the period (3)
+	GiMinIncidents int // under this many incidents of a group Gi* is not run for it (30)
+
+	ParentAgency string   // CÔNG AN TP. SÔNG CÔNG
+	Agency       string   // CÔNG AN PHƯỜNG …; the unit's name in capitals when empty
+	NumberSuffix string   // Số: N/BC-<suffix>; the unit's code in capitals when empty
+	Place        string   // the place of "PLACE, ngày … tháng … năm …"
+	ChiefTitle   string   // TRƯỞNG CÔNG AN PHƯỜNG when empty
+	ChiefName    string   // the chief's name
+	Preparer     string   // the preparer's name
+	Recipients   []string // Nơi nhận
 }

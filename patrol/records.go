@@ -7,7 +7,7 @@ import (
 )
 
 // Categories lists the incident categories in the order the map and report show them.
-var Categories = []string{"theft", "robbery", "drugs", "gambling", "disorder", "traffic_accident", "fire", "fraud", "other"}
+var Categories = []string{"theft", "robbery", "drugs", "gambling", "prostitution", "disorder", "traffic_accident", "fire", "fraud", "other"}
 
 // ValidCategory reports whether s is an incident category.
 func ValidCategory(s string) bool {

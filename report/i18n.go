@@ -19,36 +19,76 @@ func ValidLang(s string) bool { return s == LangVI || s == LangEN }
 // messages holds every text of the report that is not data, by key and language. The words
 // follow GLOSSARY.md.
 var messages = map[string][2]string{ // [vi, en]
-	"title":            {"Báo cáo kết quả tuần tra và tiêu chí an ninh, trật tự", "Patrol and security-and-order criterion report"},
-	"criterion":        {"không có tụ điểm phức tạp về an ninh, trật tự", "no complex hotspots of security and order"},
-	"criterion.label":  {"Tiêu chí", "Criterion"},
-	"pass":             {"ĐẠT TIÊU CHÍ", "MEETS THE CRITERION"},
-	"fail":             {"CHƯA ĐẠT TIÊU CHÍ", "DOES NOT MEET THE CRITERION"},
-	"pass.why":         {"Không có điểm nóng nào có ý nghĩa thống kê trong kỳ báo cáo.", "No statistically significant hot spot in the period."},
-	"fail.why":         {"Có điểm nóng có ý nghĩa thống kê trong kỳ báo cáo, tại các vị trí sau:", "There are statistically significant hot spots in the period, at these places:"},
-	"unit":             {"Đơn vị", "Unit"},
-	"period":           {"Kỳ báo cáo", "Period"},
-	"period.to":        {"đến hết ngày", "through"},
-	"period.from":      {"từ ngày", "from"},
-	"generated":        {"Lập lúc", "Generated"},
-	"cutoff":           {"Số liệu tính đến", "Data received up to"},
-	"timezone":         {"Múi giờ", "Time zone"},
-	"night.window":     {"Khung giờ ban đêm", "Night window"},
-	"summary":          {"1. Tổng hợp số liệu", "1. Data summary"},
-	"nights.period":    {"Số đêm trong kỳ", "Nights in the period"},
-	"nights.patrolled": {"Số đêm có tuần tra", "Nights patrolled"},
-	"devices":          {"Số thiết bị có dữ liệu", "Devices with data"},
-	"hours":            {"Tổng số giờ tuần tra ban đêm", "Night patrol hours"},
-	"distance":         {"Tổng quãng đường tuần tra (km)", "Patrol distance (km)"},
-	"fixes":            {"Số điểm định vị hợp lệ ban đêm", "Valid night GPS fixes"},
-	"fixes.mock":       {"Điểm định vị giả (mock) theo thiết bị, không tính", "Mock (fake) GPS fixes per device, not counted"},
-	"incidents":        {"Vụ việc", "Incidents"},
-	"incidents.lc":     {"vụ việc", "incidents"},
-	"confidence":       {"độ tin cậy", "confidence"},
-	"incidents.total":  {"Tổng số vụ việc", "Total incidents"},
-	"category":         {"Loại vụ việc", "Category"},
-	"count":            {"Số vụ", "Count"},
-	"severity.sum":     {"Tổng mức độ nghiêm trọng", "Severity sum"},
+	"params":               {"Thông số", "Parameters"},
+	"draft":                {"Bản nháp: chưa vào sổ lưu trữ, chưa có số; chỉ báo cáo đã lưu trữ mới kiểm tra được.", "Draft: not archived and not numbered; only an archived report can be verified."},
+	"recipients":           {"Nơi nhận:", "Recipients:"},
+	"recipients.file":      {"Lưu: VT.", "Filed with the records office."},
+	"preparer":             {"NGƯỜI LẬP BÁO CÁO", "PREPARED BY"},
+	"chief":                {"TRƯỞNG CÔNG AN PHƯỜNG", "WARD POLICE CHIEF"},
+	"verify.archived":      {"Báo cáo đã được lưu trữ; mã SHA-256 dưới đây là của nội dung báo cáo (số liệu, thông số, thời điểm chốt số liệu, số báo cáo).", "This report is archived; the SHA-256 below is that of its content (figures, parameters, data cut-off, number)."},
+	"verify.draft":         {"Bản nháp: mã SHA-256 của nội dung dưới đây chưa được lưu trữ nên không kiểm tra được.", "Draft: the content SHA-256 below is not archived, so it cannot be verified."},
+	"verify.at":            {"Kiểm tra tại", "Verify at"},
+	"period.text":          {"Từ ngày %s đến hết ngày %s", "From %s through %s"},
+	"criterion":            {"không có tụ điểm phức tạp về hình sự, ma túy và tệ nạn xã hội", "no complex hotspots of crime, drugs and social evils"},
+	"verdict.pass":         {"ĐẠT TIÊU CHÍ", "MEETS THE CRITERION"},
+	"verdict.fail":         {"CHƯA ĐẠT TIÊU CHÍ", "DOES NOT MEET THE CRITERION"},
+	"verdict.insufficient": {"CHƯA ĐỦ DỮ LIỆU ĐỂ ĐÁNH GIÁ", "NOT ENOUGH DATA TO JUDGE"},
+	"pass.why":             {"Không nhóm nào (hình sự, ma túy, tệ nạn xã hội) có tụ điểm phức tạp trong kỳ, và có dữ liệu tuần tra ban đêm ở ít nhất một nửa số đêm.", "No group (crime, drugs, social evils) has a problem hotspot in the period, and at least half of the nights have night patrol data."},
+	"fail.why":             {"Có tụ điểm phức tạp trong kỳ báo cáo, tại các vị trí sau:", "There are problem hotspots in the period, at these places:"},
+	"insufficient.why":     {"Không có tụ điểm phức tạp, nhưng chỉ %d trên %d đêm có điểm định vị ban đêm của thiết bị đơn vị (cần ít nhất một nửa), nên chưa thể kết luận là đạt.", "No problem hotspot, but only %d of %d nights have night fixes from the unit's devices (at least half are needed), so the period cannot be judged a pass."},
+	"group.crime":          {"Hình sự", "Crime"},
+	"group.drugs":          {"Ma túy", "Drugs"},
+	"group.social_evils":   {"Tệ nạn xã hội", "Social evils"},
+	"method.gi_star":       {"Gi* (FDR 95%) và quy tắc đếm", "Gi* (FDR 95%) and the count rules"},
+	"method.count":         {"dưới ngưỡng chạy Gi*, chỉ xét quy tắc đếm", "below the Gi* threshold, count rules only"},
+	"problem.count":        {"%d tụ điểm phức tạp", "%d problem hotspot(s)"},
+	"in.weeks":             {"trong %d tuần", "on %d weeks"},
+	"count.rule":           {"theo quy tắc đếm (không chạy Gi*)", "by the count rules (Gi* not run)"},
+	"truth.what":           {"Nội dung", "Item"},
+	"truth.result":         {"Kết quả", "Result"},
+	"truth.grounds":        {"Căn cứ", "Grounds"},
+	"truth.hotspots":       {"Tụ điểm phức tạp về hình sự, ma túy, tệ nạn xã hội", "Problem hotspots of crime, drugs, social evils"},
+	"truth.data":           {"Dữ liệu tuần tra ban đêm", "Night patrol data"},
+	"truth.data.text":      {"%d/%d đêm có điểm định vị ban đêm (cần ít nhất một nửa)", "%d/%d nights with night fixes (at least half needed)"},
+	"truth.keyareas":       {"Tuần tra ban đêm khu vực trọng điểm", "Night patrols of key areas"},
+	"truth.keyareas.text":  {"%d/%d khu vực đạt yêu cầu mọi đêm trong kỳ (chi tiết ở mục 2)", "%d/%d key areas met their requirement every night (details in section 2)"},
+	"truth.coverage":       {"Độ phủ tuần tra ban đêm", "Night patrol coverage"},
+	"truth.coverage.text":  {"%d trên %d ô chưa được tuần tra ban đêm lần nào (chi tiết ở mục 3)", "%d of %d cells never patrolled at night (details in section 3)"},
+	"truth.compare":        {"So với kỳ trước cùng độ dài", "Against the previous period of the same length"},
+	"compare.text":         {"tụ điểm mới: %d; còn tồn tại: %d; đã được giải quyết: %d", "new: %d; persisting: %d; resolved: %d"},
+	"compare.resolved":     {"Đã giải quyết", "Resolved"},
+	"compare.persisting":   {"Còn tồn tại", "Persisting"},
+	"line.pass":            {"Đạt", "Pass"},
+	"line.fail":            {"Chưa đạt", "Fail"},
+	"line.insufficient":    {"Không có tụ điểm", "None found"},
+	"line.enough":          {"Đủ", "Enough"},
+	"line.notenough":       {"Chưa đủ", "Not enough"},
+	"definition":           {"Định nghĩa: tụ điểm phức tạp của một nhóm là tập ô H3 liền kề là điểm nóng Gi* ở độ tin cậy 95%% sau hiệu chỉnh FDR trên vụ việc của nhóm đó, có ít nhất %d vụ việc của nhóm trong ít nhất %d tuần khác nhau; nhóm có dưới %d vụ việc trong kỳ thì không chạy Gi*, chỉ xét quy tắc đếm (một vị trí — ô và các ô kề — có đủ số vụ và số tuần). Kết luận: chưa đạt khi có tụ điểm; nếu không, chưa đủ dữ liệu khi dưới một nửa số đêm có điểm định vị ban đêm; còn lại là đạt. Ngưỡng là thiết lập của đơn vị.", "Definition: a problem hotspot of a group is a connected set of H3 cells that are Gi* hot spots at 95%% after FDR on that group's incidents and hold at least %d of them on at least %d distinct weeks; a group with fewer than %d incidents in the period is judged by the count rules alone (a place — a cell and its neighbours — with enough incidents on enough weeks). Verdict: fail when any problem hotspot exists; otherwise insufficient when fewer than half the nights have night fixes; otherwise pass. The thresholds are unit settings."},
+	"title":                {"Báo cáo kết quả tuần tra và tiêu chí an ninh, trật tự", "Patrol and security-and-order criterion report"},
+	"criterion.label":      {"Tiêu chí", "Criterion"},
+	"unit":                 {"Đơn vị", "Unit"},
+	"period":               {"Kỳ báo cáo", "Period"},
+	"period.to":            {"đến hết ngày", "through"},
+	"period.from":          {"từ ngày", "from"},
+	"generated":            {"Lập lúc", "Generated"},
+	"cutoff":               {"Số liệu tính đến", "Data received up to"},
+	"timezone":             {"Múi giờ", "Time zone"},
+	"night.window":         {"Khung giờ ban đêm", "Night window"},
+	"summary":              {"1. Tổng hợp số liệu", "1. Data summary"},
+	"nights.period":        {"Số đêm trong kỳ", "Nights in the period"},
+	"nights.patrolled":     {"Số đêm có tuần tra", "Nights patrolled"},
+	"devices":              {"Số thiết bị có dữ liệu", "Devices with data"},
+	"hours":                {"Tổng số giờ tuần tra ban đêm", "Night patrol hours"},
+	"distance":             {"Tổng quãng đường tuần tra (km)", "Patrol distance (km)"},
+	"fixes":                {"Số điểm định vị hợp lệ ban đêm", "Valid night GPS fixes"},
+	"fixes.mock":           {"Điểm định vị giả (mock) theo thiết bị, không tính", "Mock (fake) GPS fixes per device, not counted"},
+	"incidents":            {"Vụ việc", "Incidents"},
+	"incidents.lc":         {"vụ việc", "incidents"},
+	"confidence":           {"độ tin cậy", "confidence"},
+	"incidents.total":      {"Tổng số vụ việc", "Total incidents"},
+	"category":             {"Loại vụ việc", "Category"},
+	"count":                {"Số vụ", "Count"},
+	"severity.sum":         {"Tổng mức độ nghiêm trọng", "Severity sum"},
 	"summary.note": {"Giờ và quãng đường tính trên các đoạn giữa hai điểm định vị liên tiếp của một thiết bị cách nhau dưới 5 phút, tốc độ dưới 150 km/h, trong khung giờ ban đêm; điểm có độ chính xác kém hơn 100 m hoặc nhảy bất thường không được tính. Vụ việc đã hủy không được tính.",
 		"Hours and distance sum the segments between consecutive fixes of a device less than 5 minutes apart with an implied speed under 150 km/h, inside the night window; fixes less accurate than 100 m or impossible jumps count for nothing. Void incidents are not counted."},
 	"compliance":        {"2. Mức độ đáp ứng yêu cầu tại khu vực trọng điểm", "2. Key-area compliance"},
@@ -136,6 +176,7 @@ var categoryNames = map[string][2]string{
 	"robbery":          {"Cướp, cướp giật tài sản", "Robbery"},
 	"drugs":            {"Ma túy", "Drugs"},
 	"gambling":         {"Cờ bạc", "Gambling"},
+	"prostitution":     {"Mại dâm", "Prostitution"},
 	"disorder":         {"Gây rối trật tự công cộng, đánh nhau", "Fighting, public disorder"},
 	"traffic_accident": {"Tai nạn giao thông", "Traffic accident"},
 	"fire":             {"Cháy, nổ", "Fire"},
@@ -246,4 +287,22 @@ func (p printer) dateTime(t time.Time) string {
 		return t.In(p.loc).Format("2006-01-02 15:04")
 	}
 	return t.In(p.loc).Format("15:04 02/01/2006")
+}
+
+// Printer formats dates and numbers in a report's language, for callers outside the page (the
+// PDF footer).
+type Printer struct{ p printer }
+
+// NewPrinter returns a printer for lang (vi or en) in loc.
+func NewPrinter(lang string, loc *time.Location) Printer { return Printer{newPrinter(lang, loc)} }
+
+// DateTime writes the local date and time of t ("15:04 02/01/2006" in Vietnamese).
+func (p Printer) DateTime(t time.Time) string { return p.p.dateTime(t) }
+
+// Num writes x with decimals in the language's number format.
+func (p Printer) Num(x float64, decimals int) string { return p.p.num(x, decimals) }
+
+// DateTimeText writes t as the report's own pages do.
+func (r *Report) DateTimeText(t time.Time) string {
+	return newPrinter(r.Lang, r.Unit.Location).dateTime(t)
 }

@@ -16,7 +16,11 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
@@ -31,6 +35,8 @@ type Report struct {
 	Cutoff    time.Time // the data it reflects was received up to this instant
 	Software  string    // program name and version, for reproduction
 
+	Criterion  Criterion // the verdict and its three lines
+	Official   Official  // the official form: header, number, signatures, hash
 	Summary    Summary
 	Compliance []ComplianceRow
 	LeftOut    []string // names of key areas left out because their stored geometry cannot be used
@@ -63,6 +69,7 @@ type Period struct {
 type Summary struct {
 	Nights          int // nights in the period
 	NightsPatrolled int
+	NightsWithFixes int // nights with at least one night fix
 	Devices         int
 	Fixes           int
 	Hours           float64
@@ -194,20 +201,85 @@ type EmergingCell struct {
 
 // BaseMap is what every map draws under its data.
 type BaseMap struct {
-	Boundary orb.MultiPolygon
-	Roads    []orb.LineString
-	KeyAreas []orb.Geometry
+	Boundary  orb.MultiPolygon
+	Roads     []orb.LineString
+	RoadNames []string // one per road, "" when unnamed
+	KeyAreas  []orb.Geometry
+	Groups    []NamedGeometry // residential groups
 }
 
-// Verdict returns "fail" when any cell is a significant hot spot (Gi* at Hotspots.Alpha with
-// FDR, z > 0), else "pass".
+// NamedGeometry is a named polygon drawn and labelled on the maps.
+type NamedGeometry struct {
+	Name     string
+	Geometry orb.Geometry
+}
+
+// Criterion is the verdict on "no complex hotspots of crime, drugs and social evils" and the two
+// lines stated beside it (key-area compliance, night coverage), computed by app/reporting.
+type Criterion struct {
+	Verdict                 string // pass, fail or insufficient
+	Nights, NightsWithFixes int
+	Groups                  []CriterionGroup
+	Hotspots                []ProblemHotspot
+	MinIncidents, MinWeeks  int
+	GiMinIncidents, K       int
+	Alpha                   float64
+
+	KeyAreas, KeyAreasBelow int
+	KeyAreasPass            bool
+	StudyCells              int
+	UnpatrolledCells        int
+	CoveragePass            bool
+
+	PrevFrom, PrevTo          time.Time // the previous period of the same length
+	New, Persisting, Resolved []ProblemHotspot
+}
+
+// CriterionGroup is how one group (crime, drugs, social evils) was judged.
+type CriterionGroup struct {
+	Group      string
+	Categories []string
+	Incidents  int
+	Method     string // gi_star or count
+	Hotspots   int
+}
+
+// ProblemHotspot is one problem hotspot of a group and where it is.
+type ProblemHotspot struct {
+	Group, Method string
+	Cells         []h3.Cell
+	Incidents     int
+	Weeks         int
+	Z             float64
+	HasZ          bool // false under the count rule
+	Centre        orb.Point
+	Near          string
+	Groups        []string
+	KeyAreas      []string
+	ByCategory    []CategoryCount
+}
+
+// Official is the official form of the document (Decree 30/2020/NĐ-CP, Appendix I).
+type Official struct {
+	ParentAgency string // CÔNG AN TP. SÔNG CÔNG
+	Agency       string // the unit, in capitals; the unit's name when empty
+	Number       string // "3/BC-DEMO"; empty for a draft that is not archived
+	Place        string
+	Issued       time.Time
+	ChiefTitle   string
+	ChiefName    string
+	Preparer     string
+	Recipients   []string
+	SHA256       string // of the archived content
+	VerifyURL    string // the verification address, drawn as a QR code on the last page
+}
+
+// Verdict returns the verdict: pass, fail or insufficient.
 func (r *Report) Verdict() string {
-	for _, c := range r.Hotspots.Cells {
-		if c.Significant && c.Z > 0 {
-			return "fail"
-		}
+	if r.Criterion.Verdict == "" {
+		return "insufficient"
 	}
-	return "pass"
+	return r.Criterion.Verdict
 }
 
 //go:embed report.html.tmpl
@@ -331,3 +403,78 @@ func (v view) SignificantCold() []HotCell {
 	}
 	return out
 }
+
+// CatLC names an incident category in lower case, inside a sentence.
+func (v view) CatLC(c string) string {
+	name := v.p.from(categoryNames, c)
+	if v.p.lang == 0 {
+		r, n := utf8.DecodeRuneInString(name)
+		return string(unicode.ToLower(r)) + name[n:]
+	}
+	return strings.ToLower(name)
+}
+
+// Sub returns a − b.
+func (v view) Sub(a, b int) int { return a - b }
+
+// EnoughData reports whether at least half of the nights have night fixes.
+func (v view) EnoughData() bool {
+	return v.Criterion.Nights > 0 && 2*v.Criterion.NightsWithFixes >= v.Criterion.Nights
+}
+
+// DayBefore returns the instant just before t, whose local date is the last day of a period
+// that ends at t ("đến hết ngày").
+func (v view) DayBefore(t time.Time) time.Time { return t.Add(-time.Nanosecond) }
+
+// AgencyName is the issuing unit as printed under its parent agency.
+func (v view) AgencyName() string {
+	if v.Official.Agency != "" {
+		return v.Official.Agency
+	}
+	return strings.ToUpper(v.Unit.Name)
+}
+
+// UnitCodeUpper is the unit's code in capitals, the default suffix of a number.
+func (v view) UnitCodeUpper() string { return strings.ToUpper(v.Unit.Code) }
+
+// ChiefTitle is the title over the chief's signature.
+func (v view) ChiefTitle() string {
+	if v.Official.ChiefTitle != "" {
+		return v.Official.ChiefTitle
+	}
+	return v.p.t("chief")
+}
+
+// DateLine is "PLACE, ngày DD tháng MM năm YYYY" of the day of issue (Decree 30/2020: days
+// under 10 and months 1 and 2 written with a leading zero).
+func (v view) DateLine() string {
+	t := v.Official.Issued
+	if t.IsZero() {
+		t = v.Generated
+	}
+	t = t.In(v.p.loc)
+	place := v.Official.Place
+	if place == "" {
+		place = v.Unit.Name
+	}
+	month := strconv.Itoa(int(t.Month()))
+	if t.Month() <= 2 {
+		month = fmt.Sprintf("%02d", int(t.Month()))
+	}
+	if v.p.lang == 1 {
+		return fmt.Sprintf("%s, %s", place, t.Format("2 January 2006"))
+	}
+	return fmt.Sprintf("%s, ngày %02d tháng %s năm %d", place, t.Day(), month, t.Year())
+}
+
+// PeriodText is the period in words: "Từ ngày 01/11/2026 đến hết ngày 30/11/2026" — the last
+// day included — or two instants.
+func (v view) PeriodText() string {
+	if v.Period.Dates {
+		return fmt.Sprintf(v.p.t("period.text"), v.Date(v.Period.From), v.Date(v.LastDay()))
+	}
+	return v.DateTime(v.Period.From) + " – " + v.DateTime(v.Period.To)
+}
+
+// VerifyQR draws the verification address as a QR code (inline SVG), or nothing.
+func (v view) VerifyQR() template.HTML { return qrSVG(v.Official.VerifyURL) }

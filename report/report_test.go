@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/report"
@@ -64,7 +65,17 @@ func sampleReport(t *testing.T, lang string, hot bool) *report.Report {
 		},
 		Queries: []string{"GET /api/v1/hotspots?unit=w1&from=2025-02-01&to=2025-03-15&k=1&alpha=0.05"},
 	}
+	r.Criterion = report.Criterion{Verdict: "pass", Nights: 42, NightsWithFixes: 40, MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30,
+		K: 1, Alpha: 0.05, KeyAreas: 2, KeyAreasBelow: 1, StudyCells: 7, UnpatrolledCells: 1,
+		PrevFrom: from.AddDate(0, 0, -42), PrevTo: from,
+		Groups: []report.CriterionGroup{{Group: "crime", Categories: []string{"disorder", "fraud", "robbery", "theft"}, Incidents: 12, Method: "count"},
+			{Group: "drugs", Categories: []string{"drugs"}, Incidents: 1, Method: "count"}, {Group: "social_evils", Categories: []string{"gambling", "prostitution"}, Method: "count"}}}
 	if hot {
+		r.Criterion.Verdict = "fail"
+		r.Criterion.Groups[0].Hotspots = 1
+		r.Criterion.Hotspots = []report.ProblemHotspot{{Group: "crime", Method: "count", Cells: []h3.Cell{c}, Incidents: 9, Weeks: 4,
+			Centre: centre, Near: "Ngõ 25 (12 m)", Groups: []string{"Tổ dân phố 17"}, ByCategory: []report.CategoryCount{{Category: "theft", Count: 9}}}}
+		r.Criterion.New = r.Criterion.Hotspots
 		r.Hotspots.Clusters = []report.HotCluster{{Cells: []report.HotCell{cells[0]}, Centre: centre, Near: "Ngõ 25 (12 m)",
 			Groups: []string{"Tổ dân phố 17"}, Incidents: 9, ByCategory: []report.CategoryCount{{Category: "theft", Count: 9}}, MaxZ: 4.1, MinP: 4e-5}}
 	}
@@ -87,9 +98,9 @@ func TestReportRender(t *testing.T) {
 		verdict string
 		words   []string
 	}{
-		{"vi", false, "pass", []string{"ĐẠT TIÊU CHÍ", "không có tụ điểm phức tạp về an ninh, trật tự", "1.234,5", "123.456", "01/02/2025", "14/03/2025", "Trộm cắp tài sản", "71,4 %"}},
-		{"vi", true, "fail", []string{"CHƯA ĐẠT TIÊU CHÍ", "Ngõ 25 (12 m)", "Tổ dân phố 17", "Điểm nóng mới"}},
-		{"en", false, "pass", []string{"MEETS THE CRITERION", "no complex hotspots of security and order", "1,234.5", "123,456", "2025-02-01", "2025-03-14", "Theft"}},
+		{"vi", false, "pass", []string{"ĐẠT TIÊU CHÍ", "không có tụ điểm phức tạp về hình sự, ma túy và tệ nạn xã hội", "40/42 đêm", "1.234,5", "123.456", "01/02/2025", "14/03/2025", "Trộm cắp tài sản", "71,4 %"}},
+		{"vi", true, "fail", []string{"CHƯA ĐẠT TIÊU CHÍ", "Ngõ 25 (12 m)", "Tổ dân phố 17", "Điểm nóng mới", "Hình sự", "trong 4 tuần", "tụ điểm mới: 1"}},
+		{"en", false, "pass", []string{"MEETS THE CRITERION", "no complex hotspots of crime, drugs and social evils", "1,234.5", "123,456", "2025-02-01", "2025-03-14", "Theft"}},
 		{"en", true, "fail", []string{"DOES NOT MEET THE CRITERION", "New hot spot"}},
 	}
 	for _, tc := range cases {
@@ -164,11 +175,11 @@ func TestReportExternalRefsChecker(t *testing.T) {
 }
 
 func TestReportEmptyUnit(t *testing.T) {
-	// A unit with no boundary, no cells and no data still renders, and passes.
+	// A unit with no boundary, no cells and no data still renders, and is never a pass.
 	r := &report.Report{Unit: report.Unit{Code: "x", Name: "X"}, Hotspots: report.Hotspots{K: 1, Alpha: 0.05},
 		Period: report.Period{From: time.Unix(0, 0), To: time.Unix(86400, 0)}}
 	doc := render(t, r)
-	if v, lang, _ := reporttest.Verdict(doc); v != "pass" || lang != "vi" {
+	if v, lang, _ := reporttest.Verdict(doc); v != "insufficient" || lang != "vi" {
 		t.Errorf("verdict %q lang %q", v, lang)
 	}
 }

@@ -57,10 +57,10 @@ func cmdReport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := writeFileAtomic(*out, res.HTML); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "report %s: %s, verdict %s, sha256 %s, data up to %s\n", res.Unit.Code, *out, res.Verdict, res.SHA256,
-		res.Cutoff.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "report %s: %s, %s, verdict %s, content sha256 %s (a draft: archive it with POST /api/v1/reports to number it and make the hash verifiable), data up to %s\n",
+		res.Unit.Code, *out, periodWords(res), res.Verdict, res.SHA256, res.Cutoff.Format(time.RFC3339))
 	if *pdfOut != "" {
-		doc, err := pdf.Render(ctx, res.HTML, pdf.Options{Timeout: 2 * time.Minute})
+		doc, err := pdf.Render(ctx, res.HTML, pdf.Options{Timeout: 2 * time.Minute, Footer: res.Footer})
 		if err != nil {
 			return fmt.Errorf("report: PDF: %w", err)
 		}
@@ -104,4 +104,12 @@ func dirOf(name string) string {
 		}
 	}
 	return "."
+}
+
+// periodWords writes the period as the report does: the first day and the last day included.
+func periodWords(res api.ReportResult) string {
+	if res.Content.Period.LastDay != "" {
+		return "from " + res.Content.Period.From + " through " + res.Content.Period.LastDay + " (đến hết ngày " + res.Content.Period.LastDay + ")"
+	}
+	return "from " + res.Content.Period.FromInstant + " to " + res.Content.Period.ToInstant
 }

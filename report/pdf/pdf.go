@@ -5,6 +5,7 @@
 package pdf
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "go
 type Options struct {
 	ExecPath string        // the browser executable; FindBrowser when empty
 	Timeout  time.Duration // default 60 s
+	// Footer is the HTML template of every page's footer (Chromium's footerTemplate, with
+	// pageNumber and totalPages spans); page x / y when empty.
+	Footer string
 }
 
 // FindBrowser returns the path of the first Chromium or Chrome executable on PATH, or
@@ -110,7 +114,7 @@ func Render(ctx context.Context, html []byte, opt Options) ([]byte, error) {
 		chromedp.PDFPrintBackground(),
 		chromedp.PDFPreferCSSPageSize(),
 		chromedp.PDFHeaderTemplate(`<span></span>`),
-		chromedp.PDFFooterTemplate(footer),
+		chromedp.PDFFooterTemplate(cmp.Or(opt.Footer, footer)),
 		chromedp.PDFOutlineAndTagged(),
 	))
 	if err != nil {

@@ -8,7 +8,7 @@ import { t, label, formatFixed } from './i18n.js';
 import { errorMessage } from './notify.js';
 import { localDateTimeIn, zonedToInstant } from './time.js';
 
-export const CATEGORIES = ['theft', 'robbery', 'drugs', 'gambling', 'disorder', 'traffic_accident', 'fire', 'fraud', 'other'];
+export const CATEGORIES = ['theft', 'robbery', 'drugs', 'gambling', 'prostitution', 'disorder', 'traffic_accident', 'fire', 'fraud', 'other'];
 export const SEVERITIES = [1, 2, 3, 4, 5];
 const STATUSES = ['open', 'closed'];
 const FIELDS = ['category', 'severity', 'time', 'description', 'status', 'lat', 'lon'];
