@@ -35,8 +35,9 @@ const (
 const (
 	// MaxFeatures is the most features one file may hold.
 	MaxFeatures = 100000
-	// MaxUnzipped bounds the total size of the files read out of a zip archive.
-	MaxUnzipped = 256 << 20
+	// MaxUnzipped bounds the total size of the files read out of a zip archive, as their
+	// headers declare it (checked before inflating) and as they inflate.
+	MaxUnzipped = 128 << 20
 )
 
 // Feature is one record of a file.
@@ -181,21 +182,37 @@ func readZip(data []byte) (*Collection, error) {
 	return nil, fmt.Errorf("%w: the archive holds no .shp, .kml or .geojson", ErrUnsupported)
 }
 
+// unzipBudget is what is left of MaxUnzipped for the members of one archive.
 type unzipBudget struct{ left int64 }
 
+// read inflates one member. Its size as the archive declares it is checked against the budget
+// before anything is inflated, so a bomb (a small archive declaring gigabytes) costs nothing;
+// the member is then inflated into a buffer of exactly that size, and one byte more than
+// declared (a header that lies) stops the inflation there.
 func (b *unzipBudget) read(f *zip.File) ([]byte, error) {
+	declared := f.UncompressedSize64
+	if declared > uint64(b.left) {
+		return nil, fmt.Errorf("%w: the archive unpacks to more than %d MiB (%s alone declares %d MiB)", ErrUnsupported, MaxUnzipped>>20, f.Name, declared>>20)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnsupported, f.Name, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, b.left+1))
-	if err != nil {
+	data := make([]byte, declared)
+	if _, err := io.ReadFull(rc, data); errors.Is(err, zip.ErrFormat) {
+		return nil, fmt.Errorf("%w: %s does not inflate to the %d bytes its header declares", ErrUnsupported, f.Name, declared)
+	} else if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnsupported, f.Name, err)
 	}
-	if int64(len(data)) > b.left {
-		return nil, fmt.Errorf("%w: the archive unpacks to more than %d MiB", ErrUnsupported, MaxUnzipped>>20)
+	// archive/zip itself refuses to read past the declared size (ErrFormat).
+	var extra [1]byte
+	switch n, err := io.ReadFull(rc, extra[:]); {
+	case n > 0 || errors.Is(err, zip.ErrFormat):
+		return nil, fmt.Errorf("%w: %s inflates to more than the %d bytes its header declares", ErrUnsupported, f.Name, declared)
+	case err != io.EOF:
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnsupported, f.Name, err)
 	}
-	b.left -= int64(len(data))
+	b.left -= int64(declared)
 	return data, nil
 }

@@ -222,6 +222,7 @@ export const adminMessages = {
     'note.crs_unparsed': 'Không đọc được mô tả hệ toạ độ; PostGIS sẽ thử đọc: {message}',
     'note.no_boundary': 'Đơn vị chưa có ranh giới.',
     'note.no_groups': 'Đơn vị chưa có tổ dân phố.',
+    'note.too_many_groups': 'Đơn vị có {groups} tổ dân phố, quá {max} tổ mà bước kiểm tra phủ kín xử lý được.',
   },
   en: {
     'admin.title': 'Administration',
@@ -442,5 +443,6 @@ export const adminMessages = {
     'note.crs_unparsed': 'The coordinate system could not be described here; PostGIS will read it: {message}',
     'note.no_boundary': 'The unit has no boundary.',
     'note.no_groups': 'The unit has no residential groups.',
+    'note.too_many_groups': 'The unit has {groups} residential groups, more than the {max} the tiling check takes on.',
   },
 };

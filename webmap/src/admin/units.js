@@ -6,7 +6,7 @@
 import { h } from '../dom.js';
 import { showError, showMessage } from '../notify.js';
 import { DEFAULT_TIME_ZONE } from '../time.js';
-import { at } from './i18n.js';
+import { at, note } from './i18n.js';
 import { table, actionButton, field, formError, openDialog, section } from './ui.js';
 
 function unitInputs(u = {}) {
@@ -81,7 +81,7 @@ export async function render(ctx, el) {
 
 // tilingSummary says whether the groups tile the boundary, with the numbers.
 export function tilingSummary(t) {
-  if (!t.checked) return h('span', { class: 'admin-badge warn', testid: 'admin-tiling' }, t.note ? at(`note.${t.note.code}`) : '–');
+  if (!t.checked) return h('span', { class: 'admin-badge warn', testid: 'admin-tiling' }, t.note ? note(t.note) : '–');
   if (t.tiles) {
     return h('span', { class: 'admin-badge ok', testid: 'admin-tiling', dataset: { tiles: 'true' } },
       at('tiling.ok', { groups: t.groups, area: t.boundary_area_m2 }));
