@@ -213,6 +213,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /api/v1/routes":                            {writeUnit, "/api/v1/routes?unit=w1&night=" + now.Format("2006-01-02"), static(routeBody)},
 		"DELETE /api/v1/routes/:id":                      {writeUnit, fmt.Sprintf("/api/v1/routes/%d", routeID), nil},
 		"GET /api/v1/report":                             {readUnit, "/api/v1/report?unit=w1&" + period, nil},
+		"GET /api/v1/summary":                            {readUnit, "/api/v1/summary?unit=w1&" + period, nil},
+		"GET /api/v1/places":                             {readUnit, "/api/v1/places?unit=w1&cell=8a4b1a4c6b5ffff&" + period, nil},
 		"GET /api/v1/reports":                            {readUnit, "/api/v1/reports?unit=w1", nil},
 		"POST /api/v1/reports":                           {writeUnit, "/api/v1/reports?unit=w1&" + period, nil},
 		"GET /api/v1/reports/:id":                        {readUnit, fmt.Sprintf("/api/v1/reports/%d", snap.ID), nil},

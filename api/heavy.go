@@ -21,6 +21,7 @@ var heavyRoutes = map[string]bool{
 	"GET /api/v1/plan":                true,
 	"POST /api/v1/plan/evaluate":      true,
 	"GET /api/v1/report":              true,
+	"GET /api/v1/summary":             true, // the report's hot spot clusters and the gap analysis
 	"POST /api/v1/reports":            true,
 	"POST /api/v1/units/:code/import": true,
 }
