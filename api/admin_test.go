@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // newAdminEnv is newEnv, failing clearly when server.go does not wire the administration in.
@@ -365,10 +367,21 @@ func TestAdminKnockingDeviceRegistered(t *testing.T) {
 	if r := e.do("GET", "/osmand?"+q.Encode(), "", nil); r.status != 200 {
 		t.Fatalf("the registered device: %d %s", r.status, r.body)
 	}
+	// Registered, it is listed while its refused request is kept and not replayed; the replay
+	// finds the fix stored already.
+	r = e.as("admin1", "GET", "/api/v1/rejections/devices", nil)
+	var listed struct{ Devices []patrol.KnockingDevice }
+	r.json(t, &listed)
+	if len(listed.Devices) != 1 || !listed.Devices[0].Registered || listed.Devices[0].Kept != 1 {
+		t.Fatalf("a registered device with a kept request: %s", r.body)
+	}
+	if r := e.as("admin1", "POST", "/api/v1/devices/traccar-4411/replay", nil); r.status != 200 || !strings.Contains(string(r.body), `"duplicates":1`) {
+		t.Fatalf("replay: %d %s", r.status, r.body)
+	}
 	r = e.as("admin1", "GET", "/api/v1/rejections/devices", nil)
 	r.json(t, &knock)
 	if len(knock.Devices) != 0 {
-		t.Errorf("a registered device still knocks: %s", r.body)
+		t.Errorf("a registered device still knocks after its replay: %s", r.body)
 	}
 }
 

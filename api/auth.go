@@ -63,6 +63,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			}
 			ident, secret, _ := strings.Cut(string(raw), ":")
 			caller, err := s.deviceCaller(ctx, secret)
+			if (errors.Is(err, patrol.ErrNotFound) || (err == nil && caller.Device.Ident != ident)) && c.FullPath() == "/owntracks" {
+				// A phone not registered yet or with a wrong password: /owntracks refuses it
+				// itself, keeping its fixes for a replay once it is registered.
+				c.Set(basicRefusedKey, ident)
+				c.Next()
+				return
+			}
 			if err != nil {
 				s.authFailure(c, err)
 				return
@@ -101,6 +108,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Next()
 }
+
+// basicRefusedKey holds, on /owntracks, the Basic user whose credentials were refused.
+const basicRefusedKey = "patrolmap.basic_refused"
 
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions

@@ -181,6 +181,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/devices/:device":                    {adminUnit, "/api/v1/devices/phone-adm", nil},
 		"PATCH /api/v1/devices/:device":                  {adminUnit, "/api/v1/devices/phone-adm", static(map[string]any{"name": "Máy 2"})},
 		"POST /api/v1/devices/:device/secret":            {adminUnit, "/api/v1/devices/phone-adm/secret", nil},
+		"POST /api/v1/devices/:device/replay":            {adminUnit, "/api/v1/devices/phone-adm/replay", nil},
 		"GET /api/v1/devices/:device/assignments":        {adminUnit, "/api/v1/devices/phone-adm/assignments", nil},
 		"POST /api/v1/devices/:device/assignments":       {adminUnit, "/api/v1/devices/phone-adm/assignments", static(map[string]any{})},
 		"DELETE /api/v1/devices/:device/assignments/:id": {adminUnit, fmt.Sprintf("/api/v1/devices/phone-adm/assignments/%d", assignment.ID), nil},

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -594,105 +593,6 @@ func validateFix(f patrol.Fix, now time.Time) *FieldError {
 	return nil
 }
 
-// deviceAuthorizer resolves device ids and decides whether the caller may write their fixes,
-// remembering answers for the length of one request.
-type deviceAuthorizer struct {
-	s       *Server
-	caller  patrol.Caller
-	devices map[string]*patrol.Device // nil value: unknown
-	allowed map[int]bool
-}
-
-func (s *Server) newDeviceAuthorizer(caller patrol.Caller) *deviceAuthorizer {
-	return &deviceAuthorizer{s: s, caller: caller, devices: map[string]*patrol.Device{}, allowed: map[int]bool{}}
-}
-
-// device returns the device with this id, or nil when none is registered. An empty id is the
-// calling device itself.
-func (a *deviceAuthorizer) device(ctx context.Context, ident string) (*patrol.Device, error) {
-	if d, ok := a.devices[ident]; ok {
-		return d, nil
-	}
-	if a.caller.Kind == patrol.CallerDevice && (ident == "" || ident == a.caller.Device.Ident) {
-		d := a.caller.Device
-		a.devices[ident] = &d
-		return &d, nil
-	}
-	if ident == "" {
-		return nil, nil
-	}
-	d, err := a.s.db.DeviceByIdent(ctx, ident)
-	if errors.Is(err, patrol.ErrNotFound) {
-		a.devices[ident] = nil
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	a.devices[ident] = &d
-	return &d, nil
-}
-
-// preload resolves the devices a batch names with one query, so that a batch of many devices
-// does not cost a query per device.
-func (a *deviceAuthorizer) preload(ctx context.Context, list []fixCandidate) error {
-	var idents []string
-	seen := map[string]bool{}
-	for _, c := range list {
-		id := c.Ident
-		if id == "" || seen[id] || !validIdent(id) || (a.caller.Kind == patrol.CallerDevice && id == a.caller.Device.Ident) {
-			continue
-		}
-		if _, ok := a.devices[id]; ok {
-			continue
-		}
-		seen[id] = true
-		idents = append(idents, id)
-	}
-	if len(idents) < 2 {
-		return nil
-	}
-	found, err := a.s.db.DevicesByIdent(ctx, idents)
-	if err != nil {
-		return err
-	}
-	for _, id := range idents {
-		if d, ok := found[id]; ok {
-			a.devices[id] = &d
-		} else {
-			a.devices[id] = nil
-		}
-	}
-	return nil
-}
-
-// may reports whether the caller may write fixes of d (DESIGN.md's role table).
-func (a *deviceAuthorizer) may(ctx context.Context, d *patrol.Device) (bool, error) {
-	if ok, seen := a.allowed[d.ID]; seen {
-		return ok, nil
-	}
-	var ok bool
-	switch a.caller.Kind {
-	case patrol.CallerDevice:
-		ok = d.ID == a.caller.Device.ID
-	case patrol.CallerUser:
-		switch a.caller.User.Role {
-		case patrol.RoleAdmin, patrol.RoleAnalyst:
-			ok = a.caller.InScope(d.UnitID)
-		case patrol.RoleOfficer:
-			if a.caller.InScope(d.UnitID) {
-				var err error
-				ok, err = a.s.db.DeviceAssignedTo(ctx, d.ID, a.caller.User.ID)
-				if err != nil {
-					return false, err
-				}
-			}
-		}
-	}
-	a.allowed[d.ID] = ok
-	return ok, nil
-}
-
 // IngestReply is the answer to a batch of fixes.
 type IngestReply struct {
 	Accepted   int `json:"accepted"`
@@ -733,7 +633,13 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 	var rejections []patrol.Rejection
 	unknown := map[string]bool{}
 	addr := c.ClientIP()
-	if err := auth.preload(ctx, list); err != nil {
+	idents := make([]string, 0, len(list))
+	for _, cand := range list {
+		if validIdent(cand.Ident) {
+			idents = append(idents, cand.Ident)
+		}
+	}
+	if err := auth.Preload(ctx, idents); err != nil {
 		fail(c, err)
 		return
 	}
@@ -746,13 +652,13 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 			reply.Rejected = append(reply.Rejected, rejectedItem(i, fe))
 			continue
 		}
-		d, err := auth.device(ctx, cand.Ident)
+		d, err := auth.Device(ctx, cand.Ident)
 		if err != nil {
 			fail(c, err)
 			return
 		}
 		if d != nil {
-			ok, err := auth.may(ctx, d)
+			ok, err := auth.May(ctx, d)
 			if err != nil {
 				fail(c, err)
 				return

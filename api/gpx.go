@@ -320,7 +320,7 @@ func (s *Server) postGPX(c *gin.Context) {
 		writeProblem(c, badField("device", identProblem))
 		return
 	}
-	d, err := s.newDeviceAuthorizer(caller).device(c.Request.Context(), ident)
+	d, err := s.newDeviceAuthorizer(caller).Device(c.Request.Context(), ident)
 	if err != nil {
 		fail(c, err)
 		return

@@ -180,6 +180,7 @@ func TestHostileInput(t *testing.T) {
 		"GET /api/v1/devices/:device":                    {path: "/api/v1/devices/phone-adm"},
 		"PATCH /api/v1/devices/:device":                  {path: "/api/v1/devices/phone-adm", body: static(`{"name":`)},
 		"POST /api/v1/devices/:device/secret":            {path: "/api/v1/devices/phone-adm/secret"},
+		"POST /api/v1/devices/:device/replay":            {path: "/api/v1/devices/phone-adm/replay", mayWrite: true},
 		"GET /api/v1/devices/:device/assignments":        {path: "/api/v1/devices/phone-adm/assignments"},
 		"POST /api/v1/devices/:device/assignments":       {path: "/api/v1/devices/phone-adm/assignments", body: static(map[string]any{})},
 		"DELETE /api/v1/devices/:device/assignments/:id": {path: fmt.Sprintf("/api/v1/devices/phone-adm/assignments/%d", assignment.ID)},
@@ -564,7 +565,13 @@ func dbFingerprint(t *testing.T, e *testEnv, logIDs map[string]int64) (map[strin
 		}
 		var n int64
 		var sum string
-		q := `SELECT count(*), coalesce(md5(string_agg(r, ',' ORDER BY r)), '') FROM (SELECT (to_jsonb(t) - 'last_used')::text AS r FROM ` + ident + ` t` + where + `) x`
+		drop := "'last_used'"
+		if table == "fix_rejection" {
+			// A copy of a kept refused request folds into its entry: one more repeat, the
+			// latest reason and address.
+			drop += " - 'repeats' - 'reason' - 'addr'"
+		}
+		q := `SELECT count(*), coalesce(md5(string_agg(r, ',' ORDER BY r)), '') FROM (SELECT (to_jsonb(t) - ` + drop + `)::text AS r FROM ` + ident + ` t` + where + `) x`
 		if err := pool.QueryRow(ctx, q).Scan(&n, &sum); err != nil {
 			t.Fatalf("fingerprint %s: %v", table, err)
 		}

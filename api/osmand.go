@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/ingest"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -413,7 +414,8 @@ func osmandRaw(c *gin.Context, body []byte) []byte {
 
 // osmand handles one OsmAnd / Traccar Client report: 200 once the fix is committed (or found
 // to be a duplicate, or logged as invalid), 401/403/404 for a device that is not registered or
-// not authenticated (logged too), 503 with Retry-After when it cannot be written now.
+// not authenticated (logged, and kept for replay when it holds a fix), 503 with Retry-After when
+// it cannot be written now.
 func (g *ingester) osmand(c *gin.Context) {
 	s := g.s
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, trackerBodyLimit)
@@ -422,7 +424,8 @@ func (g *ingester) osmand(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	req, err := decodeOsmAnd(c.ContentType(), c.Request.URL.RawQuery, body, s.cfg.Now())
+	now := s.cfg.Now()
+	req, err := decodeOsmAnd(c.ContentType(), c.Request.URL.RawQuery, body, now)
 	if err != nil {
 		var p *Problem
 		reason := "malformed request"
@@ -433,7 +436,14 @@ func (g *ingester) osmand(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	d, ok := g.trackerDevice(c, "osmand", req.Ident, req.Key, req.IdentField, func() []byte { return osmandRaw(c, body) })
+	keep := func() *patrol.KeptRequest {
+		if req.Fix.Invalid != nil {
+			return nil // nothing a replay could store
+		}
+		k := keptRequest(c, "osmand", body, now)
+		return &k
+	}
+	d, ok := g.trackerDevice(c, "osmand", req.Ident, req.Key, req.IdentField, func() []byte { return osmandRaw(c, body) }, keep)
 	if !ok {
 		return
 	}
@@ -447,13 +457,24 @@ func (g *ingester) osmand(c *gin.Context) {
 
 // trackerDevice authenticates the device of a single-fix report: by its key, or by the
 // credentials the request authenticated with (a device secret as bearer token or Basic auth,
-// or a user token for a device the user may write). A refusal is answered and logged.
-func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField string, raw func() []byte) (*patrol.Device, bool) {
+// or a user token for a device the user may write). A refusal is answered and logged; when the
+// device is not registered or its key is missing or wrong, and keep returns a request (it holds
+// a fix), the request is kept whole for a replay once the device is registered.
+func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField string, raw func() []byte, keep func() *patrol.KeptRequest) (*patrol.Device, bool) {
 	s := g.s
 	ctx := c.Request.Context()
 	caller := callerOf(c)
-	refuse := func(status int, reason string, fe FieldError) (*patrol.Device, bool) {
-		g.rejectAttempt(c, patrol.Rejection{DeviceIdent: ident, Source: source, Reason: reason, Raw: string(raw())})
+	refuse := func(status int, reason string, fe FieldError, keepable bool) (*patrol.Device, bool) {
+		var k *patrol.KeptRequest
+		if keepable && ident != "" {
+			k = keep()
+		}
+		if k != nil {
+			k.DeviceIdent, k.Reason, k.Raw, k.Addr = ident, reason, string(raw()), c.ClientIP()
+			g.svc.KeepRefused(ctx, *k)
+		} else {
+			g.rejectAttempt(c, patrol.Rejection{DeviceIdent: ident, Source: source, Reason: reason, Raw: string(raw())})
+		}
 		if status == http.StatusUnauthorized {
 			if source == "owntracks" {
 				c.Header("WWW-Authenticate", `Basic realm="patrolmap"`)
@@ -469,10 +490,19 @@ func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField 
 		writeProblem(c, badField(identField, identProblem))
 		return nil, false
 	}
+	keyField := "key"
+	if source == "owntracks" {
+		keyField = "authorization"
+	}
+	if refused, ok := c.Get(basicRefusedKey); ok {
+		// OwnTracks with a Basic user that is not registered, or a wrong password.
+		ident = refused.(string)
+		return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{keyField, "unknown or revoked"}, true)
+	}
 	if key != "" {
 		cl, err := s.deviceCaller(ctx, key)
 		if errors.Is(err, patrol.ErrNotFound) {
-			return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{"key", "unknown or revoked"})
+			return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{"key", "unknown or revoked"}, true)
 		}
 		if err != nil {
 			fail(c, err)
@@ -484,20 +514,20 @@ func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField 
 	case patrol.CallerDevice:
 		d := caller.Device
 		if ident != "" && ident != d.Ident {
-			return refuse(http.StatusForbidden, "the key belongs to another device", FieldError{identField, "does not match the device of the key"})
+			return refuse(http.StatusForbidden, "the key belongs to another device", FieldError{identField, "does not match the device of the key"}, true)
 		}
 		return &d, true
 	case patrol.CallerUser:
 		auth := s.newDeviceAuthorizer(caller)
-		d, err := auth.device(ctx, ident)
+		d, err := auth.Device(ctx, ident)
 		if err != nil {
 			fail(c, err)
 			return nil, false
 		}
 		if d == nil {
-			return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)})
+			return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)}, false)
 		}
-		ok, err := auth.may(ctx, d)
+		ok, err := auth.May(ctx, d)
 		if err != nil {
 			fail(c, err)
 			return nil, false
@@ -507,26 +537,22 @@ func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField 
 			return nil, false
 		}
 		if !d.Active {
-			return refuse(http.StatusForbidden, "device deactivated", FieldError{identField, "deactivated"})
+			return refuse(http.StatusForbidden, "device deactivated", FieldError{identField, "deactivated"}, false)
 		}
 		return d, true
 	}
-	keyField := "key"
-	if source == "owntracks" {
-		keyField = "authorization"
-	}
 	if ident == "" {
-		return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"})
+		return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"}, false)
 	}
 	_, err := s.db.DeviceByIdent(ctx, ident)
 	if errors.Is(err, patrol.ErrNotFound) {
-		return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)})
+		return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)}, true)
 	}
 	if err != nil {
 		fail(c, err)
 		return nil, false
 	}
-	return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"})
+	return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"}, true)
 }
 
 // storeOne writes one fix of device d through the group commit, or logs it when it is invalid,
@@ -547,9 +573,9 @@ func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand fixCandidate,
 	}
 	f := cand.Fix
 	f.UnitID, f.DeviceID, f.Source = d.UnitID, d.ID, source
-	stored, err := g.fixes.submit(c.Request.Context(), f)
+	stored, err := g.svc.Submit(c.Request.Context(), f)
 	switch {
-	case errors.Is(err, errIngestBusy):
+	case errors.Is(err, ingest.ErrBusy):
 		s.metrics.add("patrolmap_ingest_busy_total", 1)
 		c.Header("Retry-After", "1")
 		writeProblem(c, problem(http.StatusServiceUnavailable, "too many fixes are waiting to be written; retry shortly"))

@@ -166,11 +166,25 @@ func (g *ingester) owntracks(c *gin.Context) {
 	if caller.Kind != patrol.CallerDevice {
 		ident = c.GetHeader("X-Limit-D")
 	}
-	d, ok := g.trackerDevice(c, "owntracks", ident, "", "user", raw)
+	now := s.cfg.Now()
+	keep := func() *patrol.KeptRequest {
+		msgs, err := decodeOwnTracks(body, now)
+		if err != nil {
+			return nil
+		}
+		for _, m := range msgs {
+			if m.Type == "location" && m.Fix.Invalid == nil {
+				k := keptRequest(c, "owntracks", body, now)
+				return &k
+			}
+		}
+		return nil // nothing a replay could store
+	}
+	d, ok := g.trackerDevice(c, "owntracks", ident, "", "user", raw, keep)
 	if !ok {
 		return
 	}
-	msgs, err := decodeOwnTracks(body, s.cfg.Now())
+	msgs, err := decodeOwnTracks(body, now)
 	if err != nil {
 		g.rejectAttempt(c, patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: "owntracks", Reason: "malformed request", Raw: string(body)})
 		fail(c, err)

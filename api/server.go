@@ -96,6 +96,10 @@ type Config struct {
 	HeavyWait       time.Duration // how long a heavy analysis waits for a free slot before 503; default 10 s
 	Version         string
 	Now             func() time.Time // clock; time.Now when nil
+	// KeepRefused bounds the refused requests kept for replay (ingest.DefaultKeepLimits when
+	// zero); KeepTrimEvery is how many are kept between two trims to the total (default 100).
+	KeepRefused   patrol.KeepLimits
+	KeepTrimEvery int
 }
 
 // Server holds the router and its state.

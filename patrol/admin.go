@@ -52,14 +52,43 @@ type Assignment struct {
 	To          *time.Time `json:"to"`   // nil: open-ended
 }
 
-// KnockingDevice is a device id that is not registered but keeps sending fixes: its entries in
-// the rejection log, gathered.
+// KnockingDevice is a device id that keeps sending fixes that are refused: an id that is not
+// registered, or a registered device whose requests come without its key or with a wrong one.
+// Its entries in the rejection log, gathered; Kept counts the refused requests kept whole and
+// not yet replayed (POST /api/v1/devices/{id}/replay stores their fixes).
 type KnockingDevice struct {
-	Ident    string    `json:"device"`
-	Attempts int       `json:"attempts"`
-	First    time.Time `json:"first_at"`
-	Last     time.Time `json:"last_at"`
-	Source   string    `json:"source"` // the protocol of the latest attempt
-	Addr     string    `json:"addr"`   // the address of the latest attempt
-	Reason   string    `json:"reason"` // the reason of the latest attempt
+	Ident      string    `json:"device"`
+	Registered bool      `json:"registered"`
+	Attempts   int       `json:"attempts"`
+	Kept       int       `json:"kept"`
+	First      time.Time `json:"first_at"`
+	Last       time.Time `json:"last_at"`
+	Source     string    `json:"source"` // the protocol of the latest attempt
+	Addr       string    `json:"addr"`   // the address of the latest attempt
+	Reason     string    `json:"reason"` // the reason of the latest attempt
+}
+
+// KeptRequest is a tracker request refused because its device is not registered or its key is
+// missing or wrong, kept whole in the rejection log so that its fixes can be replayed once the
+// device is registered. The key is never kept: Query and a form Body have it redacted.
+type KeptRequest struct {
+	ID          int64     `json:"-"`
+	ReceivedAt  time.Time `json:"-"` // when the first copy arrived: the time of a fix that has none
+	UnitID      int       `json:"-"` // the unit of the device when it was known
+	DeviceIdent string    `json:"-"`
+	Reason      string    `json:"-"`
+	Addr        string    `json:"-"`
+	Raw         string    `json:"-"`      // the request as the rejection log shows it
+	Source      string    `json:"source"` // "osmand" or "owntracks"
+	Method      string    `json:"method"`
+	Query       string    `json:"query"`
+	ContentType string    `json:"content_type"`
+	Body        []byte    `json:"body"`
+}
+
+// KeepLimits bound the kept refused requests.
+type KeepLimits struct {
+	PerDevice int           // most kept requests of one device id; the oldest go first
+	Total     int           // most kept requests in all
+	MaxAge    time.Duration // kept requests older than this are deleted
 }

@@ -350,15 +350,20 @@ func (s *Store) EndAssignment(ctx context.Context, deviceID int, assignmentID in
 	return nil
 }
 
-// KnockingDevices gathers the rejection log of device ids that are not registered, latest
-// first: the phones that keep sending fixes before anyone registered them.
+// KnockingDevices gathers the rejection log since `since` by device id, latest first: the ids
+// that are not registered but keep sending fixes, and the ids (registered by now or not) with
+// refused requests kept for replay and not replayed yet.
 func (s *Store) KnockingDevices(ctx context.Context, since time.Time, limit int) ([]patrol.KnockingDevice, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.device_ident, count(*), min(r.received_at), max(r.received_at),
+	rows, err := s.pool.Query(ctx, `SELECT r.device_ident, EXISTS (SELECT 1 FROM device d WHERE d.ident = r.device_ident),
+		sum(r.repeats)::int, (count(*) FILTER (WHERE r.request_sha IS NOT NULL AND r.replayed_at IS NULL))::int,
+		min(r.received_at), max(r.received_at),
 		(array_agg(r.source ORDER BY r.id DESC))[1], (array_agg(r.addr ORDER BY r.id DESC))[1], (array_agg(r.reason ORDER BY r.id DESC))[1]
 		FROM fix_rejection r
 		WHERE r.device_ident <> '' AND r.received_at >= $1
-		  AND NOT EXISTS (SELECT 1 FROM device d WHERE d.ident = r.device_ident)
-		GROUP BY r.device_ident ORDER BY max(r.received_at) DESC LIMIT $2`, since, limit)
+		GROUP BY r.device_ident
+		HAVING NOT EXISTS (SELECT 1 FROM device d WHERE d.ident = r.device_ident)
+		    OR count(*) FILTER (WHERE r.request_sha IS NOT NULL AND r.replayed_at IS NULL) > 0
+		ORDER BY max(r.received_at) DESC LIMIT $2`, since, limit)
 	if err != nil {
 		return nil, classify(fmt.Errorf("knocking devices: %w", err))
 	}
@@ -366,7 +371,7 @@ func (s *Store) KnockingDevices(ctx context.Context, since time.Time, limit int)
 	var out []patrol.KnockingDevice
 	for rows.Next() {
 		var k patrol.KnockingDevice
-		if err := rows.Scan(&k.Ident, &k.Attempts, &k.First, &k.Last, &k.Source, &k.Addr, &k.Reason); err != nil {
+		if err := rows.Scan(&k.Ident, &k.Registered, &k.Attempts, &k.Kept, &k.First, &k.Last, &k.Source, &k.Addr, &k.Reason); err != nil {
 			return nil, classify(fmt.Errorf("knocking devices: %w", err))
 		}
 		out = append(out, k)

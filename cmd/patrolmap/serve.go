@@ -121,6 +121,8 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		HeavyPerUser:    heavyPerUser,
 		Version:         version,
 	}, db, webmap.Assets(), log)
+	// Every hour: refused requests kept for replay expire after 14 days and stay under their bound.
+	go trimKeptRequests(ctx, srv, log)
 
 	servers := []*http.Server{newHTTPServer(*addr, srv.Handler())}
 	if *osmandAddr != "" {
@@ -241,6 +243,25 @@ func retainFixes(ctx context.Context, db *store.Store, retention time.Duration, 
 			} else if len(dropped) > 0 {
 				log.Info("fix retention dropped partitions", "partitions", dropped)
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// trimKeptRequests, now and then every hour, deletes the kept refused requests that are too old
+// or over their total bound.
+func trimKeptRequests(ctx context.Context, srv *api.Server, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := srv.TrimKeptRequests(ctx); err != nil {
+			log.Error("kept refused requests", "err", err)
+		} else if n > 0 {
+			log.Info("kept refused requests expired", "requests", n)
 		}
 		select {
 		case <-ctx.Done():
