@@ -71,8 +71,9 @@ func readSecret(t testing.TB, b *browser) string {
 }
 
 // TestAdminRegisterKnockingDeviceAndRotate: a phone that is not registered knocks; the admin
-// registers it from the rejection log with one click, the phone's fixes are accepted with the
-// secret shown once; rotating the secret stops the old one.
+// registers it from the rejection log with one click, then replays the fix it sent meanwhile with
+// another, the phone's fixes are accepted with the secret shown once; rotating the secret stops
+// the old one.
 func TestAdminRegisterKnockingDeviceAndRotate(t *testing.T) {
 	srv := demoServer(t).srv
 	now := time.Now()
@@ -88,8 +89,27 @@ func TestAdminRegisterKnockingDeviceAndRotate(t *testing.T) {
 	)
 	b.screenshot(t, "admin-secret")
 	first := readSecret(t, b)
-	if n := get(t, b, "knocking rows", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="admin-knock-row"][data-device="phone-knock-1"]').length`)); n != 0 {
-		t.Errorf("the registered device is still listed as knocking")
+	// Registered, its refused request is still kept: one click replays it, and the row goes.
+	b.run(t, "replay the kept request",
+		chromedp.WaitVisible(row+` [data-testid="admin-knock-replay"]`),
+	)
+	b.screenshot(t, "admin-knock-replay")
+	b.run(t, "phone width", chromedp.EmulateViewport(390, 844))
+	b.screenshot(t, "admin-knock-replay-phone")
+	b.run(t, "desktop width", chromedp.EmulateViewport(1280, 860))
+	b.run(t, "click replay",
+		chromedp.Click(row+` [data-testid="admin-knock-replay"]`),
+		chromedp.WaitNotPresent(row),
+	)
+	q := url.Values{"id": {"phone-knock-1"}, "key": {first}, "lat": {"21.4701"}, "lon": {"105.8502"}, "timestamp": {fmt.Sprint(now.Add(-3 * time.Minute).Unix())}, "batt": {"77"}}
+	res, err := http.Get(srv.URL + "/osmand?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"duplicates":1`) {
+		t.Errorf("the replayed fix sent again: %d %s, want a duplicate", res.StatusCode, body)
 	}
 	if s := osmandStatus(t, srv.URL, "phone-knock-1", first, now.Add(-2*time.Minute)); s != http.StatusOK {
 		t.Fatalf("a fix with the shown secret: %d", s)

@@ -95,6 +95,7 @@ export const adminApi = {
   endAssignment: (id, assignment) => request('DELETE', `/devices/${seg(id)}/assignments/${seg(assignment)}`),
 
   knocking: (days) => request('GET', '/rejections/devices', { query: { days } }),
+  replay: (id) => request('POST', `/devices/${seg(id)}/replay`),
   rejections: (limit = 200) => request('GET', '/rejections', { query: { limit } }),
   audit: (limit = 300) => request('GET', '/audit', { query: { limit } }),
 

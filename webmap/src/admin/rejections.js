@@ -1,16 +1,43 @@
-// admin/rejections.js is the rejection log: the device ids that keep sending
-// fixes without being registered (each registered in the chosen unit with
-// one click, its secret shown once), then the latest refused inputs with
-// their reasons.
+// admin/rejections.js is the rejection log: the device ids whose fixes are
+// refused (not registered, or a missing or wrong key) with the requests kept
+// for them — an unregistered one is registered in the chosen unit with one
+// click, its secret shown once; a registered one gets its kept requests
+// replayed with one click — then the latest refused inputs with their reasons.
 
 import { h } from '../dom.js';
 import { formatNumber } from '../i18n.js';
-import { showError } from '../notify.js';
+import { showError, showMessage } from '../notify.js';
 import { at } from './i18n.js';
 import { registerDevice } from './devices.js';
 import { table, actionButton, section, when } from './ui.js';
 
 const KNOCK_DAYS = 14;
+
+// actionCell registers an unknown device, or replays the kept requests of a
+// registered one.
+function actionCell(ctx, k, unitName) {
+  if (k.registered) {
+    if (!k.kept) return '';
+    return actionButton(at('reject.replay', { n: formatNumber(k.kept) }), async () => {
+      try {
+        const r = await ctx.api.replay(k.device);
+        showMessage(at('reject.replayed', { accepted: formatNumber(r.accepted), duplicates: formatNumber(r.duplicates), rejected: formatNumber(r.rejected) }));
+        ctx.refresh();
+      } catch (err) {
+        showError(err);
+      }
+    }, { class: 'button small primary', testid: 'admin-knock-replay' });
+  }
+  if (!ctx.unit) return '';
+  return actionButton(at('reject.register', { unit: unitName }), async () => {
+    try {
+      await registerDevice(ctx.api, ctx.unit, k.device, '');
+      ctx.refresh();
+    } catch (err) {
+      showError(err);
+    }
+  }, { class: 'button small primary', testid: 'admin-knock-register' });
+}
 
 export async function render(ctx, el) {
   const [knocking, log] = await Promise.all([ctx.api.knocking(KNOCK_DAYS), ctx.api.rejections(200)]);
@@ -25,14 +52,8 @@ export async function render(ctx, el) {
     { title: at('reject.source'), cell: (k) => k.source },
     { title: at('reject.addr'), cell: (k) => k.addr || '–' },
     { title: at('reject.reason'), cell: (k) => k.reason },
-    { title: '', class: 'actions', cell: (k) => (ctx.unit ? actionButton(at('reject.register', { unit: unitName }), async () => {
-      try {
-        await registerDevice(ctx.api, ctx.unit, k.device, '');
-        ctx.refresh();
-      } catch (err) {
-        showError(err);
-      }
-    }, { class: 'button small primary', testid: 'admin-knock-register' }) : '') },
+    { title: at('reject.kept'), class: 'num', cell: (k) => formatNumber(k.kept || 0) },
+    { title: '', class: 'actions', cell: (k) => actionCell(ctx, k, unitName) },
   ], knocking.devices || [], {
     testid: 'admin-knocking',
     rowProps: (k) => ({ testid: 'admin-knock-row', dataset: { device: k.device } }),
