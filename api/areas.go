@@ -8,13 +8,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
 func areaFeature(a patrol.Area) Feature {
 	return Feature{Type: "Feature", ID: a.ID, Geometry: a.Geometry, Properties: map[string]any{
 		"id": a.ID, "kind": a.Kind, "name": a.Name, "buffer_m": a.BufferM,
-		"required_night_visits": a.RequiredNightVisits, "min_dwell_min": a.MinDwellMin,
+		"required_night_visits": a.RequiredNightVisits, "min_dwell_min": a.MinDwellMin, "deadline": optString(a.Deadline),
 	}}
 }
 
@@ -50,11 +51,13 @@ type areaInput struct {
 		BufferM             *float64 `json:"buffer_m"`
 		RequiredNightVisits *int     `json:"required_night_visits"`
 		MinDwellMin         *int     `json:"min_dwell_min"`
+		Deadline            *string  `json:"deadline"` // "HH:MM" inside the night window; null or "" for none
 	} `json:"properties"`
 }
 
-// toArea validates the feature, collecting every bad field.
-func (in areaInput) toArea() (patrol.Area, []FieldError) {
+// toArea validates the feature, collecting every bad field; nw is the unit's night window, which
+// a deadline must lie in.
+func (in areaInput) toArea(nw geo.NightWindow) (patrol.Area, []FieldError) {
 	var errs []FieldError
 	a := patrol.Area{Kind: in.Properties.Kind, Name: in.Properties.Name, Geometry: in.Geometry, BufferM: 25, RequiredNightVisits: 1}
 	if in.Type != "Feature" {
@@ -87,6 +90,10 @@ func (in areaInput) toArea() (patrol.Area, []FieldError) {
 		}
 		a.MinDwellMin = *p
 	}
+	if p := in.Properties.Deadline; p != nil {
+		a.Deadline = *p
+		errs = append(errs, deadlineField(nw, "properties.deadline", a.Deadline)...)
+	}
 	return a, errs
 }
 
@@ -100,7 +107,7 @@ func (s *Server) createArea(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, errs := in.toArea()
+	a, errs := in.toArea(nightWindow(u))
 	if len(errs) > 0 {
 		writeProblem(c, problem(http.StatusBadRequest, "the area has invalid fields", errs...))
 		return
@@ -145,7 +152,12 @@ func (s *Server) updateArea(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, errs := in.toArea()
+	u, err := s.db.UnitByID(c.Request.Context(), old.UnitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, errs := in.toArea(nightWindow(u))
 	if len(errs) > 0 {
 		writeProblem(c, problem(http.StatusBadRequest, "the area has invalid fields", errs...))
 		return

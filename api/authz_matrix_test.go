@@ -223,6 +223,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"PUT /api/v1/units/:code/report-settings":        {adminUnit, "/api/v1/units/w1/report-settings", static(map[string]any{"min_incidents": 0})},
 		"GET /verify/:sha256":                            {public, "/verify/" + strings.Repeat("ab", 32), nil},
 		"GET /api/v1/live":                               {readUnit, "/api/v1/live?unit=w1", nil},
+		"GET /api/v1/night":                              {readUnit, "/api/v1/night?unit=w1&night=2024-03-01", nil},
 	}
 	routes := e.api.Routes()
 	sort.Slice(routes, func(i, j int) bool { return routes[i].Path+routes[i].Method < routes[j].Path+routes[j].Method })

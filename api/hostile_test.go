@@ -222,6 +222,7 @@ func TestHostileInput(t *testing.T) {
 		"PUT /api/v1/units/:code/report-settings":        {path: "/api/v1/units/w1/report-settings", body: static(map[string]any{"min_incidents": 5, "min_weeks": 3, "gi_min_incidents": 30, "recipients": []string{"x\u0000"}})},
 		"GET /verify/:sha256":                            {path: "/verify/" + strings.Repeat("ab", 32)},
 		"GET /api/v1/live":                               {path: "/api/v1/live?unit=w1", params: []string{"unit"}, stream: true},
+		"GET /api/v1/night":                              {path: "/api/v1/night?unit=w1&night=2024-03-01&at=2024-03-02T01:00:00Z", params: []string{"unit", "night", "at", "min_dwell_min", "max_gap_min", "weeks"}},
 	}
 
 	// Every route is classified; build the requests.

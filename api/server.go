@@ -222,6 +222,7 @@ func (s *Server) routes() *gin.Engine {
 	s.adminRoutes(v1)
 	s.liveRoutes(v1)
 	s.basemapRoutes(r)
+	s.nightRoutes(v1)
 	s.webRoutes(r)
 	return r
 }

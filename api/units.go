@@ -19,7 +19,7 @@ func unitFeature(u patrol.Unit) Feature {
 	}
 	return Feature{Type: "Feature", ID: u.Code, Geometry: geom, Properties: map[string]any{
 		"code": u.Code, "name": u.Name, "timezone": u.TimeZone, "h3_res": u.H3Res,
-		"night_start": u.NightStart, "night_end": u.NightEnd,
+		"night_start": u.NightStart, "night_end": u.NightEnd, "night_deadline": optString(u.NightDeadline),
 		"store_off_duty": u.StoreOffDuty, "off_duty_retention_days": u.OffDutyRetentionDays,
 	}}
 }
@@ -53,6 +53,8 @@ type unitRequest struct {
 	H3Res      *int            `json:"h3_res"`
 	NightStart *string         `json:"night_start"`
 	NightEnd   *string         `json:"night_end"`
+	// NightDeadline is the key areas' default deadline, "HH:MM" inside the night; "" for none.
+	NightDeadline *string `json:"night_deadline"`
 	// StoreOffDuty and OffDutyRetentionDays: see patrol.Unit.
 	StoreOffDuty         *bool `json:"store_off_duty"`
 	OffDutyRetentionDays *int  `json:"off_duty_retention_days"`
@@ -102,6 +104,12 @@ func (req unitRequest) apply(u *patrol.Unit) []FieldError {
 	}
 	if _, err := geo.ParseClock(u.NightEnd); err != nil {
 		errs = append(errs, FieldError{"night_end", "must be HH:MM"})
+	}
+	if req.NightDeadline != nil {
+		u.NightDeadline = *req.NightDeadline
+	}
+	if nw, err := geo.ParseNightWindow(u.NightStart, u.NightEnd); err == nil {
+		errs = append(errs, deadlineField(nw, "night_deadline", u.NightDeadline)...)
 	}
 	if req.StoreOffDuty != nil {
 		u.StoreOffDuty = *req.StoreOffDuty

@@ -286,6 +286,10 @@ func AreaVisits(visits []CellVisit, areaCells []h3.Cell) []AreaVisit {
 	return out
 }
 
+// Counts reports whether the visit stayed at least minDwellMin minutes in the area, the least
+// for it to count as a visit; a shorter one (driving past) is only a pass.
+func (v AreaVisit) Counts(minDwellMin float64) bool { return v.DwellS/60 >= minDwellMin }
+
 // AreaNight sums one night of visits to an area.
 type AreaNight struct {
 	Date     Date
@@ -303,7 +307,7 @@ func AreaNightVisits(visits []CellVisit, areaCells []h3.Cell, minDwellMin float6
 		n := out[v.Night]
 		n.Date = v.Night
 		n.DwellMin += v.DwellS / 60
-		if v.DwellS/60 >= minDwellMin {
+		if v.Counts(minDwellMin) {
 			n.Visits++
 		}
 		out[v.Night] = n

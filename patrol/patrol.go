@@ -51,6 +51,9 @@ type Unit struct {
 	StoreOffDuty bool
 	// OffDutyRetentionDays is how long stored off-duty fixes are kept (0 on input: 7).
 	OffDutyRetentionDays int
+	// NightDeadline is the key areas' default deadline ("HH:MM", inside the night window);
+	// "" means none.
+	NightDeadline string
 }
 
 // User is a person who signs in: an admin, analyst or officer, scoped to one unit (UnitID > 0)

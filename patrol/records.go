@@ -66,6 +66,9 @@ type Area struct {
 	BufferM             float64
 	RequiredNightVisits int
 	MinDwellMin         int
+	// Deadline is the local time of day ("HH:MM", inside the night window) by which a key area
+	// should meet its requirement each night; "" takes the unit's NightDeadline.
+	Deadline string
 }
 
 // Road is one line of a unit's road network.

@@ -56,14 +56,15 @@ func (s *Store) checkAreaGeometry(ctx context.Context, geojson json.RawMessage) 
 	return s.checkGeometry(ctx, "geometry", geojson, "Polygon", "MultiPolygon", "LineString", "MultiLineString")
 }
 
-const areaColumns = `id, unit_id, kind, name, ST_AsGeoJSON(geom, 7)::text, buffer_m, required_night_visits, min_dwell_min`
+const areaColumns = `id, unit_id, kind, name, ST_AsGeoJSON(geom, 7)::text, buffer_m, required_night_visits, min_dwell_min,
+	coalesce(to_char(deadline, 'HH24:MI'), '')`
 
 func scanArea(row pgx.Row) (patrol.Area, error) {
 	var a patrol.Area
 	var geom string
 	var buf float32
 	var req, dwell int16
-	err := row.Scan(&a.ID, &a.UnitID, &a.Kind, &a.Name, &geom, &buf, &req, &dwell)
+	err := row.Scan(&a.ID, &a.UnitID, &a.Kind, &a.Name, &geom, &buf, &req, &dwell, &a.Deadline)
 	a.Geometry = json.RawMessage(geom)
 	a.BufferM = float64(buf)
 	a.RequiredNightVisits = int(req)
@@ -77,9 +78,9 @@ func (s *Store) CreateArea(ctx context.Context, a patrol.Area) (patrol.Area, err
 		return patrol.Area{}, err
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO area (unit_id, kind, name, geom, buffer_m, required_night_visits, min_dwell_min)
-		VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5, $6, $7) RETURNING id`,
-		a.UnitID, a.Kind, a.Name, string(a.Geometry), a.BufferM, a.RequiredNightVisits, a.MinDwellMin).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO area (unit_id, kind, name, geom, buffer_m, required_night_visits, min_dwell_min, deadline)
+		VALUES ($1, $2, $3, ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326), $5, $6, $7, nullif($8, '')::time) RETURNING id`,
+		a.UnitID, a.Kind, a.Name, string(a.Geometry), a.BufferM, a.RequiredNightVisits, a.MinDwellMin, a.Deadline).Scan(&id)
 	if err != nil {
 		return patrol.Area{}, classify(fmt.Errorf("create area: %w", err))
 	}
@@ -92,8 +93,8 @@ func (s *Store) UpdateArea(ctx context.Context, a patrol.Area) (patrol.Area, err
 		return patrol.Area{}, err
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE area SET kind = $2, name = $3, geom = ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326),
-		buffer_m = $5, required_night_visits = $6, min_dwell_min = $7, updated_at = now() WHERE id = $1`,
-		a.ID, a.Kind, a.Name, string(a.Geometry), a.BufferM, a.RequiredNightVisits, a.MinDwellMin)
+		buffer_m = $5, required_night_visits = $6, min_dwell_min = $7, deadline = nullif($8, '')::time, updated_at = now() WHERE id = $1`,
+		a.ID, a.Kind, a.Name, string(a.Geometry), a.BufferM, a.RequiredNightVisits, a.MinDwellMin, a.Deadline)
 	if err != nil {
 		return patrol.Area{}, classify(fmt.Errorf("update area %d: %w", a.ID, err))
 	}

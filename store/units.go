@@ -11,12 +11,12 @@ import (
 )
 
 const unitColumns = `id, code, name, timezone, ST_AsGeoJSON(boundary, 7)::text, to_char(night_start, 'HH24:MI'), to_char(night_end, 'HH24:MI'), h3_res,
-	store_off_duty, (extract(epoch FROM off_duty_retention) / 86400)::int`
+	store_off_duty, (extract(epoch FROM off_duty_retention) / 86400)::int, coalesce(to_char(night_deadline, 'HH24:MI'), '')`
 
 func scanUnit(row pgx.Row) (patrol.Unit, error) {
 	var u patrol.Unit
 	var boundary *string
-	err := row.Scan(&u.ID, &u.Code, &u.Name, &u.TimeZone, &boundary, &u.NightStart, &u.NightEnd, &u.H3Res, &u.StoreOffDuty, &u.OffDutyRetentionDays)
+	err := row.Scan(&u.ID, &u.Code, &u.Name, &u.TimeZone, &boundary, &u.NightStart, &u.NightEnd, &u.H3Res, &u.StoreOffDuty, &u.OffDutyRetentionDays, &u.NightDeadline)
 	if boundary != nil {
 		u.Boundary = json.RawMessage(*boundary)
 	}
@@ -71,11 +71,11 @@ func (s *Store) CreateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 	}
 	var id int
 	err := s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res,
-			store_off_duty, off_duty_retention)
+			store_off_duty, off_duty_retention, night_deadline)
 		VALUES ($1, $2, $3, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), $5::time, $6::time, $7,
-			$8, make_interval(days => $9))
+			$8, make_interval(days => $9), nullif($10, '')::time)
 		RETURNING id`,
-		u.Code, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u)).Scan(&id)
+		u.Code, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u), u.NightDeadline).Scan(&id)
 	if err != nil {
 		return patrol.Unit{}, classify(fmt.Errorf("create unit %s: %w", u.Code, err))
 	}
@@ -104,8 +104,9 @@ func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 	tag, err := s.pool.Exec(ctx, `UPDATE unit SET name = $2, timezone = $3,
 		boundary = coalesce(ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), boundary),
 		night_start = $5::time, night_end = $6::time, h3_res = $7,
-		store_off_duty = $8, off_duty_retention = make_interval(days => $9), updated_at = now() WHERE id = $1`,
-		u.ID, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u))
+		store_off_duty = $8, off_duty_retention = make_interval(days => $9),
+		night_deadline = nullif($10, '')::time, updated_at = now() WHERE id = $1`,
+		u.ID, u.Name, u.TimeZone, boundary, u.NightStart, u.NightEnd, u.H3Res, u.StoreOffDuty, retentionDays(u), u.NightDeadline)
 	if err != nil {
 		return patrol.Unit{}, classify(fmt.Errorf("update unit %s: %w", u.Code, err))
 	}
