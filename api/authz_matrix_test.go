@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // policy says who may use a route, on a resource of unit w1.
@@ -104,6 +106,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	mk("analyst1", "POST", "/api/v1/incidents?unit=w1", incidentBody(now.Add(-time.Hour))).json(t, &inc)
 	var area struct{ ID int64 }
 	mk("analyst1", "POST", "/api/v1/areas?unit=w1", sampleArea).json(t, &area)
+	alert, _, err := e.store.RaiseAlert(context.Background(), patrol.NightAlert{UnitID: e.units["w1"].ID, AreaID: area.ID, AreaName: "X",
+		Night: "2024-03-01", Required: 1, DeadlineAt: time.Date(2024, 3, 1, 19, 0, 0, 0, time.UTC), RaisedAt: time.Date(2024, 3, 1, 19, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	routeBody := map[string]any{"type": "Feature", "geometry": map[string]any{"type": "LineString", "coordinates": [][]float64{{105.846, 21.466}, {105.85, 21.47}}},
 		"properties": map[string]any{"name": "Tuyến 1", "night": now.Format("2006-01-02")}}
 	var route struct {
@@ -223,6 +230,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"PUT /api/v1/units/:code/report-settings":        {adminUnit, "/api/v1/units/w1/report-settings", static(map[string]any{"min_incidents": 0})},
 		"GET /verify/:sha256":                            {public, "/verify/" + strings.Repeat("ab", 32), nil},
 		"GET /api/v1/live":                               {readUnit, "/api/v1/live?unit=w1", nil},
+		"GET /api/v1/alerts":                             {readUnit, "/api/v1/alerts?unit=w1&from=2024-03-01&to=2024-03-02", nil},
+		"POST /api/v1/alerts/:id/ack":                    {readUnit, fmt.Sprintf("/api/v1/alerts/%d/ack", alert.ID), nil},
 		"GET /api/v1/night":                              {readUnit, "/api/v1/night?unit=w1&night=2024-03-01", nil},
 	}
 	routes := e.api.Routes()

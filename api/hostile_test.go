@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store/storetest"
 )
 
@@ -109,6 +110,11 @@ func TestHostileInput(t *testing.T) {
 	mk("POST", "/api/v1/incidents?unit=w1", incidentBody(now.Add(-3*time.Hour))).json(t, &inc)
 	var area struct{ ID int64 }
 	mk("POST", "/api/v1/areas?unit=w1", sampleArea).json(t, &area)
+	alert, _, err := e.store.RaiseAlert(context.Background(), patrol.NightAlert{UnitID: e.units["w1"].ID, AreaID: area.ID, AreaName: "X",
+		Night: "2024-03-01", Required: 1, DeadlineAt: time.Date(2024, 3, 1, 19, 0, 0, 0, time.UTC), RaisedAt: time.Date(2024, 3, 1, 19, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	night := now.Format("2006-01-02")
 	routeBody := map[string]any{"type": "Feature", "geometry": map[string]any{"type": "LineString", "coordinates": [][]float64{{105.846, 21.466}, {105.85, 21.47}}},
 		"properties": map[string]any{"name": "Tuyến 1", "night": night}}
@@ -222,6 +228,8 @@ func TestHostileInput(t *testing.T) {
 		"PUT /api/v1/units/:code/report-settings":        {path: "/api/v1/units/w1/report-settings", body: static(map[string]any{"min_incidents": 5, "min_weeks": 3, "gi_min_incidents": 30, "recipients": []string{"x\u0000"}})},
 		"GET /verify/:sha256":                            {path: "/verify/" + strings.Repeat("ab", 32)},
 		"GET /api/v1/live":                               {path: "/api/v1/live?unit=w1", params: []string{"unit"}, stream: true},
+		"GET /api/v1/alerts":                             {path: "/api/v1/alerts?unit=w1&from=2024-03-01&to=2024-03-02", params: []string{"unit", "from", "to"}},
+		"POST /api/v1/alerts/:id/ack":                    {path: fmt.Sprintf("/api/v1/alerts/%d/ack", alert.ID), body: nil},
 		"GET /api/v1/night":                              {path: "/api/v1/night?unit=w1&night=2024-03-01&at=2024-03-02T01:00:00Z", params: []string{"unit", "night", "at", "min_dwell_min", "max_gap_min", "weeks"}},
 	}
 

@@ -101,7 +101,8 @@ func (s *Server) live(c *gin.Context) {
 	}
 	tick := time.NewTicker(livePoll)
 	defer tick.Stop()
-	var last []byte // positions of the last event, without the clock
+	var last []byte       // positions of the last event, without the clock
+	var lastAlerts []byte // the alerts of the last "alerts" event (night.go)
 	failing := false
 	for {
 		positions, err := lb.LatestPositions(ctx, u.ID, liveWindow)
@@ -142,6 +143,9 @@ func (s *Server) live(c *gin.Context) {
 				}
 				last = key
 			}
+		}
+		if lastAlerts, err = s.sendLiveAlerts(ctx, stream, u, lastAlerts); err != nil {
+			return
 		}
 		if time.Since(stream.lastWrite) >= liveKeepAlive {
 			if stream.send("", "", ": keep-alive") != nil {

@@ -21,6 +21,7 @@ type liveFake struct {
 	Backend
 	mu        sync.Mutex
 	positions []patrol.StoredFix
+	alerts    []patrol.NightAlert // night_live_test.go
 	fail      bool
 }
 

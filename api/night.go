@@ -1,7 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,9 +17,95 @@ import (
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
+// NightBackend is the storage of deadline alerts (the board reads through the other backends).
+type NightBackend interface {
+	ListAlerts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.NightAlert, error)
+	AlertByID(ctx context.Context, id int64) (patrol.NightAlert, error)
+	AckAlert(ctx context.Context, id, userID int64, name string, at time.Time) (patrol.NightAlert, error)
+}
+
 // nightRoutes registers the night board, deadline alerts and the morning handovers.
 func (s *Server) nightRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/night", s.requireUser, s.getNight)
+	v1.GET("/alerts", s.requireUser, s.listAlerts)
+	v1.POST("/alerts/:id/ack", s.requireUser, s.ackAlert)
+}
+
+// alertJSON writes an alert as GET /api/v1/alerts lists it.
+func alertJSON(a patrol.NightAlert) map[string]any {
+	var nearest any
+	if n := a.Nearest; n != nil {
+		nearest = map[string]any{"device": n.Device, "distance_m": n.DistanceM, "seen_at": rfc3339(n.SeenAt), "lat": n.Lat, "lon": n.Lon}
+	}
+	return map[string]any{
+		"id": a.ID, "unit": a.UnitCode, "area_id": a.AreaID, "area_name": a.AreaName, "night": a.Night,
+		"required": a.Required, "min_dwell_min": a.MinDwellMin, "visits": a.Visits,
+		"deadline_at": rfc3339(a.DeadlineAt), "raised_at": rfc3339(a.RaisedAt), "nearest": nearest,
+		"acknowledged_by": optString(a.AckByName), "acknowledged_at": optInstant(a.AckAt),
+	}
+}
+
+// listAlerts answers GET /api/v1/alerts?unit&from&to: the deadline alerts whose deadline lies
+// in the period (dates select nights, as elsewhere; default the last 7 nights and tonight).
+func (s *Server) listAlerts(c *gin.Context) {
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	if c.Query("from") == "" && c.Query("to") == "" {
+		tonight := night.Of(u, s.cfg.Now())
+		q := c.Request.URL.Query()
+		q.Set("from", tonight.AddDays(-7).String())
+		q.Set("to", tonight.AddDays(1).String())
+		c.Request.URL.RawQuery = q.Encode()
+	}
+	p, ok := s.period(c, u, geo.WindowNight)
+	if !ok {
+		return
+	}
+	list, err := s.db.ListAlerts(c.Request.Context(), u.ID, p.From, p.To)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, a := range list {
+		out = append(out, alertJSON(a))
+	}
+	c.JSON(http.StatusOK, gin.H{"unit": u.Code, "from": rfc3339(p.From), "to": rfc3339(p.To), "alerts": out})
+}
+
+// ackAlert answers POST /api/v1/alerts/{id}/ack: the caller acknowledges the alert, once.
+func (s *Server) ackAlert(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	a, err := s.db.AlertByID(ctx, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	caller := callerOf(c)
+	if !caller.InScope(a.UnitID) {
+		writeProblem(c, problem(http.StatusForbidden, "this alert is outside your scope"))
+		return
+	}
+	name := caller.User.Username
+	acked, err := s.db.AckAlert(ctx, id, caller.User.ID, name, s.cfg.Now())
+	if errors.Is(err, patrol.ErrConflict) {
+		writeProblem(c, problem(http.StatusConflict, fmt.Sprintf("the alert was acknowledged by %s at %s already",
+			acked.AckByName, rfc3339(acked.AckAt))))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	detail, _ := json.Marshal(map[string]any{"area": a.AreaName, "night": a.Night})
+	s.audit(c, a.UnitID, "alert.ack", strconv.FormatInt(id, 10), detail)
+	c.JSON(http.StatusOK, alertJSON(acked))
 }
 
 // nightDate reads night, a local date; without it the night under way at now or, by day, the
@@ -150,4 +242,34 @@ func deadlineField(nw geo.NightWindow, field, v string) []FieldError {
 		return []FieldError{{Field: field, Message: fmt.Sprint(err)}}
 	}
 	return nil
+}
+
+// liveAlertWindow is how far back the live stream carries deadline alerts: a night.
+const liveAlertWindow = 12 * time.Hour
+
+// sendLiveAlerts sends an "alerts" event on the live stream — {"unit","alerts":[...]}, the
+// unit's alerts with deadlines in the last liveAlertWindow, acknowledged ones too — when they
+// differ from last (nothing while there have been none). It returns what it sent, or last; an
+// error only when the stream is broken (a failed read is retried on the next poll).
+func (s *Server) sendLiveAlerts(ctx context.Context, stream *liveStream, u patrol.Unit, last []byte) ([]byte, error) {
+	now := s.cfg.Now()
+	list, err := s.db.ListAlerts(ctx, u.ID, now.Add(-liveAlertWindow), now.Add(time.Minute))
+	if err != nil {
+		return last, nil
+	}
+	if len(list) == 0 && last == nil {
+		return nil, nil
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, a := range list {
+		out = append(out, alertJSON(a))
+	}
+	body, err := json.Marshal(gin.H{"unit": u.Code, "alerts": out})
+	if err != nil || bytes.Equal(body, last) {
+		return last, nil
+	}
+	if err := stream.send("alerts", string(body), ""); err != nil {
+		return last, err
+	}
+	return body, nil
 }

@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/patrolmap/patrolmap/app/night"
 )
 
 // nightBoard is the answer of GET /api/v1/night.
@@ -217,4 +222,103 @@ func TestNightBoardInput(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("tonight: %d %s", r.status, r.body)
 	}
+}
+
+// TestNightAlertsOnceAcrossRestart runs the deadline scheduler on the real store over the
+// replayed night, restarts it (a new scheduler without memory) and runs two at once: exactly
+// one alert per overdue area. Then the alerts are listed and acknowledged.
+func TestNightAlertsOnceAcrossRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.device("w1", "night-b", "")
+	r := e.as("admin", "PUT", "/api/v1/units/w1", map[string]any{"name": "Phường w1", "night_deadline": "02:00"})
+	if r.status != 200 {
+		t.Fatalf("set the unit's deadline: %d %s", r.status, r.body)
+	}
+	cho, truong, cong := newSpot(t, "Chợ", 105.8480, 21.4680), newSpot(t, "Trường", 105.8520, 21.4690), newSpot(t, "CT", 105.8500, 21.4720)
+	createKeyArea(t, e, "Chợ", cho, "23:30")
+	createKeyArea(t, e, "Trường", truong, "00:30")
+	createKeyArea(t, e, "Công trường", cong, "")
+	var fixes []map[string]any
+	fixes = append(fixes, stay("night-b", cho, at(3, 31, 22, 58, 0), at(3, 31, 23, 10, 0), 30*time.Second)...)
+	fixes = append(fixes, stay("night-b", truong, at(3, 31, 23, 20, 0), at(3, 31, 23, 22, 0), 30*time.Second)...)
+	postFixes(t, e, fixes)
+
+	ctx := context.Background()
+	tick := func(s *night.Alerts, from, to time.Time, step time.Duration) int {
+		n := 0
+		for now := from; now.Before(to); now = now.Add(step) {
+			got, err := s.Tick(ctx, now)
+			if err != nil {
+				t.Fatalf("tick %v: %v", now, err)
+			}
+			n += len(got)
+		}
+		return n
+	}
+	if n := tick(&night.Alerts{Repo: e.store}, at(3, 31, 22, 0, 0), at(4, 1, 1, 0, 0), 5*time.Minute); n != 1 {
+		t.Fatalf("first run raised %d alerts, want 1 (Trường)", n)
+	}
+	// Restart, and a second server beside it.
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i := range counts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i] = tick(&night.Alerts{Repo: e.store}, at(4, 1, 0, 0, 0), at(4, 1, 6, 0, 0), 5*time.Minute)
+		}()
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 1 {
+		t.Fatalf("after the restart the two schedulers raised %v alerts, want 1 in all (Công trường)", counts)
+	}
+
+	r = e.as("officer1", "GET", "/api/v1/alerts?unit=w1&from=2024-03-31&to=2024-04-01", nil)
+	if r.status != 200 {
+		t.Fatalf("alerts: %d %s", r.status, r.body)
+	}
+	var list struct {
+		Alerts []struct {
+			ID             int64   `json:"id"`
+			AreaID         int64   `json:"area_id"`
+			AreaName       string  `json:"area_name"`
+			Night          string  `json:"night"`
+			DeadlineAt     string  `json:"deadline_at"`
+			RaisedAt       string  `json:"raised_at"`
+			AcknowledgedBy *string `json:"acknowledged_by"`
+			AcknowledgedAt *string `json:"acknowledged_at"`
+		} `json:"alerts"`
+	}
+	r.json(t, &list)
+	if len(list.Alerts) != 2 || list.Alerts[0].AreaName != "Trường" || list.Alerts[1].AreaName != "Công trường" {
+		t.Fatalf("alerts %s", r.body)
+	}
+	tr := list.Alerts[0]
+	if tr.Night != "2024-03-31" || tr.DeadlineAt != "2024-03-31T17:30:00Z" || tr.RaisedAt != "2024-03-31T17:30:00Z" || tr.AcknowledgedBy != nil {
+		t.Errorf("Trường alert %+v", tr)
+	}
+	if r := e.as("analyst1", "GET", "/api/v1/alerts?unit=w1&from=2024-04-01&to=2024-04-02", nil); r.status != 200 || strings.Contains(string(r.body), "Trường") {
+		t.Errorf("next night's alerts: %d %s", r.status, r.body)
+	}
+
+	ack := fmt.Sprintf("/api/v1/alerts/%d/ack", tr.ID)
+	if r := e.as("analyst2", "POST", ack, nil); r.status != 403 {
+		t.Errorf("another unit acknowledges: %d %s", r.status, r.body)
+	}
+	r = e.as("officer1", "POST", ack, nil)
+	if r.status != 200 {
+		t.Fatalf("ack: %d %s", r.status, r.body)
+	}
+	var acked struct {
+		AcknowledgedBy *string `json:"acknowledged_by"`
+		AcknowledgedAt *string `json:"acknowledged_at"`
+	}
+	r.json(t, &acked)
+	if acked.AcknowledgedBy == nil || *acked.AcknowledgedBy != "officer1" || acked.AcknowledgedAt == nil {
+		t.Fatalf("acknowledged %s", r.body)
+	}
+	wantProblem(t, e.as("admin", "POST", ack, nil), 409, "")
+	wantProblem(t, e.as("admin", "POST", "/api/v1/alerts/999999/ack", nil), 404, "")
+	wantProblem(t, e.as("officer1", "GET", "/api/v1/alerts?unit=w1&from=2024-04-01&to=2024-03-01", nil), 400, "to")
 }

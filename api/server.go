@@ -28,6 +28,7 @@ type Backend interface {
 	ReportBackend   // report.go
 	AdminBackend    // admin.go
 	LiveBackend     // live.go
+	NightBackend    // night.go
 }
 
 // CoreBackend is storage for auth, units, devices, incidents, areas and the logs.

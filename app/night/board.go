@@ -137,6 +137,11 @@ func (b Board) Over() bool { return !b.At.Before(b.Period.To) }
 // Tonight returns the night of date d of the unit as of the instant at: every key area and key
 // road with its visits and status, and the dosage of the hot spot cells of the weeks before.
 func Tonight(ctx context.Context, repo BoardRepository, u patrol.Unit, d geo.Date, at time.Time, opt Options) (Board, error) {
+	return tonight(ctx, repo, u, d, at, opt, true)
+}
+
+// tonight is Tonight, with the hot spots only when withHotspots.
+func tonight(ctx context.Context, repo BoardRepository, u patrol.Unit, d geo.Date, at time.Time, opt Options, withHotspots bool) (Board, error) {
 	opt = opt.withDefaults()
 	loc, nw := Zone(u), Window(u)
 	b := Board{Unit: u, Night: d, At: at, Period: nw.Night(d, loc), Options: opt}
@@ -150,9 +155,11 @@ func Tonight(ctx context.Context, repo BoardRepository, u patrol.Unit, d geo.Dat
 	if err != nil {
 		return Board{}, err
 	}
-	hot, err := hotCells(ctx, repo, u, b.HotspotFrom, b.Period.From)
-	if err != nil {
-		return Board{}, err
+	var hot []hotCell
+	if withHotspots {
+		if hot, err = hotCells(ctx, repo, u, b.HotspotFrom, b.Period.From); err != nil {
+			return Board{}, err
+		}
 	}
 	var cells []h3.Cell
 	for _, a := range areas {

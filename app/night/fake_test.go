@@ -107,3 +107,42 @@ func stay(s spot, from, to time.Time) []geo.Fix {
 	}
 	return out
 }
+
+// fakeAlerts adds the alert storage to fakeRepo: alerts unique per area and night, as the
+// store's key makes them, and fixed latest positions.
+type fakeAlerts struct {
+	*fakeRepo
+	alerts    []patrol.NightAlert
+	positions []patrol.StoredFix
+	inserts   int // RaiseAlert calls
+}
+
+func (f *fakeAlerts) ListUnits(context.Context, int) ([]patrol.Unit, error) {
+	return []patrol.Unit{f.unit}, nil
+}
+
+func (f *fakeAlerts) LatestPositions(context.Context, int, time.Duration) ([]patrol.StoredFix, error) {
+	return f.positions, nil
+}
+
+func (f *fakeAlerts) RaiseAlert(_ context.Context, a patrol.NightAlert) (patrol.NightAlert, bool, error) {
+	f.inserts++
+	for _, old := range f.alerts {
+		if old.AreaID == a.AreaID && old.Night == a.Night {
+			return old, false, nil
+		}
+	}
+	a.ID = int64(len(f.alerts) + 1)
+	f.alerts = append(f.alerts, a)
+	return a, true, nil
+}
+
+func (f *fakeAlerts) ListAlerts(_ context.Context, unitID int, from, to time.Time) ([]patrol.NightAlert, error) {
+	var out []patrol.NightAlert
+	for _, a := range f.alerts {
+		if a.UnitID == unitID && !a.DeadlineAt.Before(from) && !a.DeadlineAt.After(to) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

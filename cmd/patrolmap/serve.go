@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/basemap"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/webmap"
@@ -23,6 +24,9 @@ import (
 // PATROLMAP_TILE_URL; it is no longer the default (every view would tell a third party which
 // area is being looked at, and offline there would be no streets).
 const osmTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+// alertEvery is how often serve looks for key areas past their deadline.
+const alertEvery = 20 * time.Second
 
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
@@ -88,6 +92,10 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	// Every hour: expired off-duty fixes are deleted (always), and with -fix-retention old
 	// partitions dropped.
 	go retainFixes(ctx, db, retention, log)
+
+	// Deadline alerts: judged every alertEvery, so raised at most that late; the alert table's
+	// unique key keeps a restart (or a second server) from raising one twice.
+	go (&night.Alerts{Repo: db, Log: log}).Run(ctx, alertEvery, time.Now)
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")

@@ -167,6 +167,10 @@ export const api = {
   places: ({ unit, from, to, cells, lang }, signal) => request('GET', '/places', { query: { unit, from, to, cell: cells, lang }, signal }),
   // evaluate posts a drawn route (a GeoJSON Feature) and answers what it covers.
   evaluate: ({ unit, night }, feature, signal) => request('POST', '/plan/evaluate', { query: { unit, night }, body: feature, signal }),
+  // Tonight (issue 16): the night board, deadline alerts and their acknowledgement.
+  night: ({ unit, night, at }, signal) => request('GET', '/night', { query: { unit, night, at }, signal }),
+  alerts: ({ unit, from, to }, signal) => request('GET', '/alerts', { query: { unit, from, to }, signal }),
+  ackAlert: (id) => request('POST', `${idPath('/alerts', id)}/ack`),
 };
 
 // planGPXURL is the address of the suggested route of a night as GPX (the same

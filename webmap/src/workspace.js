@@ -37,6 +37,7 @@ import { createSummaryStrip } from './summary.js';
 import { watchLabels, overlapCount } from './labels.js';
 import { createPlanPanel } from './planpanel.js';
 import { language } from './i18n.js';
+import { createAlertBanner } from './alerts.js';
 
 const EDITOR_ROLES = new Set(['admin', 'analyst']);
 const DEFAULT_WINDOW = 'night';
@@ -123,6 +124,8 @@ export async function startWorkspace({ config, user }) {
   }
 
   let view = makeView(first, defaultRange(zoneOrDefault(first.properties.timezone), DEFAULT_DAYS), DEFAULT_WINDOW);
+  const alertBanner = createAlertBanner({ container: byId('map-view') });
+  alertBanner.setUnit(view.unit);
 
   const areaSource = createAreaSource();
   const areaActions = { canEdit: false };
@@ -330,6 +333,7 @@ export async function startWorkspace({ config, user }) {
     palette.reset();
     view = makeView(feature, view.range, view.window);
     period.setUnit(view.unit);
+    alertBanner.setUnit(view.unit);
     mapView.fitGeometry(feature.geometry);
     apply(['unit']);
   }
