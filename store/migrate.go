@@ -55,7 +55,10 @@ func newProvider(db *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
-	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithTableName("schema_version")}
+	// Numbers are reserved per change in flight, so one may land after a higher one: a
+	// database already at 00010 still gets 00009 (never a "missing migration" refusal).
+	opts := []goose.ProviderOption{goose.WithSessionLocker(locker), goose.WithTableName("schema_version"),
+		goose.WithAllowOutofOrder(true)}
 	if log != nil {
 		opts = append(opts, goose.WithSlog(log))
 	}
