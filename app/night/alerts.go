@@ -35,6 +35,8 @@ const (
 	AlertLookback = 12 * time.Hour
 	// OnDutyWindow is how recent a position must be for its officer to count as on duty.
 	OnDutyWindow = 30 * time.Minute
+	// AlertEvery is how often serve runs Tick: an alert is raised at most this late.
+	AlertEvery = 20 * time.Second
 )
 
 // checkKey is an area checked at a deadline of a night and found met: no alert, no new check.

@@ -25,9 +25,6 @@ import (
 // area is being looked at, and offline there would be no streets).
 const osmTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
-// alertEvery is how often serve looks for key areas past their deadline.
-const alertEvery = 20 * time.Second
-
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
@@ -93,9 +90,9 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	// partitions dropped.
 	go retainFixes(ctx, db, retention, log)
 
-	// Deadline alerts: judged every alertEvery, so raised at most that late; the alert table's
-	// unique key keeps a restart (or a second server) from raising one twice.
-	go (&night.Alerts{Repo: db, Log: log}).Run(ctx, alertEvery, time.Now)
+	// Deadline alerts: judged every night.AlertEvery, so raised at most that late; the alert
+	// table's unique key keeps a restart (or a second server) from raising one twice.
+	go (&night.Alerts{Repo: db, Log: log}).Run(ctx, night.AlertEvery, time.Now)
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
