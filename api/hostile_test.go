@@ -213,7 +213,7 @@ func TestHostileInput(t *testing.T) {
 		"GET /api/v1/hotspots":                           {path: "/api/v1/hotspots?unit=w1&" + period, params: append(analysis, "alpha", "permutations", "seed")},
 		"GET /api/v1/emerging":                           {path: "/api/v1/emerging?unit=w1", params: append(analysis, "step", "time_lag")},
 		"GET /api/v1/forecast":                           {path: "/api/v1/forecast?unit=w1", params: append(analysis, "step", "time_lag", "holdout")},
-		"GET /api/v1/plan":                               {path: "/api/v1/plan?unit=w1", params: []string{"unit", "night", "nights", "start", "max_km", "targets", "format"}},
+		"GET /api/v1/plan":                               {path: "/api/v1/plan?unit=w1", params: []string{"unit", "night", "nights", "start", "max_km", "targets", "format", "order", "seed"}},
 		"POST /api/v1/plan/evaluate":                     {path: "/api/v1/plan/evaluate?unit=w1", params: []string{"unit", "night", "nights"}, body: static(routeBody), mayWrite: true},
 		"GET /api/v1/routes":                             {path: "/api/v1/routes?unit=w1", params: []string{"unit", "from", "to", "night"}},
 		"POST /api/v1/routes":                            {path: "/api/v1/routes?unit=w1&night=" + night, params: []string{"unit", "night"}, body: static(routeBody)},

@@ -301,6 +301,38 @@ type plan struct {
 	dropped    int
 	off        int // risky gap cells passed over because no road runs through them, and key areas no road comes near
 	gain       coverageGain
+	order      string // planOrderShortest or planOrderRandom
+	seed       int64  // of a random order
+	randomized bool   // a random order other than the shortest was found
+}
+
+// The orders of a plan's stops.
+const (
+	planOrderShortest = "shortest"
+	planOrderRandom   = "random"
+)
+
+// planOrderParams reads order (shortest, the default, or random) and seed, an integer; a random
+// order without a seed takes the night's date (20240301), so it changes from night to night.
+func planOrderParams(c *gin.Context, night geo.Date) (string, int64, bool) {
+	order := c.Query("order")
+	switch order {
+	case "":
+		order = planOrderShortest
+	case planOrderShortest, planOrderRandom:
+	default:
+		writeProblem(c, badField("order", "must be shortest or random"))
+		return "", 0, false
+	}
+	seed := int64(night.Year*10000 + int(night.Month)*100 + night.Day)
+	if c.Query("seed") != "" {
+		v, ok := seedParam(c)
+		if !ok {
+			return "", 0, false
+		}
+		seed = v
+	}
+	return order, seed, true
 }
 
 // makePlan picks targets, orders them and draws the route.
@@ -328,6 +360,9 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 		return nil, false
 	}
 	p := &plan{analysis: a, night: night, nights: nights, maxKm: maxKm, routing: "straight"}
+	if p.order, p.seed, ok = planOrderParams(c, night); !ok {
+		return nil, false
+	}
 	if p.network, err = db.RoadNetwork(ctx, u.ID); err != nil {
 		fail(c, err)
 		return nil, false
@@ -466,7 +501,11 @@ func (s *Server) makePlan(c *gin.Context, db PlanBackend, u patrol.Unit) (*plan,
 		return nil, false
 	}
 	p.dropped = len(tour.Dropped)
-	for _, i := range tour.Order {
+	order := tour.Order
+	if p.order == planOrderRandom {
+		order, _, p.randomized = geo.RandomTourOrder(dist, tour, true, maxKm*1000, p.seed)
+	}
+	for _, i := range order {
 		p.stops = append(p.stops, stops[i])
 	}
 
@@ -582,13 +621,13 @@ func (p *plan) summary() map[string]any {
 	a := p.analysis
 	walk := geo.TravelMinutes(p.lengthM, geo.WalkSpeedMS)
 	moto := geo.TravelMinutes(p.lengthM, geo.MotorbikeSpeedMS)
-	return map[string]any{
+	out := map[string]any{
 		"unit": a.Unit.Code, "night": p.night.String(), "nights": p.nights,
 		"lookback_from": rfc3339(a.Period.From), "lookback_to": rfc3339(a.Period.To),
 		// The gaps' period as GET /api/v1/gaps takes it: expected_gain.gap_cells is the number of
 		// cell features /gaps answers for it with min_nights=1.
 		"gaps_from": p.night.AddDays(-p.nights).String(), "gaps_to": p.night.String(), "gaps_min_nights": a.MinNights,
-		"max_km": p.maxKm, "routing": p.routing,
+		"max_km": p.maxKm, "routing": p.routing, "order": p.order,
 		"road_network": map[string]any{"roads": p.network.Roads, "nodes": p.network.Nodes, "edges": p.network.Edges, "pgrouting": p.network.Routing},
 		"length_m":     math.Round(p.lengthM), "km": math.Round(p.lengthM) / 1000,
 		"walk_min": math.Round(walk), "motorbike_min": math.Round(moto), "dwell_min": p.dwellMin,
@@ -596,6 +635,10 @@ func (p *plan) summary() map[string]any {
 		"stops": len(p.stops) - 2, "candidates": p.considered, "left_out": p.dropped, "off_road": p.off,
 		"straight_legs": countStraight(p.legs), "expected_gain": p.gain,
 	}
+	if p.order == planOrderRandom {
+		out["seed"], out["randomized"] = p.seed, p.randomized
+	}
+	return out
 }
 
 func countStraight(legs []planLeg) int {

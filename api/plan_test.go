@@ -241,6 +241,52 @@ func TestPlanDemoWard(t *testing.T) {
 		}
 	})
 
+	t.Run("random order: same stops, another order, reproducible, within max_km", func(t *testing.T) {
+		stopKeys := func(a planAnswer) []string {
+			var out []string
+			for _, s := range a.role("stop") {
+				out = append(out, fmt.Sprint(s.Properties["kind"], s.Properties["name"], s.Properties["cell"]))
+			}
+			return out
+		}
+		get := func(q string) planAnswer {
+			r := e.as("analystall", http.MethodGet, "/api/v1/plan?"+q, nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("plan %s: %d %s", q, r.status, r.body)
+			}
+			var a planAnswer
+			r.json(t, &a)
+			return a
+		}
+		shortest := stopKeys(p)
+		if got := stopKeys(get(query + "&order=shortest")); !slices.Equal(got, shortest) {
+			t.Errorf("order=shortest %v differs from the default %v", got, shortest)
+		}
+		a, b := get(query+"&order=random&seed=7"), get(query+"&order=random&seed=7")
+		ka, kb := stopKeys(a), stopKeys(b)
+		if !slices.Equal(ka, kb) || a.Plan["length_m"] != b.Plan["length_m"] {
+			t.Fatalf("seed 7 twice: %v then %v", ka, kb)
+		}
+		if a.Plan["order"] != "random" || a.Plan["seed"] != 7.0 || a.Plan["randomized"] != true {
+			t.Errorf("plan %v", a.Plan)
+		}
+		if slices.Equal(ka, shortest) {
+			t.Errorf("random order equals the shortest: %v", ka)
+		}
+		sa, ss := slices.Clone(ka), slices.Clone(shortest)
+		slices.Sort(sa)
+		slices.Sort(ss)
+		if !slices.Equal(sa, ss) {
+			t.Errorf("random stops %v, shortest stops %v", sa, ss)
+		}
+		if l := a.Plan["length_m"].(float64); l > 6000+1 || l < length {
+			t.Errorf("random length %.0f m, shortest %.0f, limit 6000", l, length)
+		}
+		t.Logf("shortest %.0f m %v; random (seed 7) %.0f m %v", length, shortest, a.Plan["length_m"], ka)
+		wantProblem(t, e.as("analystall", http.MethodGet, "/api/v1/plan?"+query+"&order=zigzag", nil), 400, "order")
+		wantProblem(t, e.as("analystall", http.MethodGet, "/api/v1/plan?"+query+"&order=random&seed=x", nil), 400, "seed")
+	})
+
 	t.Run("a long limit takes every target", func(t *testing.T) {
 		r := e.as("analystall", http.MethodGet, "/api/v1/plan?unit=demo&night="+night+"&max_km=40&targets=5", nil)
 		var all planAnswer
