@@ -111,6 +111,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	handover, _, err := e.store.SaveHandover(context.Background(), patrol.NightHandover{UnitID: e.units["w1"].ID, Night: "2024-03-01",
+		CreatedAt: time.Date(2024, 3, 1, 22, 10, 0, 0, time.UTC), Content: []byte(`{"unit":"w1","night":"2024-03-01","summary":{"met":0}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	routeBody := map[string]any{"type": "Feature", "geometry": map[string]any{"type": "LineString", "coordinates": [][]float64{{105.846, 21.466}, {105.85, 21.47}}},
 		"properties": map[string]any{"name": "Tuyến 1", "night": now.Format("2006-01-02")}}
 	var route struct {
@@ -232,6 +237,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/live":                               {readUnit, "/api/v1/live?unit=w1", nil},
 		"GET /api/v1/alerts":                             {readUnit, "/api/v1/alerts?unit=w1&from=2024-03-01&to=2024-03-02", nil},
 		"POST /api/v1/alerts/:id/ack":                    {readUnit, fmt.Sprintf("/api/v1/alerts/%d/ack", alert.ID), nil},
+		"GET /api/v1/handovers":                          {readUnit, "/api/v1/handovers?unit=w1", nil},
+		"GET /api/v1/handovers/:id":                      {readUnit, fmt.Sprintf("/api/v1/handovers/%d", handover.ID), nil},
 		"GET /api/v1/night":                              {readUnit, "/api/v1/night?unit=w1&night=2024-03-01", nil},
 	}
 	routes := e.api.Routes()

@@ -115,6 +115,11 @@ func TestHostileInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	handover, _, err := e.store.SaveHandover(context.Background(), patrol.NightHandover{UnitID: e.units["w1"].ID, Night: "2024-03-01",
+		CreatedAt: time.Date(2024, 3, 1, 22, 10, 0, 0, time.UTC), Content: []byte(`{"unit":"w1","night":"2024-03-01","summary":{"met":0}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	night := now.Format("2006-01-02")
 	routeBody := map[string]any{"type": "Feature", "geometry": map[string]any{"type": "LineString", "coordinates": [][]float64{{105.846, 21.466}, {105.85, 21.47}}},
 		"properties": map[string]any{"name": "Tuyến 1", "night": night}}
@@ -230,6 +235,8 @@ func TestHostileInput(t *testing.T) {
 		"GET /api/v1/live":                               {path: "/api/v1/live?unit=w1", params: []string{"unit"}, stream: true},
 		"GET /api/v1/alerts":                             {path: "/api/v1/alerts?unit=w1&from=2024-03-01&to=2024-03-02", params: []string{"unit", "from", "to"}},
 		"POST /api/v1/alerts/:id/ack":                    {path: fmt.Sprintf("/api/v1/alerts/%d/ack", alert.ID), body: nil},
+		"GET /api/v1/handovers":                          {path: "/api/v1/handovers?unit=w1", params: []string{"unit"}},
+		"GET /api/v1/handovers/:id":                      {path: fmt.Sprintf("/api/v1/handovers/%d?format=html", handover.ID), params: []string{"format", "lang"}},
 		"GET /api/v1/night":                              {path: "/api/v1/night?unit=w1&night=2024-03-01&at=2024-03-02T01:00:00Z", params: []string{"unit", "night", "at", "min_dwell_min", "max_gap_min", "weeks"}},
 	}
 

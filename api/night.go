@@ -15,6 +15,7 @@ import (
 	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
+	"github.com/patrolmap/patrolmap/report/pdf"
 )
 
 // NightBackend is the storage of deadline alerts (the board reads through the other backends).
@@ -22,6 +23,8 @@ type NightBackend interface {
 	ListAlerts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.NightAlert, error)
 	AlertByID(ctx context.Context, id int64) (patrol.NightAlert, error)
 	AckAlert(ctx context.Context, id, userID int64, name string, at time.Time) (patrol.NightAlert, error)
+	ListHandovers(ctx context.Context, unitID int) ([]patrol.NightHandover, error)
+	HandoverByID(ctx context.Context, id int64) (patrol.NightHandover, error)
 }
 
 // nightRoutes registers the night board, deadline alerts and the morning handovers.
@@ -29,6 +32,83 @@ func (s *Server) nightRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/night", s.requireUser, s.getNight)
 	v1.GET("/alerts", s.requireUser, s.listAlerts)
 	v1.POST("/alerts/:id/ack", s.requireUser, s.ackAlert)
+	v1.GET("/handovers", s.requireUser, s.listHandovers)
+	v1.GET("/handovers/:id", s.requireUser, s.getHandover)
+}
+
+// listHandovers answers GET /api/v1/handovers?unit: the unit's archived morning handovers,
+// newest night first.
+func (s *Server) listHandovers(c *gin.Context) {
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return
+	}
+	list, err := s.db.ListHandovers(c.Request.Context(), u.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, h := range list {
+		href := "/api/v1/handovers/" + strconv.FormatInt(h.ID, 10)
+		out = append(out, map[string]any{"id": h.ID, "unit": h.UnitCode, "night": h.Night, "created_at": rfc3339(h.CreatedAt),
+			"href": href, "html": href + "?format=html", "pdf": href + "?format=pdf"})
+	}
+	c.JSON(http.StatusOK, gin.H{"unit": u.Code, "handovers": out})
+}
+
+// getHandover answers GET /api/v1/handovers/{id}[?format=json|html|pdf][&lang=vi|en]: the
+// archived handover as stored (JSON), or as a page or a PDF made from it.
+func (s *Server) getHandover(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "html" && format != "pdf" {
+		writeProblem(c, badField("format", "must be json, html or pdf"))
+		return
+	}
+	lang := c.DefaultQuery("lang", "vi")
+	if lang != "vi" && lang != "en" {
+		writeProblem(c, badField("lang", "must be vi or en"))
+		return
+	}
+	ctx := c.Request.Context()
+	h, err := s.db.HandoverByID(ctx, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !callerOf(c).InScope(h.UnitID) {
+		writeProblem(c, problem(http.StatusForbidden, "this handover is outside your scope"))
+		return
+	}
+	if format == "json" {
+		c.Data(http.StatusOK, "application/json", h.Content)
+		return
+	}
+	var content night.Handover
+	if err := json.Unmarshal(h.Content, &content); err != nil {
+		fail(c, fmt.Errorf("handover %d: %w", id, err))
+		return
+	}
+	u, err := s.db.UnitByID(ctx, h.UnitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var page bytes.Buffer
+	if err := night.RenderHandoverHTML(&page, content, lang, location(u)); err != nil {
+		fail(c, err)
+		return
+	}
+	if format == "html" {
+		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		c.Data(http.StatusOK, "text/html; charset=utf-8", page.Bytes())
+		return
+	}
+	s.writePDF(c, page.Bytes(), "giao-ca-"+h.UnitCode+"-"+h.Night+".pdf")
 }
 
 // alertJSON writes an alert as GET /api/v1/alerts lists it.
@@ -272,4 +352,22 @@ func (s *Server) sendLiveAlerts(ctx context.Context, stream *liveStream, u patro
 		return last, err
 	}
 	return body, nil
+}
+
+// handoverPDFTimeout bounds printing a handover to PDF.
+const handoverPDFTimeout = 60 * time.Second
+
+// writePDF prints a self-contained page to PDF with the server's headless Chromium.
+func (s *Server) writePDF(c *gin.Context, page []byte, filename string) {
+	out, err := pdf.Render(c.Request.Context(), page, pdf.Options{Timeout: handoverPDFTimeout})
+	if errors.Is(err, pdf.ErrNoBrowser) {
+		writeProblem(c, problem(http.StatusNotImplemented, "PDF needs headless Chromium on the server, which is not installed; print the HTML page instead"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="%s"`, filename))
+	c.Data(http.StatusOK, "application/pdf", out)
 }

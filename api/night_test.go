@@ -321,4 +321,65 @@ func TestNightAlertsOnceAcrossRestart(t *testing.T) {
 	wantProblem(t, e.as("admin", "POST", ack, nil), 409, "")
 	wantProblem(t, e.as("admin", "POST", "/api/v1/alerts/999999/ack", nil), 404, "")
 	wantProblem(t, e.as("officer1", "GET", "/api/v1/alerts?unit=w1&from=2024-04-01&to=2024-03-01", nil), 400, "to")
+
+	// The morning handover: archived once, 10 minutes after the night ends, across a restart.
+	r = e.as("analyst1", "POST", "/api/v1/incidents?unit=w1", map[string]any{"incidents": []map[string]any{
+		{"time": at(4, 1, 1, 30, 0).UTC().Format(time.RFC3339), "lat": cong.pt[1], "lon": cong.pt[0], "category": "theft", "description": "Mất xe máy"}}})
+	if r.status != 200 {
+		t.Fatalf("incident: %d %s", r.status, r.body)
+	}
+	archived := 0
+	for _, s := range []*night.Scheduler{night.NewScheduler(e.store, nil), night.NewScheduler(e.store, nil)} {
+		for now := at(4, 1, 5, 0, 0); now.Before(at(4, 1, 6, 0, 0)); now = now.Add(5 * time.Minute) {
+			got, err := s.Handovers.Tick(ctx, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range got {
+				if h.Night == "2024-03-31" && h.UnitCode == "w1" {
+					archived++
+				}
+			}
+		}
+	}
+	if archived != 1 {
+		t.Fatalf("%d handovers archived for the night, want 1", archived)
+	}
+	r = e.as("officer1", "GET", "/api/v1/handovers?unit=w1", nil)
+	var hl struct {
+		Handovers []struct {
+			ID    int64  `json:"id"`
+			Night string `json:"night"`
+			HTML  string `json:"html"`
+		} `json:"handovers"`
+	}
+	r.json(t, &hl)
+	if r.status != 200 || len(hl.Handovers) == 0 || hl.Handovers[0].Night != "2024-03-31" {
+		t.Fatalf("handovers: %d %s", r.status, r.body)
+	}
+	r = e.as("officer1", "GET", fmt.Sprintf("/api/v1/handovers/%d", hl.Handovers[0].ID), nil)
+	var content struct {
+		Summary map[string]int `json:"summary"`
+		Alerts  []struct {
+			AcknowledgedBy string `json:"acknowledged_by"`
+		}
+		Incidents []struct{ Category string }
+		Patrol    struct{ Km, Hours float64 }
+	}
+	r.json(t, &content)
+	if content.Summary["met"] != 1 || content.Summary["missed"] != 2 || len(content.Alerts) != 2 || content.Alerts[0].AcknowledgedBy != "officer1" ||
+		len(content.Incidents) != 1 || content.Patrol.Hours < 0.2 {
+		t.Errorf("handover %s", r.body)
+	}
+	r = e.as("officer1", "GET", hl.Handovers[0].HTML, nil)
+	page := string(r.body)
+	if r.status != 200 || !strings.Contains(page, "Báo cáo giao ca sáng") || !strings.Contains(page, "Trường") ||
+		!strings.Contains(page, "31/03/2024") || !strings.Contains(page, "trộm cắp tài sản") || !strings.Contains(page, "officer1") {
+		t.Errorf("handover page: %d %s", r.status, page)
+	}
+	saveArtifact(t, "night-handover.html", r.body)
+	if r := e.as("analyst2", "GET", hl.Handovers[0].HTML, nil); r.status != 403 {
+		t.Errorf("another unit reads the handover: %d", r.status)
+	}
+	wantProblem(t, e.as("officer1", "GET", hl.Handovers[0].HTML+"&lang=fr", nil), 400, "lang")
 }

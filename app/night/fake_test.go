@@ -146,3 +146,37 @@ func (f *fakeAlerts) ListAlerts(_ context.Context, unitID int, from, to time.Tim
 	}
 	return out, nil
 }
+
+// fakeNight adds what the handover reads and writes to fakeAlerts.
+type fakeNight struct {
+	*fakeAlerts
+	incidents []patrol.Incident
+	handovers []patrol.NightHandover
+	saves     int
+}
+
+func (f *fakeNight) PatrolSummary(_ context.Context, _ int, nights []geo.Period) (patrol.PatrolSummary, error) {
+	return patrol.PatrolSummary{NightsPatrolled: 1, Devices: 2, Fixes: 99, Hours: 0.75, DistanceKm: 3.456}, nil
+}
+
+func (f *fakeNight) ListIncidents(_ context.Context, _ int, from, to time.Time, _ bool) ([]patrol.Incident, error) {
+	var out []patrol.Incident
+	for _, in := range f.incidents {
+		if !in.Time.Before(from) && in.Time.Before(to) {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeNight) SaveHandover(_ context.Context, h patrol.NightHandover) (patrol.NightHandover, bool, error) {
+	f.saves++
+	for _, old := range f.handovers {
+		if old.UnitID == h.UnitID && old.Night == h.Night {
+			return old, false, nil
+		}
+	}
+	h.ID = int64(len(f.handovers) + 1)
+	f.handovers = append(f.handovers, h)
+	return h, true, nil
+}

@@ -90,9 +90,10 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	// partitions dropped.
 	go retainFixes(ctx, db, retention, log)
 
-	// Deadline alerts: judged every night.AlertEvery, so raised at most that late; the alert
-	// table's unique key keeps a restart (or a second server) from raising one twice.
-	go (&night.Alerts{Repo: db, Log: log}).Run(ctx, night.AlertEvery, time.Now)
+	// Deadline alerts and morning handovers: judged every night.AlertEvery, so an alert is raised
+	// at most that late; unique keys keep a restart (or a second server) from raising or
+	// archiving one twice.
+	go night.NewScheduler(db, log).Run(ctx, night.AlertEvery, time.Now)
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
