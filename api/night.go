@@ -286,7 +286,7 @@ func boardJSON(b night.Board) map[string]any {
 	return map[string]any{
 		"unit": b.Unit.Code, "night": b.Night.String(), "at": rfc3339(b.At),
 		"start": rfc3339(b.Period.From), "end": rfc3339(b.Period.To), "over": b.Over(),
-		"areas": areas, "hotspots": hot, "summary": counts,
+		"areas": areas, "hotspots": hot, "summary": counts, "warnings": orEmpty(b.Warnings),
 		"dosage": map[string]any{"min_dwell_min": b.Options.MinDwellMin, "max_gap_min": b.Options.MaxGapMin,
 			"hotspots_from": rfc3339(b.HotspotFrom), "hotspots_to": rfc3339(b.Period.From)},
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -92,7 +93,7 @@ func (s *Alerts) tickUnit(ctx context.Context, u patrol.Unit, now time.Time) ([]
 		}
 		if areas == nil {
 			var err error
-			if areas, err = KeyAreas(ctx, s.Repo, u); err != nil {
+			if areas, _, err = KeyAreas(ctx, s.Repo, u); err != nil {
 				return raised, err
 			}
 		}
@@ -108,8 +109,13 @@ func (s *Alerts) tickUnit(ctx context.Context, u patrol.Unit, now time.Time) ([]
 		for _, a := range existing {
 			have[a.AreaID] = true
 		}
-		for deadline, ids := range due {
-			got, err := s.raiseAt(ctx, u, d, deadline, ids, have, now)
+		deadlines := make([]time.Time, 0, len(due))
+		for deadline := range due {
+			deadlines = append(deadlines, deadline)
+		}
+		slices.SortFunc(deadlines, time.Time.Compare)
+		for _, deadline := range deadlines {
+			got, err := s.raiseAt(ctx, u, d, deadline, due[deadline], have, now)
 			raised = append(raised, got...)
 			if err != nil {
 				return raised, err

@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/paulmach/orb/geojson"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -129,6 +129,7 @@ type Board struct {
 	HotspotFrom time.Time // hot spots are those of [HotspotFrom, Period.From)
 	Areas       []AreaState
 	Hotspots    []HotspotDosage
+	Warnings    []string // areas left out because their stored geometry cannot be used
 }
 
 // Over reports whether the night had ended by the board's instant.
@@ -151,10 +152,11 @@ func tonight(ctx context.Context, repo BoardRepository, u patrol.Unit, d geo.Dat
 	}
 	b.HotspotFrom = b.Period.From.AddDate(0, 0, -7*opt.HotspotWeeks)
 
-	areas, err := KeyAreas(ctx, repo, u)
+	areas, warnings, err := KeyAreas(ctx, repo, u)
 	if err != nil {
 		return Board{}, err
 	}
+	b.Warnings = warnings
 	var hot []hotCell
 	if withHotspots {
 		if hot, err = hotCells(ctx, repo, u, b.HotspotFrom, b.Period.From); err != nil {
@@ -214,29 +216,32 @@ type KeyArea struct {
 	Cells []h3.Cell
 }
 
-// KeyAreas returns the unit's key areas and key roads with their cells (geo.KeyAreaCells, as
-// compliance finds them).
-func KeyAreas(ctx context.Context, repo BoardRepository, u patrol.Unit) ([]KeyArea, error) {
+// KeyAreas returns the unit's key areas and key roads with their cells at the unit's
+// resolution, found as compliance finds them (unit.AreaCells); an area whose stored geometry
+// cannot be used is left out, with a warning for it.
+func KeyAreas(ctx context.Context, repo BoardRepository, u patrol.Unit) ([]KeyArea, []string, error) {
+	res, err := unit.Res(u)
+	if err != nil {
+		return nil, nil, err
+	}
 	all, err := repo.ListAreas(ctx, u.ID, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []KeyArea
+	var warnings []string
 	for _, a := range all {
 		if a.Kind != patrol.KindKeyArea && a.Kind != patrol.KindKeyRoad {
 			continue
 		}
-		g, err := geojson.UnmarshalGeometry(a.Geometry)
+		_, cells, err := unit.AreaCells(a, res)
 		if err != nil {
-			return nil, fmt.Errorf("area %d geometry: %w", a.ID, err)
-		}
-		cells, err := geo.KeyAreaCells(g.Geometry(), a.BufferM, u.H3Res)
-		if err != nil {
-			return nil, fmt.Errorf("cells of area %d: %w", a.ID, err)
+			warnings = append(warnings, unit.LeftOutWarning(a, err))
+			continue
 		}
 		out = append(out, KeyArea{Area: a, Cells: cells})
 	}
-	return out, nil
+	return out, warnings, nil
 }
 
 // areaState counts an area's visits so far and sets its status.

@@ -4,27 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-// Zone returns the unit's time zone, UTC when its name is not a known zone.
-func Zone(u patrol.Unit) *time.Location {
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+// Zone returns the unit's time zone as app/unit reads it.
+func Zone(u patrol.Unit) *time.Location { return unit.Location(u) }
 
-// Window returns the unit's night window, 22:00–05:00 when its own is not valid.
-func Window(u patrol.Unit) geo.NightWindow {
-	nw, err := geo.ParseNightWindow(u.NightStart, u.NightEnd)
-	if err != nil {
-		return geo.DefaultNightWindow()
-	}
-	return nw
-}
+// Window returns the unit's night window as app/unit reads it.
+func Window(u patrol.Unit) geo.NightWindow { return unit.NightWindow(u) }
 
 // InsideNight reports whether the time of day c lies in the night window after its start and
 // no later than its end: 22:00–05:00 takes 22:01 to 05:00, 23:59 and 00:00 included.

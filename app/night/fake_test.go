@@ -144,6 +144,7 @@ func (f *fakeAlerts) ListAlerts(_ context.Context, unitID int, from, to time.Tim
 			out = append(out, a)
 		}
 	}
+	slices.SortStableFunc(out, func(x, y patrol.NightAlert) int { return x.DeadlineAt.Compare(y.DeadlineAt) }) // as the store orders them
 	return out, nil
 }
 
