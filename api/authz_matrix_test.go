@@ -163,6 +163,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /":                                          {public, "/", nil},
 		"HEAD /":                                         {public, "/", nil},
 		"GET /favicon.ico":                               {public, "/favicon.ico", nil},
+		"GET /officer/":                                  {public, "/officer/", nil},
+		"GET /officer/sw.js":                             {public, "/officer/sw.js", nil},
 		"GET /healthz":                                   {public, "/healthz", nil},
 		"GET /readyz":                                    {public, "/readyz", nil},
 		"GET /metrics":                                   {adminAll, "/metrics", nil},

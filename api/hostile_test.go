@@ -161,6 +161,8 @@ func TestHostileInput(t *testing.T) {
 		"GET /":                                          {path: "/"},
 		"HEAD /":                                         {path: "/"},
 		"GET /favicon.ico":                               {path: "/favicon.ico"},
+		"GET /officer/":                                  {path: "/officer/"},
+		"GET /officer/sw.js":                             {path: "/officer/sw.js"},
 		"GET /healthz":                                   {path: "/healthz"},
 		"GET /readyz":                                    {path: "/readyz"},
 		"GET /metrics":                                   {path: "/metrics"},

@@ -252,7 +252,14 @@ func (s *Server) getNight(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(200, boardJSON(b))
+	mine, err := night.OwnDevices(c.Request.Context(), s.db, u.ID, callerOf(c).User.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := boardJSON(b)
+	out["my_devices"] = mine
+	c.JSON(http.StatusOK, out)
 }
 
 // boardJSON writes a board as the interface of GET /api/v1/night spells it.

@@ -25,7 +25,7 @@ func (s *Server) webRoutes(r *gin.Engine) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if name == "index.html" {
+		if name == "index.html" || name == officerIndex || name == officerWorker {
 			c.Header("Cache-Control", "no-cache")
 		} else {
 			c.Header("Cache-Control", "public, max-age=3600")
@@ -35,7 +35,16 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	r.GET("/", func(c *gin.Context) { serve(c, "index.html") })
 	r.HEAD("/", func(c *gin.Context) { serve(c, "index.html") })
 	r.GET("/favicon.ico", func(c *gin.Context) { serve(c, "favicon.ico") })
+	// The officer's view (issue 16): its own page, its service worker always revalidated.
+	r.GET("/officer/", func(c *gin.Context) { serve(c, officerIndex) })
+	r.GET("/officer/sw.js", func(c *gin.Context) { serve(c, officerWorker) })
 }
+
+// The officer view's page and service worker in the built web map.
+const (
+	officerIndex  = "officer/index.html"
+	officerWorker = "officer/sw.js"
+)
 
 // staticFile serves a built web map file for an unmatched GET, reporting whether it did.
 func (s *Server) staticFile(c *gin.Context) bool {
@@ -63,5 +72,5 @@ func (s *Server) staticFile(c *gin.Context) bool {
 var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
 	".map": "application/json", ".png": "image/png", ".svg": "image/svg+xml", ".ico": "image/x-icon",
-	".woff2": "font/woff2", ".json": "application/json",
+	".woff2": "font/woff2", ".json": "application/json", ".webmanifest": "application/manifest+json",
 }

@@ -6,6 +6,7 @@
 //   dist/images/           Leaflet's images, served by us (never a CDN)
 //   dist/index.html        src/index.html with cache-busting ?v= hashes
 //   dist/favicon.svg, dist/favicon.ico
+//   dist/officer/           the officer view, its manifest and service worker (build-officer.mjs)
 //
 // It needs nothing but the packages in node_modules (installed from the
 // lockfile with `npm ci`) and gives the same bytes on every run. It fails
@@ -18,6 +19,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faviconICO } from './favicon.mjs';
+import { buildOfficer } from './build-officer.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
@@ -160,6 +162,7 @@ async function main() {
   await writeFavicons();
   await writeIndex(preload);
   await checkPage();
+  await buildOfficer({ root, common, fail });
   for (const file of await listFiles(dist)) {
     if (file === KEEP) continue;
     const { size } = await stat(path.join(dist, file));

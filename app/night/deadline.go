@@ -1,6 +1,7 @@
 package night
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -83,4 +84,33 @@ func Of(u patrol.Unit, t time.Time) geo.Date {
 		return d
 	}
 	return d.AddDays(1)
+}
+
+// DeviceRepository is what OwnDevices reads.
+type DeviceRepository interface {
+	ListDevices(ctx context.Context, unitID int) ([]patrol.Device, error)
+	DeviceAssignedTo(ctx context.Context, deviceID int, userID int64) (bool, error)
+}
+
+// OwnDevices returns the idents of the unit's devices assigned to the user, for the officer's
+// own track.
+func OwnDevices(ctx context.Context, repo DeviceRepository, unitID int, userID int64) ([]string, error) {
+	out := []string{}
+	if userID == 0 {
+		return out, nil
+	}
+	devices, err := repo.ListDevices(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range devices {
+		mine, err := repo.DeviceAssignedTo(ctx, d.ID, userID)
+		if err != nil {
+			return nil, err
+		}
+		if mine {
+			out = append(out, d.Ident)
+		}
+	}
+	return out, nil
 }

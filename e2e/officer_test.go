@@ -1,0 +1,166 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/store/storetest"
+	"github.com/patrolmap/patrolmap/webmap"
+)
+
+// droppingNetwork wraps a handler: while down, every request is cut off (the connection closed
+// without an answer, as when the phone loses its network) and its method counted.
+type droppingNetwork struct {
+	next    http.Handler
+	down    atomic.Bool
+	mu      sync.Mutex
+	methods []string // of requests cut off
+}
+
+func (d *droppingNetwork) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !d.down.Load() {
+		d.next.ServeHTTP(w, r)
+		return
+	}
+	d.mu.Lock()
+	d.methods = append(d.methods, r.Method+" "+r.URL.Path)
+	d.mu.Unlock()
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		conn.Close()
+	}
+}
+
+func (d *droppingNetwork) cutOff() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.methods...)
+}
+
+// TestOfficerViewOffline opens the officer view on a 390×844 phone screen as the demo officer
+// canbo1: tonight's route with stops and minutes to stay, the key areas with their status, the
+// stay timer. Then the network drops: a reload opens from the service worker's cache with the
+// same route and areas, says it is offline, and no request but GETs leaves the page.
+func TestOfficerViewOffline(t *testing.T) {
+	if !webmap.Built() {
+		t.Fatal("the web map is not built: run `make build` (make test does)")
+	}
+	s := storetest.New(t)
+	w, err := demo.Generate(1, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadDemo(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	netw := &droppingNetwork{next: api.New(api.Config{Version: "e2e"}, s, webmap.Assets(), serverLog(t)).Handler()}
+	srv := httptest.NewServer(netw)
+	t.Cleanup(srv.Close)
+	base := srv.URL
+
+	b := newBrowser(t)
+	b.run(t, "open the officer view", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/officer/"),
+		chromedp.WaitVisible(tid("officer-login")))
+	if got := b.text(t, `[data-testid="officer-login-submit"]`); got != "Đăng nhập" {
+		t.Errorf("login button %q, want Vietnamese first", got)
+	}
+	b.run(t, "sign in",
+		chromedp.SendKeys(`[data-testid="officer-username"]`, "canbo1"),
+		chromedp.SendKeys(`[data-testid="officer-password"]`, store.DemoPassword),
+		chromedp.Click(`[data-testid="officer-login-submit"]`),
+		chromedp.WaitVisible(`body[data-ready="true"]`))
+	// The service worker takes the page over; a reload then goes through it and fills its cache.
+	b.wait(t, "service worker in control", `!!navigator.serviceWorker.controller`)
+	b.run(t, "reload through the service worker", chromedp.Reload(), chromedp.WaitVisible(`body[data-ready="true"]`))
+
+	type view struct {
+		Stops, Areas, StayButtons int
+		Statuses                  []string
+		Night, Track, Net         string
+		NetHidden                 bool
+		TapMin                    float64
+		Background                string
+	}
+	read := func() view {
+		var v view
+		b.eval(t, "read the view", `(() => {
+			const q = (s) => [...document.querySelectorAll(s)];
+			const taps = q('button').filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect().height);
+			return {
+				Stops: q('[data-testid="officer-stop"]').length,
+				Areas: q('[data-testid="officer-area"]').length,
+				StayButtons: q('[data-testid="officer-stay-start"]').length,
+				Statuses: q('[data-testid="officer-area"]').map((e) => e.dataset.status),
+				Night: document.querySelector('[data-testid="officer-night"]').textContent,
+				Track: document.querySelector('[data-testid="officer-track"]').textContent,
+				Net: document.querySelector('[data-testid="officer-net"]').textContent,
+				NetHidden: document.querySelector('[data-testid="officer-net"]').hidden,
+				TapMin: Math.min(...taps),
+				Background: getComputedStyle(document.body).backgroundColor,
+			};
+		})()`, &v)
+		return v
+	}
+	online := read()
+	t.Logf("online: %+v", online)
+	if online.Stops < 2 || online.StayButtons < 1 || online.Areas < 3 || !strings.HasPrefix(online.Night, w.Name) ||
+		!strings.Contains(online.Night, "Đêm ") || !online.NetHidden {
+		t.Errorf("officer view %+v: want stops, key areas, the night, online", online)
+	}
+	if online.TapMin < 48 {
+		t.Errorf("the smallest tap target is %.0f px high, want at least 48", online.TapMin)
+	}
+	if online.Background != "rgb(13, 17, 23)" {
+		t.Errorf("background %s, want the dark theme", online.Background)
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors online: %v", errs)
+	}
+	b.screenshot(t, "officer-390")
+
+	b.run(t, "start a stay", chromedp.Click(`[data-testid="officer-stay-start"]`), chromedp.WaitVisible(tid("officer-stay-clock")))
+	if clock := b.text(t, `[data-testid="officer-stay-clock"]`); !strings.HasPrefix(clock, "0:0") {
+		t.Errorf("stay clock %q", clock)
+	}
+	b.eval(t, "scroll to the top", `window.scrollTo(0, 0)`, nil)
+	b.screenshot(t, "officer-390-stay")
+
+	// The network drops.
+	netw.down.Store(true)
+	b.run(t, "reload offline", chromedp.Reload(), chromedp.WaitVisible(`body[data-ready="true"]`))
+	offline := read()
+	t.Logf("offline: %+v", offline)
+	if offline.Stops != online.Stops || offline.Areas != online.Areas || strings.Join(offline.Statuses, ",") != strings.Join(online.Statuses, ",") {
+		t.Errorf("offline view %+v differs from the last online one %+v", offline, online)
+	}
+	if offline.NetHidden || !strings.HasPrefix(offline.Net, "Ngoại tuyến · dữ liệu lúc ") {
+		t.Errorf("offline notice %q (hidden %v)", offline.Net, offline.NetHidden)
+	}
+	if clock := b.text(t, `[data-testid="officer-stay-clock"]`); clock == "" {
+		t.Error("the stay timer did not survive the reload")
+	}
+	b.screenshot(t, "officer-390-offline")
+	// Buttons that would send something send nothing offline.
+	b.run(t, "tap sign out and reload offline", chromedp.Click(`[data-testid="officer-logout"]`), chromedp.Click(`[data-testid="officer-refresh"]`))
+	time.Sleep(time.Second)
+	for _, m := range netw.cutOff() {
+		if !strings.HasPrefix(m, "GET ") {
+			t.Errorf("a %s left the page offline", m)
+		}
+	}
+	t.Logf("requests cut off while offline: %v", netw.cutOff())
+}
