@@ -470,7 +470,10 @@ func boundString(t time.Time, loc *time.Location) string {
 // StepPeriod parses from and to — local dates in loc or RFC 3339 instants — for a space-time
 // analysis with steps of step, and returns the period and its step bounds (StepBounds). Without
 // to the period ends at the local midnight after now; without from it starts defaultSteps steps
-// before to. Errors are *geo.FieldError naming from or to.
+// before to, and the bounds are counted back from to (1, 2, … steps before it), because counted
+// forward from a start whose day was clamped they would miss to: 12 months before 29 February
+// 2028 is 28 February 2027, and 12 months after that is 28 February. Errors are
+// *geo.FieldError naming from or to.
 func StepPeriod(from, to string, step Step, defaultSteps int, now time.Time, loc *time.Location) (geo.Period, []time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -484,6 +487,16 @@ func StepPeriod(from, to string, step Step, defaultSteps int, now time.Time, loc
 			end = d.Midnight(loc)
 		} else if end, err = time.Parse(time.RFC3339Nano, to); err != nil {
 			return geo.Period{}, nil, &geo.FieldError{Field: "to", Reason: fmt.Sprintf("%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", to)}
+		}
+		if (step == StepWeek || step == StepMonth) && defaultSteps >= 1 && defaultSteps <= maxSteps {
+			bounds := make([]time.Time, defaultSteps+1)
+			for i := range bounds {
+				bounds[i] = stepAfter(end, step, i-defaultSteps, loc)
+			}
+			if end.Sub(bounds[0]) > 5*366*24*time.Hour {
+				return geo.Period{}, nil, &geo.FieldError{Field: "to", Reason: "the period may span at most 5 years"}
+			}
+			return geo.Period{From: bounds[0], To: end}, bounds, nil
 		}
 		from = stepAfter(end, step, -defaultSteps, loc).Format(time.RFC3339Nano)
 	}
