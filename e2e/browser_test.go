@@ -105,6 +105,12 @@ type browser struct {
 
 func newBrowser(t testing.TB) *browser {
 	t.Helper()
+	return newBrowserWith(t)
+}
+
+// newBrowserWith starts Chromium with extra flags (for example a language).
+func newBrowserWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Flag("headless", true),
@@ -118,6 +124,7 @@ func newBrowser(t testing.TB) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 860),
 	}
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)

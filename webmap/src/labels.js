@@ -1,12 +1,12 @@
 // labels.js keeps the map's numbered badges apart: the gap ranks (1–5) and
-// the route's stop numbers often mark the same few cells. Stops stay where
-// they are (they sit on the route); a gap rank that would touch a stop or
-// another rank moves to the nearest free place around its cell, with a thin
-// leader back to it. Runs after every redraw and zoom.
+// the route's stop numbers often mark the same few cells. Stops keep their
+// place on the route unless an earlier stop sits there; a gap rank that
+// would touch a stop or another rank moves to the nearest free place around
+// its cell (outlined, so it reads as moved). Runs after every redraw and zoom.
 
-const STOP = '.route-stop-icon';
+const STOP = '.route-stop';
 const RANK = '.map-badge';
-const PAD = 2;
+const PAD = 1;
 // Where a moved rank may go, nearest first (pixels from its place).
 const OFFSETS = [
   [0, -24], [24, 0], [0, 24], [-24, 0], [20, -20], [20, 20], [-20, 20], [-20, -20],
@@ -27,34 +27,40 @@ function visible(el) {
   return r.width > 0 && r.height > 0;
 }
 
-// deconflict moves the rank badges inside container off the stops and off
-// each other; it answers how many it moved.
+// place moves el (by the CSS translate property, which composes with the
+// transform Leaflet positions it by) to the first offset where it touches
+// nothing placed, and adds its box to placed; it reports whether it moved.
+function place(el, placed) {
+  let moved = false;
+  if (placed.some((p) => overlaps(p, box(el)))) {
+    const best = OFFSETS.find(([dx, dy]) => !placed.some((p) => overlaps(p, box(el, dx, dy)))) || OFFSETS[0];
+    el.style.translate = `${best[0]}px ${best[1]}px`;
+    el.classList.add('moved');
+    el.dataset.moved = 'true';
+    moved = true;
+  }
+  placed.push(box(el));
+  return moved;
+}
+
+// deconflict keeps the badges inside container apart: route stops in their
+// order (a stop a few metres after the last one moves aside), then gap ranks
+// (1 first) around them. It answers how many badges it moved.
 export function deconflict(container) {
+  const stops = [...container.querySelectorAll(STOP)].filter(visible);
   const ranks = [...container.querySelectorAll(RANK)].filter(visible);
-  for (const el of ranks) {
-    el.style.marginLeft = '';
-    el.style.marginTop = '';
+  for (const el of [...stops, ...ranks]) {
+    el.style.translate = '';
     el.classList.remove('moved');
     delete el.dataset.moved;
   }
-  const placed = [...container.querySelectorAll(STOP)].filter(visible).map((el) => box(el));
-  // Lower ranks (1 first) keep their place before higher ones.
+  const order = (el) => (el.classList.contains('start') ? -1 : Number(el.textContent) || 0);
+  stops.sort((a, b) => order(a) - order(b));
   ranks.sort((a, b) => Number(a.textContent) - Number(b.textContent));
+  const placed = [];
   let moved = 0;
-  for (const el of ranks) {
-    let best = [0, 0];
-    if (placed.some((p) => overlaps(p, box(el)))) {
-      best = OFFSETS.find(([dx, dy]) => !placed.some((p) => overlaps(p, box(el, dx, dy)))) || OFFSETS[0];
-      el.style.marginLeft = `${best[0]}px`;
-      el.style.marginTop = `${best[1]}px`;
-      el.style.setProperty('--leader-x', `${-best[0]}px`);
-      el.style.setProperty('--leader-y', `${-best[1]}px`);
-      el.classList.add('moved');
-      el.dataset.moved = 'true';
-      moved++;
-    }
-    placed.push(box(el));
-  }
+  for (const el of stops) if (place(el, placed)) moved++;
+  for (const el of ranks) if (place(el, placed)) moved++;
   return moved;
 }
 

@@ -197,6 +197,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     } finally {
       evaluating = false;
       render();
+      card.querySelector('[data-testid="plan-compare"]')?.scrollIntoView({ block: 'nearest' });
     }
   }
 
@@ -215,7 +216,6 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     map.pm.enableDraw('Line', {
       snappable: true,
       snapDistance: 15,
-      finishOn: 'dblclick',
       pathOptions: { patrolPlan: true, color: DRAWN.stroke, weight: DRAWN.weight, dashArray: DRAWN.dash },
       templineStyle: { color: DRAWN.stroke },
       hintlineStyle: { color: DRAWN.stroke, dashArray: '5 5' },
@@ -270,7 +270,21 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     }
     loading = false;
     render();
-    onShown?.();
+    await onShown?.();
+    fitRoute();
+  }
+
+  // fitRoute shows the whole route beside the card (below it on a phone).
+  function fitRoute() {
+    const route = plan && routeFeature();
+    if (!route) return;
+    const bounds = L.geoJSON(route).getBounds();
+    if (!bounds.isValid()) return;
+    const phone = map.getSize().x < 600;
+    const cardBox = card.getBoundingClientRect();
+    map.fitBounds(bounds, phone
+      ? { paddingTopLeft: [10, 80], paddingBottomRight: [10, Math.round(cardBox.height) + 10], maxZoom: 17, animate: false }
+      : { paddingTopLeft: [30, 90], paddingBottomRight: [Math.round(cardBox.width) + 30, 30], maxZoom: 17, animate: false });
   }
 
   function open() {

@@ -115,7 +115,8 @@ export async function startWorkspace({ config, user }) {
   const mapView = createMap(byId('map'), config);
   const { map } = mapView;
   const controllers = new Map();
-  exposeTestHook(map, controllers);
+  const hookParts = {};
+  exposeTestHook(map, controllers, hookParts);
   const labels = watchLabels(map);
   if (!first) {
     showPanelNote('panel.noUnits');
@@ -256,6 +257,7 @@ export async function startWorkspace({ config, user }) {
       if (!roads.on) roads.setOn(true);
     },
   });
+  hookParts.plan = plan;
 
   // incidentsChanged shows the incidents (switching the layer on) and
   // redraws every layer that counts them; it says so when the incident lies
@@ -345,7 +347,7 @@ export async function startWorkspace({ config, user }) {
 
 // exposeTestHook gives the browser tests and the benchmark a way to find a
 // place on screen and to go there; it exposes no data.
-function exposeTestHook(map, controllers) {
+function exposeTestHook(map, controllers, parts) {
   window.patrolmapTest = Object.freeze({
     point(lat, lng) {
       const p = map.latLngToContainerPoint([lat, lng]);
@@ -367,6 +369,10 @@ function exposeTestHook(map, controllers) {
         const p = f.properties;
         return { cell: p.cell, lat, lng, category: p.category, class: p.class, confidence: p.confidence, count: p.count, rank: p.rank };
       });
+    },
+    // drawnRoute is the geometry of the route drawn in the plan card, or null.
+    drawnRoute() {
+      return parts.plan?.drawnGeometry() || null;
     },
     // badgeOverlaps counts overlapping pairs of gap-rank and stop badges.
     badgeOverlaps() {
