@@ -98,6 +98,8 @@ function renderWords() {
   $('route-title').textContent = t.route;
   $('areas-title').textContent = t.areas;
   $('track-title').textContent = t.track;
+  $('hot-title').textContent = t.hotspots;
+  $('handover-title').textContent = t.handovers;
   $('refresh').textContent = t.refresh;
   $('logout').textContent = t.logout;
 }
@@ -139,6 +141,33 @@ function renderAreas() {
       el('span', { class: 'area-name' }, a.name),
       el('span', { class: 'area-facts' }, [t.visits(a.visits, a.required), deadline].filter(Boolean).join(' · ')),
       el('span', { class: `chip status-${a.status}` }, t.status[a.status] || a.status)));
+  }
+}
+
+function renderHotspots() {
+  const t = w();
+  const list = $('hotspots');
+  list.replaceChildren();
+  const hot = state.board?.hotspots || [];
+  if (hot.length === 0) list.append(el('li', { class: 'muted' }, t.noHotspots));
+  for (const h of hot.slice(0, 8)) {
+    const status = h.dosage_met ? 'met' : 'overdue';
+    list.append(el('li', { class: `area status-${status}`, testid: 'officer-hotspot' },
+      el('span', { class: 'area-name' }, h.place || h.cell),
+      el('span', { class: 'area-facts' }, t.dose(h.visits, formatNumber(Math.round(h.longest_gap_min)))),
+      el('span', { class: `chip status-${status}` }, h.dosage_met ? t.doseMet : t.doseShort)));
+  }
+}
+
+function renderHandovers() {
+  const t = w();
+  const list = $('handovers');
+  list.replaceChildren();
+  const items = state.handovers?.handovers || [];
+  if (items.length === 0) list.append(el('li', { class: 'muted' }, t.noHandovers));
+  for (const h of items.slice(0, 7)) {
+    const href = `${h.html}&lang=${language()}`;
+    list.append(el('li', {}, el('a', { class: 'big link', href, target: '_blank', rel: 'noopener' }, t.handoverOf(displayDate(h.night, language())))));
   }
 }
 
@@ -188,6 +217,8 @@ function render() {
   $('subtitle').textContent = `${state.unit.name} · ${w().night(displayDate(state.board.night, language()))}`;
   renderStops();
   renderAreas();
+  renderHotspots();
+  renderHandovers();
   renderMap();
   renderStay();
 }
@@ -253,17 +284,35 @@ async function load() {
   const code = encodeURIComponent(unit.code);
   const board = await get(`/api/v1/night?unit=${code}`);
   const night = encodeURIComponent(board.night);
-  const [plan, areas, track] = await Promise.all([
+  const [plan, areas, track, handovers] = await Promise.all([
     get(`/api/v1/plan?unit=${code}&night=${night}`).catch(() => null),
     get(`/api/v1/areas?unit=${code}`).catch(() => null),
     (board.my_devices || []).length
       ? get(`/api/v1/tracks?unit=${code}&from=${board.night}&to=${nightRange(board.night).to}&window=night&device=${encodeURIComponent(board.my_devices[0])}`).catch(() => null)
       : Promise.resolve(null),
+    get(`/api/v1/handovers?unit=${code}`).catch(() => null),
+    namePlaces(code, board),
   ]);
-  state = { unit, board, plan, areas, track };
+  state = { unit, board, plan, areas, track, handovers };
   show('tonight');
   render();
   document.body.dataset.ready = 'true';
+}
+
+// namePlaces names the board's hot spot cells as the map's popups do (GET /api/v1/places),
+// writing the names into the board; a failure leaves the cell ids.
+async function namePlaces(code, board) {
+  const cells = (board.hotspots || []).slice(0, 8).map((h) => h.cell);
+  if (cells.length === 0) return;
+  const { to } = nightRange(board.night);
+  const query = cells.map((c) => `cell=${encodeURIComponent(c)}`).join('&');
+  try {
+    const answer = await get(`/api/v1/places?unit=${code}&from=${board.night}&to=${to}&lang=${language()}&${query}`);
+    const names = new Map((answer.places || []).map((p) => [p.cell, p.title]));
+    for (const h of board.hotspots) if (names.get(h.cell)) h.place = names.get(h.cell);
+  } catch (e) {
+    console.warn('places:', e);
+  }
 }
 
 async function login(ev) {

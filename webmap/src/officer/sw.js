@@ -12,7 +12,7 @@ const SHELL = __SHELL__;
 const SHELL_CACHE = `patrolmap-officer-shell-${VERSION}`;
 const DATA_CACHE = 'patrolmap-officer-data';
 const NETWORK_TIMEOUT_MS = 6000;
-const API = new Set(['/api/v1/session', '/api/v1/units', '/api/v1/night', '/api/v1/plan', '/api/v1/areas', '/api/v1/tracks']);
+const API = new Set(['/api/v1/session', '/api/v1/units', '/api/v1/night', '/api/v1/plan', '/api/v1/areas', '/api/v1/tracks', '/api/v1/handovers', '/api/v1/places']);
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
