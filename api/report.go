@@ -148,7 +148,7 @@ func pdfFooter(lang, number, cutoff, sum string) string {
 	if number == "" {
 		number = l[3]
 	}
-	return fmt.Sprintf(`<div style="font-family:'Liberation Serif','Times New Roman',serif;font-size:7.5px;width:100%%;margin:0 15mm 0 30mm;color:#333;display:flex;justify-content:space-between;gap:4mm"><span>%s %s · %s <span class="pageNumber"></span>/<span class="totalPages"></span> · %s %s</span><span style="font-family:'Liberation Mono',monospace">SHA-256 %s</span></div>`,
+	return fmt.Sprintf(`<div style="font-family:'Liberation Serif','Times New Roman',serif;font-size:7.5pt;width:100%%;box-sizing:border-box;padding:0 15mm 0 30mm;color:#222"><div style="display:flex;justify-content:space-between"><span>%s %s</span><span>%s <span class="pageNumber"></span>/<span class="totalPages"></span></span><span>%s %s</span></div><div style="font-family:'Liberation Mono',monospace;font-size:6.5pt;text-align:center">SHA-256: %s</div></div>`,
 		l[0], template(number), l[1], l[2], template(cutoff), template(sum))
 }
 
@@ -258,6 +258,7 @@ func (s *Server) createReport(c *gin.Context) {
 	if !ok {
 		return
 	}
+	d.VerifyBase = s.publicURL(c)
 	snap, err := s.reporting().Archive(c.Request.Context(), s.db, d, callerOf(c).User)
 	if err != nil {
 		fail(c, err)
@@ -370,4 +371,17 @@ func metresToLine(p orb.Point, l orb.LineString) float64 {
 		pl[i] = proj(q)
 	}
 	return planar.DistanceFrom(pl, orb.Point{})
+}
+
+// publicURL is the address people reach this server at: Config.PublicURL, else the scheme and
+// host the request came to.
+func (s *Server) publicURL(c *gin.Context) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	scheme := "http"
+	if c.Request.TLS != nil || s.cfg.SecureCookies {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
 }

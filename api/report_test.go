@@ -7,12 +7,17 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"image/png"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	goqr "github.com/piglig/go-qr"
 
 	"github.com/patrolmap/patrolmap/report/pdf"
 	"github.com/patrolmap/patrolmap/report/reporttest"
@@ -323,5 +328,116 @@ func TestReportAccessAndInput(t *testing.T) {
 	list := e.as("officer1", http.MethodGet, "/api/v1/reports?unit=w1", nil)
 	if list.status != http.StatusOK || !strings.Contains(string(list.body), fmt.Sprint(snap["sha256"])) {
 		t.Errorf("officer list: %d %s", list.status, list.body)
+	}
+}
+
+// TestReportOfficialPDF archives the demo ward's report with the unit's official-form settings
+// and reads the archived PDF's text (pdftotext): the Quốc hiệu, the number, the recipients and,
+// on every page, the SHA-256 that /verify knows; the fonts are embedded.
+func TestReportOfficialPDF(t *testing.T) {
+	if _, err := pdf.FindBrowser(); err != nil {
+		storetest.Unavailable(t, "no Chromium on PATH (apt-get install chromium)")
+	}
+	for _, tool := range []string{"pdftotext", "pdffonts", "pdfinfo"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			storetest.Unavailable(t, tool+" is missing (apt-get install poppler-utils)")
+		}
+	}
+	e := newEnv(t)
+	w := e.loadDemo(1, planDay)
+	day := func(d int) string { return w.Day.AddDate(0, 0, d).Format(time.DateOnly) }
+	settings := map[string]any{"min_incidents": 5, "min_weeks": 3, "gi_min_incidents": 30,
+		"parent_agency": "CÔNG AN THÀNH PHỐ MẪU", "agency": "CÔNG AN PHƯỜNG MẪU", "number_suffix": "CAP", "place": "Phường Mẫu",
+		"chief_title": "TRƯỞNG CÔNG AN PHƯỜNG", "chief_name": "Nguyễn Văn An", "preparer_name": "Trần Thị Bình",
+		"recipients": []string{"Công an thành phố Mẫu (để báo cáo)", "Đảng ủy, UBND phường Mẫu"}}
+	if r := e.as("admin", http.MethodPut, "/api/v1/units/demo/report-settings", settings); r.status != http.StatusOK {
+		t.Fatalf("settings: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.as("analystall", http.MethodPut, "/api/v1/units/demo/report-settings", settings), http.StatusForbidden, "")
+	bad := map[string]any{"min_incidents": 0, "min_weeks": 60, "gi_min_incidents": 30}
+	wantProblem(t, e.as("admin", http.MethodPut, "/api/v1/units/demo/report-settings", bad), http.StatusBadRequest, "min_incidents")
+
+	r := e.as("analystall", http.MethodPost, "/api/v1/reports?unit=demo&from="+day(-42)+"&to="+day(0), nil)
+	if r.status != http.StatusCreated {
+		t.Fatalf("archive: %d %s", r.status, r.body)
+	}
+	var snap map[string]any
+	r.json(t, &snap)
+	sum := fmt.Sprint(snap["sha256"])
+	got := e.as("analystall", http.MethodGet, fmt.Sprint(snap["href"])+"?format=pdf", nil)
+	if got.status != http.StatusOK || !bytes.HasPrefix(got.body, []byte("%PDF-")) {
+		t.Fatalf("pdf: %d %.200s", got.status, got.body)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "report.pdf")
+	if err := os.WriteFile(file, got.body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	saveArtifact(t, "report-demo-archived.pdf", got.body)
+	out, err := exec.Command("pdftotext", "-layout", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveArtifact(t, "report-demo-archived.txt", out)
+	// Lines wrap where the layout wraps them: compare with runs of white space made one space.
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "CÔNG AN THÀNH PHỐ MẪU",
+		"CÔNG AN PHƯỜNG MẪU", "Số: 1/BC-CAP", "BÁO CÁO", "Nơi nhận:", "Công an thành phố Mẫu (để báo cáo)", "Đảng ủy, UBND phường Mẫu",
+		"NGƯỜI LẬP BÁO CÁO", "TRƯỞNG CÔNG AN PHƯỜNG", "Nguyễn Văn An", "Trần Thị Bình", "Phường Mẫu, ngày", "đến hết ngày"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q", want)
+		}
+	}
+	// Every page's footer: the number, page x/y and the hash.
+	pages := strings.Split(strings.TrimRight(string(out), "\f\n"), "\f")
+	if len(pages) < 2 {
+		t.Fatalf("%d pages", len(pages))
+	}
+	for i, p := range pages {
+		if !strings.Contains(p, sum) || !strings.Contains(p, "1/BC-CAP") || !strings.Contains(p, fmt.Sprintf("Trang %d/%d", i+1, len(pages))) {
+			t.Errorf("page %d of %d lacks the footer (number, Trang x/y, SHA-256 %s)", i+1, len(pages), sum)
+		}
+	}
+	// The fonts are embedded, the serif one among them.
+	fonts, err := exec.Command("pdffonts", file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(fonts), "LiberationSerif") {
+		t.Errorf("no Liberation Serif in the PDF:\n%s", fonts)
+	}
+	for _, line := range strings.Split(string(fonts), "\n")[2:] {
+		if f := strings.Fields(line); len(f) >= 5 && f[len(f)-5] != "yes" {
+			t.Errorf("a font is not embedded: %s", line)
+		}
+	}
+	info, err := exec.Command("pdfinfo", file).Output()
+	if err != nil || !strings.Contains(string(info), "(A4)") {
+		t.Errorf("not A4: %s %v", info, err)
+	}
+	// The verification address printed and in the QR code is the one /verify answers.
+	if !strings.Contains(strings.ReplaceAll(text, " ", ""), "/verify/"+sum) {
+		t.Error("the PDF does not print the verification address")
+	}
+	if v := e.do(http.MethodGet, "/verify/"+sum, "", nil); v.status != http.StatusOK {
+		t.Errorf("verify: %d", v.status)
+	}
+	// The last page carries a QR code of that address: scan the printed page.
+	last := strconv.Itoa(len(pages))
+	if err := exec.Command("pdftoppm", "-png", "-r", "150", "-f", last, "-l", last, "-singlefile", file, filepath.Join(dir, "last")).Run(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "last.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned, err := goqr.Decode(img)
+	if err != nil || !strings.HasSuffix(scanned, "/verify/"+sum) || !strings.HasPrefix(scanned, "http://") {
+		t.Errorf("QR code on the last page: %q %v", scanned, err)
 	}
 }

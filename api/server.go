@@ -95,8 +95,12 @@ type Config struct {
 	HeavyAnalyses   int           // heavy analyses (statistics, plan, report, imports) at once; default one per core, at least 2
 	HeavyPerUser    int           // heavy analyses one user may run at once; default 3 (the map loads hot spots, emerging and the plan together)
 	HeavyWait       time.Duration // how long a heavy analysis waits for a free slot before 503; default 10 s
-	Version         string
-	Now             func() time.Time // clock; time.Now when nil
+	// PublicURL is the address people reach this server at (PATROLMAP_PUBLIC_URL), printed with
+	// a QR code on archived reports as the verification address; when empty, the address the
+	// archiving request came to.
+	PublicURL string
+	Version   string
+	Now       func() time.Time // clock; time.Now when nil
 	// KeepRefused bounds the refused requests kept for replay (ingest.DefaultKeepLimits when
 	// zero); KeepTrimEvery is how many are kept between two trims to the total (default 100).
 	KeepRefused   patrol.KeepLimits

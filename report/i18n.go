@@ -19,6 +19,7 @@ func ValidLang(s string) bool { return s == LangVI || s == LangEN }
 // messages holds every text of the report that is not data, by key and language. The words
 // follow GLOSSARY.md.
 var messages = map[string][2]string{ // [vi, en]
+	"subject":              {"Kết quả tuần tra ban đêm và tiêu chí không có tụ điểm phức tạp về hình sự, ma túy, tệ nạn xã hội", "Night patrols and the criterion of no complex hotspots of crime, drugs and social evils"},
 	"params":               {"Thông số", "Parameters"},
 	"draft":                {"Bản nháp: chưa vào sổ lưu trữ, chưa có số; chỉ báo cáo đã lưu trữ mới kiểm tra được.", "Draft: not archived and not numbered; only an archived report can be verified."},
 	"recipients":           {"Nơi nhận:", "Recipients:"},

@@ -209,12 +209,14 @@ func (d *Draft) Render(number string) ([]byte, string, error) {
 	} else {
 		d.Content.Number = nil
 	}
-	canon, sum, err := d.Content.Hash()
+	_, sum, err := d.Content.Hash()
 	if err != nil {
 		return nil, "", err
 	}
-	_ = canon
 	d.Report.Official = d.official(number, sum)
+	if number != "" && d.VerifyBase != "" {
+		d.Report.Official.VerifyURL = d.VerifyBase + "/verify/" + sum
+	}
 	var buf bytes.Buffer
 	if err := report.Render(&buf, d.Report); err != nil {
 		return nil, "", err

@@ -107,6 +107,9 @@ type Draft struct {
 	Request Request
 	Cutoff  time.Time
 	Settings
+	// VerifyBase is the server's public address ("https://patrolmap.example.vn"); an archived
+	// report prints VerifyBase/verify/{sha256} and its QR code.
+	VerifyBase string
 }
 
 // Build gathers and judges the report of req. Bad input comes back as a *geo.FieldError naming

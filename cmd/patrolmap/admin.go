@@ -76,6 +76,9 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load demo ward: %w", err)
 	}
+	if err := setDemoReportSettings(ctx, s, w.Code); err != nil {
+		return err
+	}
 	if res.Loaded {
 		fmt.Fprintf(stdout, "demo ward %q loaded: %d fixes, %d incidents in %s (synthetic data, seed %d, day %s)\n",
 			w.Code, res.Fixes, res.Incidents, time.Since(start).Round(time.Millisecond), *seed, w.Day.Format("2006-01-02"))
@@ -204,5 +207,24 @@ func cmdDevice(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	s.Audit(ctx, patrol.AuditEntry{Username: "cli", UnitID: u.ID, Action: "device.create", Target: d.Ident})
 	fmt.Fprintf(stdout, "device %s registered in unit %s; its secret (shown once):\n%s\n", d.Ident, u.Code, secret)
+	return nil
+}
+
+// demoReportSettings are the official form of the demo ward's reports: a fictional agency,
+// chief and recipients, so that its report reads like the real thing.
+var demoReportSettings = patrol.ReportSettings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30,
+	ParentAgency: "CÔNG AN THÀNH PHỐ MẪU", Agency: "CÔNG AN PHƯỜNG MẪU", NumberSuffix: "CAP", Place: "Phường Mẫu",
+	ChiefTitle: "TRƯỞNG CÔNG AN PHƯỜNG", ChiefName: "Nguyễn Văn An", Preparer: "Trần Thị Bình",
+	Recipients: []string{"Công an thành phố Mẫu (để báo cáo)", "Đảng ủy, UBND phường Mẫu (để báo cáo)", "Đội Cảnh sát quản lý hành chính về trật tự xã hội"}}
+
+// setDemoReportSettings gives the demo unit its report settings.
+func setDemoReportSettings(ctx context.Context, s *store.Store, code string) error {
+	u, err := s.UnitByCode(ctx, code)
+	if err != nil {
+		return fmt.Errorf("demo unit: %w", err)
+	}
+	if err := s.SetReportSettings(ctx, u.ID, demoReportSettings); err != nil {
+		return fmt.Errorf("demo report settings: %w", err)
+	}
 	return nil
 }

@@ -125,6 +125,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		HSTS:            hsts,
 		HeavyAnalyses:   heavyAnalyses,
 		HeavyPerUser:    heavyPerUser,
+		PublicURL:       strings.TrimRight(os.Getenv("PATROLMAP_PUBLIC_URL"), "/"),
 		Version:         version,
 	}, db, webmap.Assets(), log)
 	// Every hour: refused requests kept for replay expire after 14 days and stay under their bound.

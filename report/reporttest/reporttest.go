@@ -29,6 +29,8 @@ var loadingElements = map[string]bool{
 var (
 	cssURL    = regexp.MustCompile(`(?i)url\s*\(|@import|image-set\s*\(|@font-face`)
 	schemeURL = regexp.MustCompile(`(?i)\b(https?|ftp|wss?|file):`)
+	// verifyURL is the one address a report prints as text: where anyone checks its hash.
+	verifyURL = regexp.MustCompile(`^https?://[^\s"<>]+/verify/[0-9a-f]{64}$`)
 )
 
 // ExternalRefs parses an HTML page and returns every reference it makes to anything: a
@@ -73,7 +75,7 @@ func ExternalRefs(doc []byte) ([]string, error) {
 				case strings.HasPrefix(key, "on"):
 					refs = append(refs, fmt.Sprintf("<%s %s> (script)", name, a.Key))
 				}
-				if schemeURL.MatchString(val) {
+				if schemeURL.MatchString(val) && !(key == "data-verify-url" && name == "span" && verifyURL.MatchString(val)) {
 					refs = append(refs, fmt.Sprintf("<%s %s=%q> (URL)", name, a.Key, a.Val))
 				}
 			}
@@ -81,7 +83,7 @@ func ExternalRefs(doc []byte) ([]string, error) {
 			if n.Parent != nil && strings.EqualFold(n.Parent.Data, "style") && cssURL.MatchString(n.Data) {
 				refs = append(refs, "style sheet: "+cssURL.FindString(n.Data))
 			}
-			if m := schemeURL.FindString(n.Data); m != "" {
+			if m := schemeURL.FindString(n.Data); m != "" && !isVerifyURL(n) {
 				refs = append(refs, "text: "+m)
 			}
 		}
@@ -113,4 +115,20 @@ func Verdict(doc []byte) (verdict, lang string, err error) {
 		}
 	}
 	return "", "", fmt.Errorf("the report has no <html> element")
+}
+
+// isVerifyURL reports whether a text node is the report's printed verification address: the
+// whole text of a <span data-verify-url> whose attribute repeats it, and a /verify/{sha256} URL.
+// It is printed for people to type or scan, never loaded.
+func isVerifyURL(n *html.Node) bool {
+	p := n.Parent
+	if p == nil || p.Type != html.ElementNode || p.Data != "span" || n.PrevSibling != nil || n.NextSibling != nil {
+		return false
+	}
+	for _, a := range p.Attr {
+		if a.Key == "data-verify-url" {
+			return a.Val == n.Data && verifyURL.MatchString(n.Data)
+		}
+	}
+	return false
 }
