@@ -165,6 +165,10 @@ export const api = {
   summary: ({ unit, from, to, lang }, signal) => request('GET', '/summary', { query: { unit, from, to, lang }, signal }),
   // places names cells as the report does: {places: [{cell, title, road, groups, key_areas}]}.
   places: ({ unit, from, to, cells, lang }, signal) => request('GET', '/places', { query: { unit, from, to, cell: cells, lang }, signal }),
+  // The proof report: its content as JSON, archiving (editors) and the unit's archive.
+  reportContent: ({ unit, from, to, lang }, signal) => request('GET', '/report', { query: { unit, from, to, lang, format: 'json' }, signal }),
+  archiveReport: ({ unit, from, to, lang }) => request('POST', '/reports', { query: { unit, from, to, lang } }),
+  reports: (unit, signal) => request('GET', '/reports', { query: { unit }, signal }),
   // evaluate posts a drawn route (a GeoJSON Feature) and answers what it covers.
   evaluate: ({ unit, night }, feature, signal) => request('POST', '/plan/evaluate', { query: { unit, night }, body: feature, signal }),
   // Tonight (issue 16): the night board, deadline alerts and their acknowledgement.

@@ -36,6 +36,7 @@ import { setPlaceLookup } from './layers/hexagons.js';
 import { createSummaryStrip } from './summary.js';
 import { watchLabels, overlapCount } from './labels.js';
 import { createPlanPanel } from './planpanel.js';
+import { createReportPanel } from './reportpanel.js';
 import { language } from './i18n.js';
 import { createAlertBanner } from './alerts.js';
 
@@ -259,6 +260,8 @@ export async function startWorkspace({ config, user }) {
   });
   hookParts.plan = plan;
 
+  const report = createReportPanel({ container: map.getContainer().parentElement, getView: () => view, canArchive: () => canEdit });
+
   // incidentsChanged shows the incidents (switching the layer on) and
   // redraws every layer that counts them; it says so when the incident lies
   // outside the period shown.
@@ -286,6 +289,7 @@ export async function startWorkspace({ config, user }) {
     if (!changed || changed.includes('unit') || changed.includes('period')) {
       jobs.push(summary.update(view));
       plan.update(view);
+      report.update(view);
     }
     await Promise.all(jobs);
     labels.schedule();
@@ -321,7 +325,7 @@ export async function startWorkspace({ config, user }) {
   period.setUnit(view.unit);
   buildPanel({
     period,
-    tools: [plan.element, incidentTools.element],
+    tools: [plan.element, report.element, incidentTools.element],
     groups: [['panel.base', baseControllers], ['panel.patrol', patrolControllers], ['panel.analysis', analysisControllers]],
     draw: draw?.element,
     print: print.element,
