@@ -195,6 +195,18 @@ func TestStoredBadGeometryDoesNotBreakTheUnit(t *testing.T) {
 			t.Errorf("%s %s: no %q in the answer", req.method, req.path, req.want)
 		}
 	}
+	// The other readers of a unit's areas: a poisoned residential group too, and none answers 5xx.
+	if _, err := e.store.Pool().Exec(ctx, `INSERT INTO area (unit_id, kind, name, geom) VALUES ($1, 'residential_group', 'Tổ 91',
+		ST_SetSRID(ST_GeomFromText('POLYGON((105.85 21.47, 105.86 91, 105.86 21.48, 105.85 21.47))'), 4326))`, e.units["w1"].ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/areas?unit=w1", "/api/v1/summary?" + period, "/api/v1/places?cell=8a4b1a4c6b5ffff&" + period,
+		"/api/v1/night?unit=w1&night=" + from, "/api/v1/alerts?" + period, "/api/v1/units/w1/tiling", "/api/v1/report?" + period,
+		"/api/v1/gaps?" + period, "/api/v1/plan?unit=w1&night=" + day} {
+		if r := e.as("admin", "GET", path, nil); r.status >= 500 {
+			t.Errorf("GET %s with poisoned stored areas: %d %s", path, r.status, r.body)
+		}
+	}
 	// The good area is still analysed.
 	r := e.as("analyst1", "GET", "/api/v1/compliance?"+period, nil)
 	if !strings.Contains(string(r.body), `"name":"Chợ"`) {
