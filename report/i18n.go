@@ -307,3 +307,14 @@ func (p Printer) Num(x float64, decimals int) string { return p.p.num(x, decimal
 func (r *Report) DateTimeText(t time.Time) string {
 	return newPrinter(r.Lang, r.Unit.Location).dateTime(t)
 }
+
+// pValue writes a p-value: three decimals, or "< 0,001" below 0.001.
+func (p printer) pValue(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "–"
+	case x < 0.001:
+		return "< " + p.num(0.001, 3)
+	}
+	return p.num(x, 3)
+}

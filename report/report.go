@@ -478,3 +478,7 @@ func (v view) PeriodText() string {
 
 // VerifyQR draws the verification address as a QR code (inline SVG), or nothing.
 func (v view) VerifyQR() template.HTML { return qrSVG(v.Official.VerifyURL) }
+
+// PValue writes a p-value in the language's number format: three decimals, or "< 0,001"
+// ("< 0.001") below that, never in exponent notation.
+func (v view) PValue(p float64) string { return v.p.pValue(p) }

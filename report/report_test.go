@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +183,36 @@ func TestReportEmptyUnit(t *testing.T) {
 	if v, lang, _ := reporttest.Verdict(doc); v != "insufficient" || lang != "vi" {
 		t.Errorf("verdict %q lang %q", v, lang)
 	}
+}
+
+// TestMapsRead checks what a reader needs on every map: residential group and street names, a
+// scale bar, a north arrow; and numbers in the Vietnamese format, p-values never in exponents.
+func TestMapsRead(t *testing.T) {
+	r := sampleReport(t, "vi", true)
+	r.Base.RoadNames = []string{"Đường Cách Mạng Tháng Mười"}
+	r.Base.Groups = []report.NamedGeometry{{Name: "Tổ dân phố 17",
+		Geometry: orb.Polygon{{{105.848, 21.468}, {105.850, 21.468}, {105.850, 21.470}, {105.848, 21.470}, {105.848, 21.468}}}}}
+	page := string(render(t, r))
+	for _, name := range []string{"map", "scale", "north"} {
+		if n := strings.Count(page, `class="`+name+`"`); n != 3 {
+			t.Errorf("%d elements of class %s, want one per map (3)", n, name)
+		}
+	}
+	for _, want := range []string{">Tổ dân phố 17</text>", ">Đường Cách Mạng Tháng Mười</text>", ">B</text>", " m</text>", "&lt; 0,001"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if regexp.MustCompile(`\d[eE][-+]\d`).MatchString(textOnly(page)) {
+		t.Error("a number is written in exponent notation")
+	}
+	en := string(render(t, sampleReport(t, "en", true)))
+	if !strings.Contains(en, ">N</text>") || !strings.Contains(en, "&lt; 0.001") {
+		t.Error("the English maps lack N or the p-value reads otherwise")
+	}
+}
+
+// textOnly drops the markup (and the SVG path data) from a page.
+func textOnly(page string) string {
+	return regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -173,8 +174,178 @@ func newMap(r *Report, cells []h3.Cell, title string) (*svg, error) {
 	return s, nil
 }
 
-// overlay draws the roads, key areas and boundary over the cells.
+// overlay draws the residential groups, roads, key areas and boundary over the cells, then the
+// names of the groups and roads, a scale bar and a north arrow.
 func (s *svg) overlay(r *Report) {
+	s.groups(r)
+	s.lines(r)
+	s.names(r)
+	s.scaleBar(r.Lang)
+	s.northArrow(r.Lang)
+}
+
+// groups draws the residential groups' outlines, thin and dotted, under everything else.
+func (s *svg) groups(r *Report) {
+	var rings [][]orb.Point
+	for _, g := range r.Base.Groups {
+		for _, p := range polygonsOf(g.Geometry) {
+			for _, ring := range p {
+				rings = append(rings, ring)
+			}
+		}
+	}
+	if len(rings) > 0 {
+		s.printf(`<path d="%s" fill="none" stroke="%s" stroke-width="0.7" stroke-dasharray="1.5 1.5" opacity="0.9"/>`, s.path(rings, true), palette.Stroke("area.residential_group"))
+	}
+}
+
+// polygonsOf returns the polygons of a polygonal geometry.
+func polygonsOf(g orb.Geometry) []orb.Polygon {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return []orb.Polygon{g}
+	case orb.MultiPolygon:
+		return g
+	}
+	return nil
+}
+
+// halo writes text with a white outline so it reads over any fill.
+func (s *svg) halo(x, y, angle float64, size float64, weight, fill, text string) {
+	var b strings.Builder
+	b.WriteString(`<text x="`)
+	coord(&b, x)
+	b.WriteString(`" y="`)
+	coord(&b, y)
+	b.WriteString(`"`)
+	if angle != 0 {
+		b.WriteString(` transform="rotate(`)
+		coord(&b, angle)
+		b.WriteString(` `)
+		coord(&b, x)
+		b.WriteString(` `)
+		coord(&b, y)
+		b.WriteString(`)"`)
+	}
+	fmt.Fprintf(&b, ` text-anchor="middle" dominant-baseline="central" font-size="%g" font-weight="%s" fill="%s" stroke="#ffffff" stroke-width="2.2" stroke-linejoin="round" paint-order="stroke">`, size, weight, fill)
+	b.WriteString(template.HTMLEscapeString(text))
+	b.WriteString(`</text>`)
+	s.b.WriteString(b.String())
+}
+
+// names labels each residential group at the centre of its largest polygon, and each named
+// road once, along the longest straight piece of its longest line.
+func (s *svg) names(r *Report) {
+	for _, g := range r.Base.Groups {
+		var best orb.Polygon
+		bestArea := -1.0
+		for _, p := range polygonsOf(g.Geometry) {
+			if a := math.Abs(planarArea(p)); a > bestArea {
+				best, bestArea = p, a
+			}
+		}
+		if best == nil || g.Name == "" {
+			continue
+		}
+		c := best.Bound().Center()
+		x, y := s.f.xy(c)
+		s.halo(x, y, 0, 6.5, "normal", "#3b3b6b", g.Name)
+	}
+	type piece struct {
+		a, b orb.Point
+		len  float64
+	}
+	longest := map[string]piece{}
+	for i, l := range r.Base.Roads {
+		if i >= len(r.Base.RoadNames) || r.Base.RoadNames[i] == "" {
+			continue
+		}
+		name := r.Base.RoadNames[i]
+		for j := 1; j < len(l); j++ {
+			x1, y1 := s.f.xy(l[j-1])
+			x2, y2 := s.f.xy(l[j])
+			if d := math.Hypot(x2-x1, y2-y1); d > longest[name].len {
+				longest[name] = piece{l[j-1], l[j], d}
+			}
+		}
+	}
+	names := make([]string, 0, len(longest))
+	for n := range longest {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := longest[n]
+		if p.len < 40 { // too short to carry a name legibly
+			continue
+		}
+		x1, y1 := s.f.xy(p.a)
+		x2, y2 := s.f.xy(p.b)
+		angle := math.Atan2(y2-y1, x2-x1) * 180 / math.Pi
+		if angle > 90 {
+			angle -= 180
+		} else if angle < -90 {
+			angle += 180
+		}
+		s.halo((x1+x2)/2, (y1+y2)/2, angle, 6, "bold", "#333333", n)
+	}
+}
+
+// planarArea is the signed area of a polygon's outer ring in degrees², enough to compare.
+func planarArea(p orb.Polygon) float64 {
+	if len(p) == 0 {
+		return 0
+	}
+	var a float64
+	ring := p[0]
+	for i := 1; i < len(ring); i++ {
+		a += ring[i-1][0]*ring[i][1] - ring[i][0]*ring[i-1][1]
+	}
+	return a / 2
+}
+
+// scaleBar draws a bar of a round length (50 m to 5 km) about a fifth of the map wide, bottom
+// left, labelled in metres or kilometres in the language's number format.
+func (s *svg) scaleBar(lang string) {
+	metresPerUnit := 110_574 / s.f.ky
+	target := s.f.w / 5 * metresPerUnit
+	length := 50.0
+	for _, l := range []float64{50, 100, 200, 250, 500, 1000, 2000, 2500, 5000} {
+		if l <= target {
+			length = l
+		}
+	}
+	w := length / metresPerUnit
+	x, y := mapPad+2, s.f.h-mapPad
+	label := strconv.FormatFloat(length, 'f', -1, 64) + " m"
+	if length >= 1000 {
+		label = newPrinter(lang, nil).num(length/1000, 1)
+		label = strings.TrimSuffix(strings.TrimSuffix(label, "0"), ",")
+		label = strings.TrimSuffix(label, ".") + " km"
+	}
+	s.printf(`<g class="scale"><rect x="%g" y="%g" width="%g" height="3" fill="#ffffff" stroke="#222222" stroke-width="0.8"/><rect x="%g" y="%g" width="%g" height="3" fill="#222222"/>`,
+		round1(x), round1(y-3), round1(w), round1(x), round1(y-3), round1(w/2))
+	s.halo(x+w/2, y-9, 0, 7, "normal", "#222222", label)
+	s.b.WriteString(`</g>`)
+}
+
+// northArrow draws an arrow pointing up (the maps are north up) with B (Bắc) or N, top right.
+func (s *svg) northArrow(lang string) {
+	x, y := s.f.w-mapPad-8, mapPad+6
+	s.printf(`<g class="north"><path d="M%g %gL%g %gL%g %gL%g %gZ" fill="#222222" stroke="#ffffff" stroke-width="0.8"/>`,
+		round1(x), round1(y), round1(x+5), round1(y+16), round1(x), round1(y+12), round1(x-5), round1(y+16))
+	letter := "B"
+	if lang == LangEN {
+		letter = "N"
+	}
+	s.halo(x, y+24, 0, 8, "bold", "#222222", letter)
+	s.b.WriteString(`</g>`)
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// lines draws the roads, key areas and boundary.
+func (s *svg) lines(r *Report) {
 	if len(r.Base.Roads) > 0 {
 		lines := make([][]orb.Point, len(r.Base.Roads))
 		for i, l := range r.Base.Roads {
