@@ -449,6 +449,23 @@ func TestChiefFirstScreen(t *testing.T) {
 		}
 		b.screenshot(t, "chief-plan-panel")
 
+		// Saving the suggestion lists it under the night's saved routes.
+		var before int
+		b.eval(t, "saved before", `Number(document.querySelector('[data-testid="plan-saved"]').dataset.count)`, &before)
+		b.run(t, "save the route", chromedp.Click(tid("plan-save")))
+		b.wait(t, "saved listed", `Number(document.querySelector('[data-testid="plan-saved"]').dataset.count) === `+fmt.Sprint(before+1))
+		var routes struct {
+			Features []struct {
+				Properties struct{ Night, Kind string } `json:"properties"`
+			} `json:"features"`
+		}
+		if err := json.Unmarshal(env.apiDo(t, http.MethodGet, "/api/v1/routes?unit=demo&night="+period.To, nil), &routes); err != nil {
+			t.Fatal(err)
+		}
+		if len(routes.Features) != before+1 {
+			t.Errorf("the API has %d routes for the night, the card lists %d", len(routes.Features), before+1)
+		}
+
 		b.run(t, "download GPX", chromedp.Click(tid("plan-gpx")))
 		var file string
 		deadline := time.Now().Add(20 * time.Second)

@@ -86,7 +86,8 @@ function pmtilesLayer(config, lang) {
     flavor: undefined,
     paintRules: paintRules(flavor),
     labelRules: [...wardLabelRules(flavor), ...labelRules(flavor, lang).filter((r) => r.dataLayer === 'places')],
-    backgroundColor: flavor.background,
+    // Land colour behind everything: a tile edge or a gap in an extract reads as land, not as a hole.
+    backgroundColor: flavor.earth,
     maxDataZoom: Number.isInteger(info.max_zoom) ? info.max_zoom : 15,
     maxZoom: 20,
     attribution: escapeText(config.basemap.attribution || ''),

@@ -5,6 +5,7 @@
 import L from './leaflet.js';
 import { t, language, onLanguageChange } from './i18n.js';
 import { basemapLayer as configuredBasemap, basemapKind, usableTileURL } from './basemap.js';
+import { fill } from './palette.js';
 
 // PANES lists our panes bottom to top (Leaflet's overlayPane is 400,
 // markerPane 600, tooltipPane 650, popupPane 700).
@@ -51,6 +52,9 @@ export function createMap(container, config = {}) {
 
   const basemap = configuredBasemap(config, language());
   container.dataset.basemap = basemapKind(config);
+  // Under a vector basemap the map's own background is land too, so a tile
+  // still drawing (or an edge of the extract) reads as land, not as a hole.
+  if (container.dataset.basemap === 'pmtiles') container.style.background = fill('basemap.earth');
   if (basemap) {
     basemap.addTo(map);
   } else {

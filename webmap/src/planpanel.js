@@ -60,6 +60,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
   let drawing = false;
   let evaluating = false;
   let night = null;
+  let saved = []; // the routes saved for the night (GET /api/v1/routes)
 
   const openButton = h('button', { type: 'button', class: 'button primary wide', testid: 'plan-open' });
   openButton.addEventListener('click', () => (card.hidden ? open() : close()));
@@ -144,6 +145,14 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
       actions.append(save);
     }
     card.append(actions);
+    card.append(h('section', { class: 'plan-saved', testid: 'plan-saved', dataset: { count: String(saved.length) } },
+      h('h3', {}, t('plan.savedList', { night: formatLocalDate(night), n: formatNumber(saved.length) })),
+      saved.length ? h('ul', {}, saved.map((f) => {
+        const p = f.properties || {};
+        const km = Number(p.km ?? (Number(p.length_m) / 1000));
+        return h('li', {}, `${p.name || t('plan.colDrawn')}${Number.isFinite(km) ? ` · ${formatFixed(km, 1)} km` : ''}${p.created_by ? ` · ${p.created_by}` : ''}`);
+      })) : null,
+    ));
     if (canEdit && map.pm) {
       const drawButton = h('button', { type: 'button', class: 'button', testid: 'plan-draw', 'aria-pressed': String(drawing) }, t('plan.draw'));
       drawButton.addEventListener('click', startDrawing);
@@ -175,7 +184,8 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
       const name = kind === 'suggested' ? t('plan.title', { night: formatLocalDate(night) }) : t('plan.colDrawn');
       await api.createRoute(view.unit.code, { type: 'Feature', geometry: feature.geometry, properties: { name, night, kind } });
       showMessage(t('plan.saved', { night: formatLocalDate(night) }));
-      await onSaved?.();
+      await Promise.all([onSaved?.(), loadSaved()]);
+      render();
     } catch (err) {
       showError(err);
     } finally {
@@ -262,7 +272,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     failure = null;
     render();
     try {
-      plan = await api.plan({ unit: view.unit.code, night }, controller.signal);
+      [plan] = await Promise.all([api.plan({ unit: view.unit.code, night }, controller.signal), loadSaved(controller.signal)]);
     } catch (err) {
       if (controller.signal.aborted) return;
       plan = null;
@@ -285,6 +295,17 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     map.fitBounds(bounds, phone
       ? { paddingTopLeft: [10, 80], paddingBottomRight: [10, Math.round(cardBox.height) + 10], maxZoom: 17, animate: false }
       : { paddingTopLeft: [30, 90], paddingBottomRight: [Math.round(cardBox.width) + 30, 30], maxZoom: 17, animate: false });
+  }
+
+  // loadSaved reads the routes saved for the night; a failure leaves the list empty.
+  async function loadSaved(signal) {
+    try {
+      const fc = await api.routes({ unit: view.unit.code, night }, signal);
+      saved = fc.features.filter((f) => /LineString$/.test(f?.geometry?.type || ''));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      saved = [];
+    }
   }
 
   function open() {
