@@ -75,7 +75,7 @@ func benchServer(b *testing.B, devices int) (string, string) {
 //
 // scripts/bench-ingest measures the same path end to end against a durable database.
 func BenchmarkPostFixes(b *testing.B) {
-	for _, size := range []int{1000, 10000} {
+	for _, size := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			const devices = 50
 			url, token := benchServer(b, devices)

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -156,50 +158,95 @@ func storedOutcome(outcome []patrol.StoreOutcome, at []int, isNew []bool) []patr
 	return outcome
 }
 
-// writeFixes is one attempt at StoreFixes' transaction: read the devices' history, flag, write
-// (by COPY or by INSERT … ON CONFLICT), commit. The INSERT path needs no explicit transaction:
-// the statement commits by itself, two round trips fewer for every group commit.
+// writeFixes is one attempt at StoreFixes' write on one connection: read what is needed of the
+// devices' history (deviceTails spares the probes of devices whose batch starts after everything
+// stored), flag, write by COPY or by INSERT … ON CONFLICT. Each write is a single statement that
+// commits by itself, so neither path needs an explicit transaction: two round trips in all.
 func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool) ([]patrol.StoreOutcome, error) {
-	if !useCopy {
-		conn, err := s.pool.Acquire(ctx)
-		if err != nil {
-			return nil, classify(fmt.Errorf("store fixes: %w", err))
-		}
-		defer conn.Release()
-		prev, _, duty, err := readHistory(ctx, conn, rows, false)
-		if err != nil {
-			return nil, err
-		}
-		write, at, outcome := applyDuty(rows, duty)
-		if len(write) == 0 {
-			return outcome, nil
-		}
-		flagFixes(write, prev)
-		isNew, err := insertFixes(ctx, conn, write)
-		if err != nil {
-			return nil, err
-		}
-		return storedOutcome(outcome, at, isNew), nil
-	}
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, classify(fmt.Errorf("store fixes: begin: %w", err))
+		return nil, classify(fmt.Errorf("store fixes: %w", err))
 	}
-	defer tx.Rollback(ctx)
-	prev, existing, duty, err := readHistory(ctx, tx, rows, useCopy)
+	defer conn.Release()
+	spans := deviceSpans(rows)
+	known := map[int]bool{}
+	prev := map[int]geo.Fix{}
+	for d, sp := range spans {
+		p, hasPrev, ok := s.tails.after(d, sp.lo)
+		if !ok {
+			continue
+		}
+		known[d] = true
+		if hasPrev && !p.Time.Before(sp.lo.Add(-prevLookback)) {
+			prev[d] = p
+		}
+	}
+	h, err := readHistory(ctx, conn, spans, known, useCopy)
 	if err != nil {
 		return nil, err
 	}
-	write, at, outcome := applyDuty(rows, duty)
+	for d, p := range h.prev {
+		prev[d] = p
+	}
+	write, at, outcome := applyDuty(rows, h.duty)
+	if len(write) == 0 {
+		return outcome, nil
+	}
 	flagFixes(write, prev)
-	isNew, err := copyFixes(ctx, tx, write, existing)
+	var isNew []bool
+	if useCopy {
+		isNew, err = copyFixes(ctx, conn, write, h.existing)
+	} else {
+		isNew, err = insertFixes(ctx, conn, write)
+	}
 	if err != nil {
+		s.tails.forget(slices.Collect(maps.Keys(spans)))
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, classify(fmt.Errorf("store fixes: commit: %w", err))
-	}
+	s.rememberTails(write, spans, known, prev, h.latest)
 	return storedOutcome(outcome, at, isNew), nil
+}
+
+// rememberTails records in s.tails what a successful write tells of each device's track: for a
+// device whose batch started after everything stored of it, its new latest fix and latest fix
+// with no ignored flag; a device whose batch reached back among stored fixes is forgotten, so
+// its next batch probes again.
+func (s *Store) rememberTails(write []patrol.Fix, spans map[int]*span, known map[int]bool, prev map[int]geo.Fix, latest map[int]time.Time) {
+	byDevice := map[int][]patrol.Fix{}
+	for _, f := range write {
+		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], f)
+	}
+	var back []int
+	for d, sp := range spans {
+		l, probed := latest[d]
+		if !known[d] && probed && !l.Before(sp.lo) {
+			back = append(back, d)
+			continue
+		}
+		p, hasPrev := prev[d]
+		s.tails.wrote(d, byDevice[d], l, p, hasPrev)
+	}
+	s.tails.forget(back)
+}
+
+// span is the time range a batch covers for one device.
+type span struct{ lo, hi time.Time }
+
+// deviceSpans returns the time range of each device's fixes in rows.
+func deviceSpans(rows []patrol.Fix) map[int]*span {
+	spans := map[int]*span{}
+	for _, f := range rows {
+		sp := spans[f.DeviceID]
+		switch {
+		case sp == nil:
+			spans[f.DeviceID] = &span{f.Time, f.Time}
+		case f.Time.Before(sp.lo):
+			sp.lo = f.Time
+		case f.Time.After(sp.hi):
+			sp.hi = f.Time
+		}
+	}
+	return spans
 }
 
 // uniqueFixes returns the batch without repeats of a (device, time) key, normalised for storage,
@@ -261,37 +308,30 @@ func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
-// readHistory reads, in one round trip, each device's latest unflagged stored fix before its
-// earliest fix in rows; the duty of each device that has assignments (see deviceDuty; a device
-// without any is absent); and, when withKeys, which keys of rows are stored already (a range
-// scan of the primary key over the times the batch covers per device).
-func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys bool) (map[int]geo.Fix, map[fixKey]bool, map[int]*deviceDuty, error) {
-	type span struct{ lo, hi time.Time }
-	spans := map[int]*span{}
-	for _, f := range rows {
-		sp := spans[f.DeviceID]
-		switch {
-		case sp == nil:
-			spans[f.DeviceID] = &span{f.Time, f.Time}
-		case f.Time.Before(sp.lo):
-			sp.lo = f.Time
-		case f.Time.After(sp.hi):
-			sp.hi = f.Time
+// history is what readHistory read of the devices of a batch.
+type history struct {
+	prev     map[int]geo.Fix     // latest stored fix with no ignored flag before the batch
+	duty     map[int]*deviceDuty // devices with assignments
+	latest   map[int]time.Time   // latest stored fix (absent: none)
+	existing map[fixKey]bool     // stored keys within the batch's spans
+}
+
+// readHistory reads, in one round trip: the duty of each device that has assignments (see
+// deviceDuty; a device without any is absent) — always, for every device; and for the devices
+// not in known: its latest stored fix with no ignored flag before its span (within
+// prevLookback), the time of its latest stored fix, and, when withKeys, which keys of its span
+// are stored already (a range scan of the primary key).
+func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known map[int]bool, withKeys bool) (history, error) {
+	h := history{prev: map[int]geo.Fix{}, duty: map[int]*deviceDuty{}, latest: map[int]time.Time{}, existing: map[fixKey]bool{}}
+	var all, probe []int32
+	var allLo, allHi, probeLo, probeHi []time.Time
+	for d, sp := range spans {
+		all, allLo, allHi = append(all, int32(d)), append(allLo, sp.lo), append(allHi, sp.hi)
+		if !known[d] {
+			probe, probeLo, probeHi = append(probe, int32(d)), append(probeLo, sp.lo), append(probeHi, sp.hi)
 		}
 	}
-	devices := make([]int32, 0, len(spans))
-	los, his := make([]time.Time, 0, len(spans)), make([]time.Time, 0, len(spans))
-	for d, sp := range spans {
-		devices = append(devices, int32(d))
-		los, his = append(los, sp.lo), append(his, sp.hi)
-	}
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
-		FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
-		CROSS JOIN LATERAL (
-			SELECT f.ts, f.geom FROM fix f
-			WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags & $4 = 0
-			ORDER BY f.ts DESC LIMIT 1) p`, devices, los, prevLookback, int16(geo.FlagsIgnored))
 	// The assignments that overlap each device's span, clipped to it (so no infinity reaches
 	// Go), and one row of NULLs for every device that has any assignment at all.
 	batch.Queue(`SELECT q.d, un.store_off_duty, a.lo, a.hi
@@ -304,83 +344,109 @@ func readHistory(ctx context.Context, tx fixQuerier, rows []patrol.Fix, withKeys
 			WHERE a.device_id = q.d AND a.valid_from <= q.hi AND a.valid_to > q.lo
 			UNION ALL
 			SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM device_assignment a WHERE a.device_id = q.d)) a`,
-		devices, los, his)
-	if withKeys {
-		// OFFSET 0 keeps the planner from turning the per-device range scans into a hash join
-		// over a sequential scan of the partition, which it picks when the partition's
-		// statistics are stale (a new month, a table just emptied) and which costs time in
-		// proportion to the partition instead of to the batch.
-		batch.Queue(`SELECT q.d, k.ts
-			FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
+		all, allLo, allHi)
+	if len(probe) > 0 {
+		batch.Queue(`SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
+			FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
 			CROSS JOIN LATERAL (
-				SELECT f.ts FROM fix f WHERE f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi OFFSET 0) k`, devices, los, his)
-	}
-	br := tx.SendBatch(ctx, batch)
-	defer br.Close()
-	prev := make(map[int]geo.Fix, len(devices))
-	q, err := br.Query()
-	if err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
-	}
-	for q.Next() {
-		var d int32
-		var g geo.Fix
-		if err := q.Scan(&d, &g.Time, &g.Point[0], &g.Point[1]); err != nil {
-			q.Close()
-			return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+				SELECT f.ts, f.geom FROM fix f
+				WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags & $4 = 0
+				ORDER BY f.ts DESC LIMIT 1) p`, probe, probeLo, prevLookback, int16(geo.FlagsIgnored))
+		batch.Queue(`SELECT q.d, l.ts FROM unnest($1::int[]) AS q(d)
+			CROSS JOIN LATERAL (SELECT f.ts FROM fix f WHERE f.device_id = q.d ORDER BY f.ts DESC LIMIT 1) l`, probe)
+		if withKeys {
+			// OFFSET 0 keeps the planner from turning the per-device range scans into a hash join
+			// over a sequential scan of the partition, which it picks when the partition's
+			// statistics are stale (a new month, a table just emptied) and which costs time in
+			// proportion to the partition instead of to the batch.
+			batch.Queue(`SELECT q.d, k.ts
+				FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
+				CROSS JOIN LATERAL (
+					SELECT f.ts FROM fix f WHERE f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi OFFSET 0) k`, probe, probeLo, probeHi)
 		}
-		g.Speed = math.NaN()
-		prev[int(d)] = g
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: previous fixes: %w", err))
+	br := q.SendBatch(ctx, batch)
+	defer br.Close()
+	fail := func(what string, err error) (history, error) {
+		return history{}, classify(fmt.Errorf("store fixes: %s: %w", what, err))
 	}
-	duty := map[int]*deviceDuty{}
-	q, err = br.Query()
+	rows, err := br.Query()
 	if err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
+		return fail("assignments", err)
 	}
-	for q.Next() {
+	for rows.Next() {
 		var d int32
 		var keep bool
 		var lo, hi *time.Time
-		if err := q.Scan(&d, &keep, &lo, &hi); err != nil {
-			q.Close()
-			return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
+		if err := rows.Scan(&d, &keep, &lo, &hi); err != nil {
+			rows.Close()
+			return fail("assignments", err)
 		}
-		dd := duty[int(d)]
+		dd := h.duty[int(d)]
 		if dd == nil {
 			dd = &deviceDuty{store: keep}
-			duty[int(d)] = dd
+			h.duty[int(d)] = dd
 		}
 		if lo != nil && hi != nil {
 			dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
 		}
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: assignments: %w", err))
+	if err := rows.Err(); err != nil {
+		return fail("assignments", err)
 	}
-	if !withKeys {
-		return prev, nil, duty, classify(br.Close())
+	if len(probe) == 0 {
+		return h, classify(br.Close())
 	}
-	existing := map[fixKey]bool{}
-	q, err = br.Query()
-	if err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+	if rows, err = br.Query(); err != nil {
+		return fail("previous fixes", err)
 	}
-	for q.Next() {
+	for rows.Next() {
+		var d int32
+		var g geo.Fix
+		if err := rows.Scan(&d, &g.Time, &g.Point[0], &g.Point[1]); err != nil {
+			rows.Close()
+			return fail("previous fixes", err)
+		}
+		g.Speed = math.NaN()
+		h.prev[int(d)] = g
+	}
+	if err := rows.Err(); err != nil {
+		return fail("previous fixes", err)
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail("latest fixes", err)
+	}
+	for rows.Next() {
 		var d int32
 		var t time.Time
-		if err := q.Scan(&d, &t); err != nil {
-			q.Close()
-			return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+		if err := rows.Scan(&d, &t); err != nil {
+			rows.Close()
+			return fail("latest fixes", err)
 		}
-		existing[fixKey{int(d), t.UnixMicro()}] = true
+		h.latest[int(d)] = t
 	}
-	if err := q.Err(); err != nil {
-		return nil, nil, nil, classify(fmt.Errorf("store fixes: stored keys: %w", err))
+	if err := rows.Err(); err != nil {
+		return fail("latest fixes", err)
 	}
-	return prev, existing, duty, classify(br.Close())
+	if !withKeys {
+		return h, classify(br.Close())
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail("stored keys", err)
+	}
+	for rows.Next() {
+		var d int32
+		var t time.Time
+		if err := rows.Scan(&d, &t); err != nil {
+			rows.Close()
+			return fail("stored keys", err)
+		}
+		h.existing[fixKey{int(d), t.UnixMicro()}] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fail("stored keys", err)
+	}
+	return h, classify(br.Close())
 }
 
 // flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes
@@ -469,9 +535,10 @@ func insertFixes(ctx context.Context, tx fixQuerier, rows []patrol.Fix) ([]bool,
 	return isNew, nil
 }
 
-// copyFixes COPYs the rows whose keys are not in existing straight into fix. A primary-key
-// violation (a concurrent writer) is errCopyConflict; the transaction is then useless.
-func copyFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix, existing map[fixKey]bool) ([]bool, error) {
+// copyFixes COPYs the rows whose keys are not in existing straight into fix, in one statement
+// that commits by itself. A primary-key violation (a key stored meanwhile, or one the hint in
+// deviceTails did not know of) is errCopyConflict, and nothing of the COPY is stored.
+func copyFixes(ctx context.Context, conn interface{ Conn() *pgx.Conn }, rows []patrol.Fix, existing map[fixKey]bool) ([]bool, error) {
 	isNew := make([]bool, len(rows))
 	n := 0
 	for i, f := range rows {
@@ -484,7 +551,7 @@ func copyFixes(ctx context.Context, tx pgx.Tx, rows []patrol.Fix, existing map[f
 		return isNew, nil
 	}
 	data := encodeCopyBinary(rows, isNew)
-	_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copyFixSQL)
+	_, err := conn.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copyFixSQL)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {

@@ -145,11 +145,11 @@ func unnestInsert(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, er
 
 // checkedCopy is the COPY path with its check for stored keys.
 func checkedCopy(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, error) {
-	_, existing, _, err := readHistory(ctx, tx, rows, true)
+	h, err := readHistory(ctx, tx, deviceSpans(rows), nil, true)
 	if err != nil {
 		return nil, err
 	}
-	return copyFixes(ctx, tx, rows, existing)
+	return copyFixes(ctx, tx, rows, h.existing)
 }
 
 // BenchmarkStoreFixesIngest compares the ways of writing a batch of new fixes, and of a batch

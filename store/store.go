@@ -19,7 +19,8 @@ import (
 
 // Store is a pool of connections to one patrolmap database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	tails *deviceTails // what StoreFixes knows of each device's stored track (ingest.go)
 }
 
 // Options tune a Store; the zero value is sensible.
@@ -50,7 +51,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, tails: newDeviceTails(100000)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {

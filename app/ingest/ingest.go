@@ -54,8 +54,8 @@ type Config struct {
 	// TrimEvery is how many kept requests are written between two trims to Keep.Total (the
 	// hourly Trim bounds it too); default 100.
 	TrimEvery int
-	// SecretTTL is how long a checked device secret is trusted without asking the database
-	// again (default 30 s).
+	// SecretTTL is how long a checked device secret, and a device looked up by its id, is
+	// trusted without asking the database again (default 30 s).
 	SecretTTL time.Duration
 }
 
@@ -102,6 +102,7 @@ type Service struct {
 	kept     atomic.Int64 // kept requests written, for TrimEvery
 	fixes    *groupCommit
 	secrets  *secretCache
+	devices  *deviceCache
 	refusals *refusalThrottle
 	// Observe, when set, is called after each group commit with its size (metrics).
 	Observe func(fixes int)
@@ -126,6 +127,7 @@ func New(repo Repository, cfg Config) *Service {
 	}
 	s := &Service{repo: repo, now: cfg.Now, log: cfg.Log, keep: cfg.Keep, trim: cfg.TrimEvery,
 		secrets:  newSecretCache(cfg.SecretTTL, secretCacheSize),
+		devices:  newDeviceCache(cfg.SecretTTL, secretCacheSize),
 		refusals: newRefusalThrottle(refusalEvery, 10000)}
 	s.fixes = &groupCommit{
 		write:   repo.StoreFixes,

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -37,6 +38,10 @@ func (w *Writers) Device(ctx context.Context, ident string) (*patrol.Device, err
 	if ident == "" {
 		return nil, nil
 	}
+	if d, ok := w.s.devices.get(ident, time.Now()); ok {
+		w.devices[ident] = &d
+		return &d, nil
+	}
 	d, err := w.s.repo.DeviceByIdent(ctx, ident)
 	if errors.Is(err, patrol.ErrNotFound) {
 		w.devices[ident] = nil
@@ -45,15 +50,18 @@ func (w *Writers) Device(ctx context.Context, ident string) (*patrol.Device, err
 	if err != nil {
 		return nil, err
 	}
+	w.s.devices.put(d, time.Now())
 	w.devices[ident] = &d
 	return &d, nil
 }
 
 // Preload resolves the ids a batch names with one query, so that a batch of many devices does
-// not cost a query per device. idents must be valid device ids; repeats are fine.
+// not cost a query per device; ids found a moment ago (the Service's device cache) cost none.
+// idents must be valid device ids; repeats are fine.
 func (w *Writers) Preload(ctx context.Context, idents []string) error {
 	var todo []string
 	seen := map[string]bool{}
+	now := time.Now()
 	for _, id := range idents {
 		if id == "" || seen[id] || (w.caller.Kind == patrol.CallerDevice && id == w.caller.Device.Ident) {
 			continue
@@ -62,6 +70,10 @@ func (w *Writers) Preload(ctx context.Context, idents []string) error {
 			continue
 		}
 		seen[id] = true
+		if d, ok := w.s.devices.get(id, now); ok {
+			w.devices[id] = &d
+			continue
+		}
 		todo = append(todo, id)
 	}
 	if len(todo) < 2 {
@@ -73,6 +85,7 @@ func (w *Writers) Preload(ctx context.Context, idents []string) error {
 	}
 	for _, id := range todo {
 		if d, ok := found[id]; ok {
+			w.s.devices.put(d, now)
 			w.devices[id] = &d
 		} else {
 			w.devices[id] = nil
