@@ -115,7 +115,7 @@ func (s *Server) getHandover(c *gin.Context) {
 func alertJSON(a patrol.NightAlert) map[string]any {
 	var nearest any
 	if n := a.Nearest; n != nil {
-		nearest = map[string]any{"device": n.Device, "distance_m": n.DistanceM, "seen_at": rfc3339(n.SeenAt), "lat": n.Lat, "lon": n.Lon}
+		nearest = map[string]any{"device": n.Device, "name": optString(n.Name), "distance_m": n.DistanceM, "seen_at": rfc3339(n.SeenAt), "lat": n.Lat, "lon": n.Lon}
 	}
 	return map[string]any{
 		"id": a.ID, "unit": a.UnitCode, "area_id": a.AreaID, "area_name": a.AreaName, "night": a.Night,

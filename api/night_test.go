@@ -378,6 +378,12 @@ func TestNightAlertsOnceAcrossRestart(t *testing.T) {
 		t.Errorf("handover page: %d %s", r.status, page)
 	}
 	saveArtifact(t, "night-handover.html", r.body)
+	r = e.as("officer1", "GET", fmt.Sprintf("/api/v1/handovers/%d?format=pdf", hl.Handovers[0].ID), nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(r.body), "%PDF-") {
+		t.Errorf("handover PDF: %d %s %.40q", r.status, r.header.Get("Content-Type"), r.body)
+	} else {
+		saveArtifact(t, "night-handover.pdf", r.body)
+	}
 	if r := e.as("analyst2", "GET", hl.Handovers[0].HTML, nil); r.status != 403 {
 		t.Errorf("another unit reads the handover: %d", r.status)
 	}

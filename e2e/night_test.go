@@ -86,7 +86,7 @@ func TestNightAlertReachesOpenMap(t *testing.T) {
 	}
 	text := b.text(t, item)
 	for _, want := range []string{"Cảnh báo quá hạn: Kho bãi Thử nghiệm", "cần 1 lượt tuần tra, mỗi lượt ít nhất 10 phút",
-		"quá hạn " + clockOf(deadline), "Cán bộ trực gần nhất: demo-phone-2, cách 2"} {
+		"quá hạn " + clockOf(deadline), "Cán bộ trực gần nhất: Điện thoại Trần Minh Đức (demo-phone-2), cách 2"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("banner %q does not say %q", text, want)
 		}

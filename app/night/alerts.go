@@ -162,6 +162,7 @@ func (s *Alerts) raiseAt(ctx context.Context, u patrol.Unit, d geo.Date, deadlin
 		return nil, err
 	}
 	var positions []patrol.StoredFix
+	var names map[string]string
 	var raised []patrol.NightAlert
 	for _, st := range b.Areas {
 		if !ids[st.Area.ID] || have[st.Area.ID] {
@@ -178,10 +179,16 @@ func (s *Alerts) raiseAt(ctx context.Context, u patrol.Unit, d geo.Date, deadlin
 			if positions, err = s.Repo.LatestPositions(ctx, u.ID, OnDutyWindow); err != nil {
 				return raised, err
 			}
+			if names, err = deviceNames(ctx, s.Repo, u.ID); err != nil {
+				return raised, err
+			}
 		}
 		a := patrol.NightAlert{UnitID: u.ID, UnitCode: u.Code, AreaID: st.Area.ID, AreaName: st.Area.Name, Night: d.String(),
 			Required: st.Required, MinDwellMin: st.MinDwellMin, Visits: st.Visits, DeadlineAt: deadline, RaisedAt: now,
 			Nearest: Nearest(st, positions)}
+		if a.Nearest != nil {
+			a.Nearest.Name = names[a.Nearest.Device]
+		}
 		got, ok, err := s.Repo.RaiseAlert(ctx, a)
 		if err != nil {
 			return raised, err
@@ -195,6 +202,21 @@ func (s *Alerts) raiseAt(ctx context.Context, u patrol.Unit, d geo.Date, deadlin
 		}
 	}
 	return raised, nil
+}
+
+// deviceNames maps the unit's device idents to their names ("Điện thoại Nguyễn Văn Hùng").
+func deviceNames(ctx context.Context, repo BoardRepository, unitID int) (map[string]string, error) {
+	devices, err := repo.ListDevices(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(devices))
+	for _, d := range devices {
+		if d.Name != "" {
+			out[d.Ident] = d.Name
+		}
+	}
+	return out, nil
 }
 
 // forget drops the memory of met areas of nights long over.

@@ -84,7 +84,7 @@ func TestAlertsLateSchedulerJudgesAtTheDeadline(t *testing.T) {
 	if !a.DeadlineAt.Equal(r.local(1, 0, 30)) || !a.RaisedAt.Equal(r.local(1, 1, 30)) {
 		t.Errorf("deadline %v raised %v", a.DeadlineAt, a.RaisedAt)
 	}
-	if a.Nearest == nil || a.Nearest.Device != "near" || a.Nearest.DistanceM < 50 || a.Nearest.DistanceM > 150 {
+	if a.Nearest == nil || a.Nearest.Device != "near" || a.Nearest.Name != "Điện thoại Lê Thị Hoa" || a.Nearest.DistanceM < 50 || a.Nearest.DistanceM > 150 {
 		t.Errorf("nearest %+v, want the on-duty device about 100 m away", a.Nearest)
 	}
 	// Met at its deadline: Chợ never raises, and is not judged again each minute.

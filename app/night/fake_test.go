@@ -62,7 +62,8 @@ func (f *fakeRepo) CoverageVisits(_ context.Context, unitID, deviceID, res int, 
 }
 
 func (f *fakeRepo) ListDevices(_ context.Context, unitID int) ([]patrol.Device, error) {
-	return []patrol.Device{{ID: 1, UnitID: unitID, Ident: "d1"}, {ID: 2, UnitID: unitID, Ident: "d2"}}, nil
+	return []patrol.Device{{ID: 1, UnitID: unitID, Ident: "d1"}, {ID: 2, UnitID: unitID, Ident: "d2"},
+		{ID: 3, UnitID: unitID, Ident: "near", Name: "Điện thoại Lê Thị Hoa"}}, nil
 }
 
 func (f *fakeRepo) IncidentCube(_ context.Context, unitID, res int, bounds []time.Time, _ []string, _ int) ([]h3.Cell, [][]float64, error) {

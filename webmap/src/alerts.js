@@ -55,7 +55,7 @@ export function alertLines(alert, timeZone, w = words()) {
   return [
     `${w.title}: ${alert.area_name}`,
     `${w.requirement(alert.required, alert.min_dwell_min)}; ${w.deadline(clockIn(alert.deadline_at, timeZone), alert.visits)}`,
-    n ? w.nearest(n.device, formatNumber(Math.round(n.distance_m))) : w.noNearest,
+    n ? w.nearest(n.name ? `${n.name} (${n.device})` : n.device, formatNumber(Math.round(n.distance_m))) : w.noNearest,
   ];
 }
 
