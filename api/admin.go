@@ -106,28 +106,14 @@ func (s *Server) listDevices(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var db any = s.db
-	if a, ok := db.(AdminBackend); ok {
-		list, err := a.ListDeviceStatus(c.Request.Context(), u.ID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		out := make([]gin.H, 0, len(list))
-		for _, d := range list {
-			out = append(out, deviceStatusJSON(d))
-		}
-		c.JSON(http.StatusOK, gin.H{"devices": out})
-		return
-	}
-	list, err := s.db.ListDevices(c.Request.Context(), u.ID)
+	list, err := s.db.ListDeviceStatus(c.Request.Context(), u.ID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	out := make([]gin.H, 0, len(list))
 	for _, d := range list {
-		out = append(out, deviceJSON(d))
+		out = append(out, deviceStatusJSON(d))
 	}
 	c.JSON(http.StatusOK, gin.H{"devices": out})
 }
@@ -446,28 +432,14 @@ func accountJSON(a patrol.Account) gin.H {
 
 func (s *Server) listUsers(c *gin.Context) {
 	unitID := callerOf(c).User.UnitID
-	var db any = s.db
-	if a, ok := db.(AdminBackend); ok {
-		list, err := a.ListAccounts(c.Request.Context(), unitID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		out := make([]gin.H, 0, len(list))
-		for _, u := range list {
-			out = append(out, accountJSON(u))
-		}
-		c.JSON(http.StatusOK, gin.H{"users": out})
-		return
-	}
-	list, err := s.db.ListUsers(c.Request.Context(), unitID)
+	list, err := s.db.ListAccounts(c.Request.Context(), unitID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	out := make([]gin.H, 0, len(list))
 	for _, u := range list {
-		out = append(out, userJSON(u))
+		out = append(out, accountJSON(u))
 	}
 	c.JSON(http.StatusOK, gin.H{"users": out})
 }
@@ -779,23 +751,16 @@ func (s *Server) revokeToken(c *gin.Context) {
 		return
 	}
 	caller := callerOf(c)
-	unitID, target := 0, strconv.FormatInt(id, 10)
-	var db any = s.db
-	if a, ok := db.(AdminBackend); ok {
-		t, err := a.TokenByID(c.Request.Context(), id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !caller.AllUnits() && t.UnitID != caller.User.UnitID {
-			writeProblem(c, problem(http.StatusForbidden, "this token belongs to a user outside your scope"))
-			return
-		}
-		unitID, target = t.UnitID, target+" ("+t.Username+")"
-	} else if !caller.AllUnits() {
-		writeProblem(c, problem(http.StatusForbidden, "only an admin of all units may revoke tokens here"))
+	t, err := s.db.TokenByID(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
 		return
 	}
+	if !caller.AllUnits() && t.UnitID != caller.User.UnitID {
+		writeProblem(c, problem(http.StatusForbidden, "this token belongs to a user outside your scope"))
+		return
+	}
+	unitID, target := t.UnitID, strconv.FormatInt(id, 10)+" ("+t.Username+")"
 	if err := s.db.RevokeToken(c.Request.Context(), id); err != nil {
 		fail(c, err)
 		return

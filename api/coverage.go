@@ -1,33 +1,26 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
-	orbgeo "github.com/paulmach/orb/geo"
-	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-// CoverageBackend is the storage the coverage analyses need.
+// CoverageBackend is the storage the coverage analyses need (app/coverage's Store: the passes
+// through cells, read from the rollups, caught up first).
 type CoverageBackend interface {
-	// CoverageVisits returns the passes of a unit's devices (one device when deviceID > 0)
-	// through the H3 cells of resolution res, counting only time inside window and the bounded
-	// period p; cells, when not nil, limits them to those cells. They come from the rollups,
-	// caught up first, at the unit's own resolution.
-	CoverageVisits(ctx context.Context, unitID, deviceID, res int, window geo.Window, p geo.Period, cells []h3.Cell) ([]geo.CellVisit, error)
+	coverage.Store
 }
 
 // coverageRoutes registers coverage, gaps, compliance and tracks.
@@ -85,7 +78,7 @@ func (s *Server) coverage(c *gin.Context) {
 	cov := geo.MergeCoverage(visits)
 	fs := make([]Feature, 0, len(cov))
 	for _, cc := range cov {
-		g, err := coverageCellGeometry(cc.Cell)
+		g, err := geo.CellGeoJSON(cc.Cell)
 		if err != nil {
 			fail(c, err)
 			return
@@ -228,7 +221,7 @@ func gapFeature(rank int, gp coverage.Gap, reason string, nights int) (Feature, 
 		props["cells"] = cells
 		return Feature{Type: "Feature", ID: rank, Geometry: a.Area.Geometry, Properties: props}, nil
 	}
-	geom, err := coverageCellGeometry(gp.Cell.Cell)
+	geom, err := geo.CellGeoJSON(gp.Cell.Cell)
 	if err != nil {
 		return Feature{}, err
 	}
@@ -254,15 +247,8 @@ func coverageNonNil(s []string) []string {
 	return s
 }
 
-// deviceTrack is the cleaned patrol line of one device.
-type deviceTrack struct {
-	ident string
-	fixes []geo.Fix
-}
-
-// tracks answers GET /api/v1/tracks: per device, its fixes cleaned as coverage cleans them
-// (flagged fixes dropped) joined into lines that break where two fixes are geo.MaxSegmentGap or
-// more apart or imply geo.MaxSpeedKmh or more.
+// tracks answers GET /api/v1/tracks: per device, its fixes cleaned as coverage cleans them and
+// joined into lines (coverage.Tracks).
 func (s *Server) tracks(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -281,65 +267,19 @@ func (s *Server) tracks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var list []*deviceTrack
-	err = s.db.EachFix(c.Request.Context(), patrol.FixFilter{UnitID: u.ID, DeviceID: device.ID, From: p.From, To: p.To}, func(f patrol.StoredFix) error {
-		if len(list) == 0 || list[len(list)-1].ident != f.DeviceIdent {
-			list = append(list, &deviceTrack{ident: f.DeviceIdent})
-		}
-		t := list[len(list)-1]
-		acc := f.Accuracy
-		if math.IsNaN(acc) {
-			acc = 0
-		}
-		// Only the flags FlagTrack cannot recompute are kept.
-		flags := geo.FixFlag(f.Flags) & (geo.FlagOffDuty | geo.FlagDuplicate)
-		t.fixes = append(t.fixes, geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: math.NaN(), Flags: flags})
-		return nil
-	})
+	list, err := coverage.Tracks(c.Request.Context(), s.db, u, device.ID, window, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	loc, nw := location(u), nightWindow(u)
 	fs := []Feature{}
 	for _, t := range list {
-		slices.SortStableFunc(t.fixes, func(a, b geo.Fix) int { return a.Time.Compare(b.Time) })
-		geo.FlagTrack(t.fixes)
-		kept := slices.DeleteFunc(t.fixes, func(f geo.Fix) bool { return f.Ignored() || !nw.InWindow(f.Time, loc, window) })
-		var lines orb.MultiLineString
-		var line orb.LineString
-		km := 0.0
-		for i, f := range kept {
-			if i > 0 {
-				prev := kept[i-1]
-				dt := f.Time.Sub(prev.Time)
-				d := orbgeo.DistanceHaversine(prev.Point, f.Point)
-				if dt < geo.MaxSegmentGap && dt > 0 && d < geo.MaxSpeedKmh/3.6*dt.Seconds() {
-					if len(line) == 0 {
-						line = append(line, prev.Point)
-					}
-					line = append(line, f.Point)
-					km += d / 1000
-					continue
-				}
-			}
-			if len(line) >= 2 {
-				lines = append(lines, line)
-			}
-			line = nil
-		}
-		if len(line) >= 2 {
-			lines = append(lines, line)
-		}
-		if len(lines) == 0 {
-			continue
-		}
-		props := map[string]any{"device": t.ident, "fixes": len(kept), "km": roundTo(km, 3), "lines": len(lines),
-			"first": rfc3339(kept[0].Time), "last": rfc3339(kept[len(kept)-1].Time)}
-		if name := s.officerOf(c.Request.Context(), t.ident, kept[len(kept)-1].Time); name != "" {
+		props := map[string]any{"device": t.Device, "fixes": t.Fixes, "km": roundTo(t.KM, 3), "lines": len(t.Lines),
+			"first": rfc3339(t.First), "last": rfc3339(t.Last)}
+		if name := s.officerOf(c.Request.Context(), t.Device, t.Last); name != "" {
 			props["officer"] = name
 		}
-		fs = append(fs, Feature{Type: "Feature", ID: t.ident, Geometry: coverageMultiLine(lines), Properties: props})
+		fs = append(fs, Feature{Type: "Feature", ID: t.Device, Geometry: coverageMultiLine(t.Lines), Properties: props})
 	}
 	q := coveragePeriodQuery(u, p, window)
 	if device.ID > 0 {
@@ -412,24 +352,6 @@ func coverageFieldError(c *gin.Context, err error, field string) {
 func coveragePeriodQuery(u patrol.Unit, p geo.Period, window geo.Window) map[string]any {
 	return map[string]any{"unit": u.Code, "from": rfc3339(p.From), "to": rfc3339(p.To), "window": string(window),
 		"nights": len(geo.NightDates(p, location(u), nightWindow(u)))}
-}
-
-// coverageCellGeometry writes the hexagon of a cell as a GeoJSON Polygon.
-func coverageCellGeometry(c h3.Cell) (json.RawMessage, error) {
-	poly, err := geo.CellPolygon(c)
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	b.WriteString(`{"type":"Polygon","coordinates":[`)
-	for i, ring := range poly {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		coveragePoints(&b, ring)
-	}
-	b.WriteString(`]}`)
-	return json.RawMessage(b.String()), nil
 }
 
 // coverageMultiLine writes lines as a GeoJSON MultiLineString.

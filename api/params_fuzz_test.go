@@ -22,6 +22,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/coverage"
+	"github.com/patrolmap/patrolmap/app/hotspots"
+	"github.com/patrolmap/patrolmap/app/planning"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -79,9 +81,9 @@ func runParamParsers(t *testing.T, raw string) {
 		{"k", 1, 0, geo.MaxNeighbourK, intParam, "intParam"},
 		{"min_severity", 1, 1, 5, intParam, "intParam"},
 		{"permutations", 0, 0, 99_999, intParam, "intParam"},
-		{"holdout", DefaultHoldout, 1, maxSteps, intParam, "intParam"},
-		{"nights", planDefaultNights, 1, planMaxNights, planInt, "planInt"},
-		{"targets", planDefaultTargets, 1, planMaxTargets, planInt, "planInt"},
+		{"holdout", hotspots.DefaultHoldout, 1, hotspots.MaxSteps, intParam, "intParam"},
+		{"nights", planning.DefaultNights, 1, planning.MaxNights, planInt, "planInt"},
+		{"targets", planning.DefaultTargets, 1, planning.MaxTargets, planInt, "planInt"},
 	}
 	for _, p := range ints {
 		c, w := paramCtx(raw)
@@ -142,15 +144,15 @@ func runParamParsers(t *testing.T, raw string) {
 		c, w := paramCtx(raw)
 		v, ok := maxKmParam(c)
 		checkParsed(t, "max_km", ok, w, "max_km")
-		if ok && !(v >= 0.2 && v <= planMaxKm) {
+		if ok && !(v >= 0.2 && v <= planning.MaxKm) {
 			t.Fatalf("max_km = %v", v)
 		}
 	}
 	{
 		c, w := paramCtx(raw)
-		pt, given, ok := startParam(c)
+		pt, ok := startParam(c)
 		checkParsed(t, "start", ok, w, "start")
-		if ok && given && !(math.Abs(pt.Lat()) <= 90 && math.Abs(pt.Lon()) <= 180) {
+		if ok && pt != nil && !(math.Abs(pt.Lat()) <= 90 && math.Abs(pt.Lon()) <= 180) {
 			t.Fatalf("start = %v", pt)
 		}
 	}
@@ -197,9 +199,9 @@ func runParamParsers(t *testing.T, raw string) {
 	}
 	{
 		c, w := paramCtx(raw)
-		_, p, bounds, ok := s.stepPeriod(c, fuzzUnit, 12)
+		st, ok := s.spaceTime(c, hotspots.Query{Unit: fuzzUnit}, 12)
 		checkParsed(t, "step period", ok, w, "from", "to", "step")
-		if ok {
+		if p, bounds := st.Period, st.Bounds; ok {
 			if len(bounds) < 2 || !bounds[0].Equal(p.From) || !bounds[len(bounds)-1].Equal(p.To) {
 				t.Fatalf("bounds %v of period %v – %v", bounds, p.From, p.To)
 			}
@@ -212,10 +214,10 @@ func runParamParsers(t *testing.T, raw string) {
 	}
 	{
 		c, w := paramCtx(raw)
-		_, nights, p, ok := s.planNight(c, fuzzUnit)
+		l, ok := s.planLookBack(c, fuzzUnit)
 		checkParsed(t, "plan night", ok, w, "night", "nights")
-		if ok && (nights < 1 || nights > planMaxNights || !p.From.Before(p.To)) {
-			t.Fatalf("plan night: %d nights, %v – %v", nights, p.From, p.To)
+		if ok && (l.Nights < 1 || l.Nights > planning.MaxNights || !l.Period.From.Before(l.Period.To)) {
+			t.Fatalf("plan night: %d nights, %v – %v", l.Nights, l.Period.From, l.Period.To)
 		}
 	}
 }
@@ -354,36 +356,6 @@ func FuzzParseClock(f *testing.F) {
 		}
 		if !nw.Start.Valid() || !nw.End.Valid() {
 			t.Fatalf("night window %v", nw)
-		}
-	})
-}
-
-// FuzzStepPeriod fuzzes ParseStep and StepPeriod, the period of the space-time analyses.
-func FuzzStepPeriod(f *testing.F) {
-	f.Add("2024-01-01", "2024-03-25", "week", 12)
-	f.Add("2024-01-31", "2024-05-31", "month", 4)
-	f.Add("", "", "", 12)
-	f.Add("", "2024-03-01T00:00:00Z", "month", -3)
-	f.Add("2019-01-01", "2024-06-01", "week", 1000000)
-	f.Add("2024-03-01", "2024-03-09", "week", 0)
-	f.Fuzz(func(t *testing.T, from, to, step string, defaultSteps int) {
-		st, err := ParseStep(step)
-		if err != nil {
-			if fe, ok := err.(*geo.FieldError); !ok || fe.Field != "step" {
-				t.Fatalf("step error %T %v", err, err)
-			}
-			return
-		}
-		defaultSteps %= 2000
-		p, bounds, err := StepPeriod(from, to, st, defaultSteps, fuzzNow, mustLoc("Asia/Ho_Chi_Minh"))
-		if err != nil {
-			if fe, ok := err.(*geo.FieldError); !ok || (fe.Field != "from" && fe.Field != "to") {
-				t.Fatalf("error %T %v", err, err)
-			}
-			return
-		}
-		if len(bounds) < 2 || !bounds[0].Equal(p.From) || !bounds[len(bounds)-1].Equal(p.To) || len(bounds) > maxSteps+1 {
-			t.Fatalf("%d bounds of %v – %v", len(bounds), p.From, p.To)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/app/reporting"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/report"
@@ -66,7 +67,7 @@ func (s *Server) places(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	g, err := s.analyseGaps(ctx, u, p)
+	g, err := coverage.FindGaps(ctx, s.db, u, p, 1)
 	if err != nil {
 		fail(c, err)
 		return

@@ -67,16 +67,11 @@ func fail(c *gin.Context, err error) {
 	var fieldErr *patrol.FieldError
 	var maxErr *http.MaxBytesError
 	var geomErr interface{ GeometryField() (string, string) }
-	var sqlErr interface{ SQLState() string }
 	switch {
 	case errors.As(err, &p):
 	case errors.As(err, &fieldErr):
+		slog.Info("refused", "path", c.Request.URL.Path, "err", err)
 		p = fieldProblem(fieldErr)
-	case errors.As(err, &sqlErr) && (sqlErr.SQLState() == "22021" || sqlErr.SQLState() == "22P05"):
-		// A NUL byte or invalid UTF-8 that reached the database: bad input, not a fault. The
-		// handlers check their own fields first; this is the backstop.
-		slog.Warn("text the database cannot hold", "path", c.Request.URL.Path, "err", err)
-		p = badField("request", "holds a NUL byte or text that is not UTF-8")
 	case errors.As(err, &geomErr):
 		field, reason := geomErr.GeometryField()
 		p = badField(field, reason)
@@ -112,6 +107,9 @@ func fieldProblem(e *patrol.FieldError) *Problem {
 		status = http.StatusConflict
 	case errors.Is(e, patrol.ErrUnprocessable):
 		status = http.StatusUnprocessableEntity
+	}
+	if e.Field == "" {
+		return problem(status, e.Error())
 	}
 	return problem(status, e.Error(), FieldError{Field: e.Field, Message: e.Reason})
 }

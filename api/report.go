@@ -8,14 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/patrolmap/patrolmap/app/reporting"
 	"github.com/patrolmap/patrolmap/geo"
@@ -359,18 +356,6 @@ func (s *Server) verifyReport(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, v)
-}
-
-// metresToLine returns the approximate distance in metres from p to a line, in a local plane
-// (plan.go names the road of a stop with it).
-func metresToLine(p orb.Point, l orb.LineString) float64 {
-	cos := math.Cos(p[1] * math.Pi / 180)
-	proj := func(q orb.Point) orb.Point { return orb.Point{(q[0] - p[0]) * cos * 111_320, (q[1] - p[1]) * 110_574} }
-	pl := make(orb.LineString, len(l))
-	for i, q := range l {
-		pl[i] = proj(q)
-	}
-	return planar.DistanceFrom(pl, orb.Point{})
 }
 
 // publicURL is the address people reach this server at: Config.PublicURL, else the scheme and

@@ -56,7 +56,7 @@ func (s *Server) summary(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	a, err := s.analyseGaps(ctx, u, nightP)
+	a, err := coverage.FindGaps(ctx, s.db, u, nightP, 1)
 	if err != nil {
 		fail(c, err)
 		return

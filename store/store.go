@@ -87,14 +87,22 @@ func classify(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		class := ""
+		if len(pgErr.Code) == 5 {
+			class = pgErr.Code[:2]
+		}
 		switch {
 		case pgErr.Code == "23505":
 			return fmt.Errorf("%w: %w", patrol.ErrConflict, err)
-		case len(pgErr.Code) == 5 && pgErr.Code[:2] == "08", // connection exception
-			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
+		case pgErr.Code == "22021", pgErr.Code == "22P05": // invalid byte sequence, untranslatable character
+			// A NUL byte or invalid UTF-8 that reached the database: bad input, not a fault. The
+			// handlers check their own fields first; this is the backstop.
+			return &invalidText{err: err}
+		case class == "08", // connection exception
+			class == "57",                                // operator intervention: shutdown, cannot connect now, query canceled (statement timeout)
+			class == "58",                                // system error: I/O error, undefined file
 			pgErr.Code == "53300", pgErr.Code == "53100", // too many connections, disk full
-			pgErr.Code == "40001", pgErr.Code == "40P01", // serialization failure, deadlock
-			pgErr.Code == "57014": // statement timeout
+			pgErr.Code == "40001", pgErr.Code == "40P01": // serialization failure, deadlock
 			return fmt.Errorf("%w: %w", patrol.ErrUnavailable, err)
 		}
 		return err
@@ -113,6 +121,17 @@ func classify(err error) error {
 }
 
 var errConnClosed = errors.New("conn closed")
+
+// invalidText is text the database cannot hold: a *patrol.FieldError naming "request" (400),
+// still wrapping the database's error for the log.
+type invalidText struct{ err error }
+
+func (e *invalidText) Error() string { return "text the database cannot hold: " + e.err.Error() }
+
+// Unwrap gives the domain error and the database's.
+func (e *invalidText) Unwrap() []error {
+	return []error{patrol.Invalid("request", "holds a NUL byte or text that is not UTF-8"), e.err}
+}
 
 func isConnClosed(err error) bool {
 	msg := err.Error()

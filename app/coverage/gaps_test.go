@@ -14,94 +14,32 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/apptest"
 	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-// fakeStore is an in-memory coverage.Store: the visits and incidents it holds, filtered as the
-// database filters them.
-type fakeStore struct {
-	visits    []geo.CellVisit
-	incidents []patrol.Incident
-	areas     []patrol.Area
-	calls     int
-}
-
-func (f *fakeStore) CoverageVisits(_ context.Context, _, _, _ int, _ geo.Window, p geo.Period, cells []h3.Cell) ([]geo.CellVisit, error) {
-	f.calls++
-	var out []geo.CellVisit
-	for _, v := range f.visits {
-		if v.Enter.Before(p.From) || !v.Enter.Before(p.To) || (cells != nil && !slices.Contains(cells, v.Cell)) {
-			continue
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func (f *fakeStore) ListIncidents(_ context.Context, _ int, from, to time.Time, withVoid bool) ([]patrol.Incident, error) {
-	var out []patrol.Incident
-	for _, in := range f.incidents {
-		if in.Time.Before(from) || !in.Time.Before(to) || (!withVoid && in.Status == patrol.StatusVoid) {
-			continue
-		}
-		out = append(out, in)
-	}
-	return out, nil
-}
-
-func (f *fakeStore) ListAreas(context.Context, int, string) ([]patrol.Area, error) {
-	return f.areas, nil
-}
-
-var hcm = mustLoc("Asia/Ho_Chi_Minh")
-
-func mustLoc(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// ward is a square of about 650 m around a point of the demo ward, at res 10.
-var wardPoly = orb.Polygon{{{105.850, 21.470}, {105.856, 21.470}, {105.856, 21.476}, {105.850, 21.476}, {105.850, 21.470}}}
-
-func testUnit(t *testing.T) patrol.Unit {
-	t.Helper()
-	b, err := json.Marshal(geojson.NewGeometry(wardPoly))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return patrol.Unit{ID: 1, Code: "w1", TimeZone: "Asia/Ho_Chi_Minh", Boundary: b, NightStart: "22:00", NightEnd: "05:00", H3Res: 10}
-}
-
 // nights1to4 is the three nights of 1, 2 and 3 March 2024.
-func nights1to4(t *testing.T) geo.Period {
-	t.Helper()
-	p, err := geo.ParsePeriod("2024-03-01", "2024-03-04", hcm, geo.WindowNight, geo.DefaultNightWindow())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func nights1to4(*testing.T) geo.Period { return apptest.Nights("2024-03-01", "2024-03-04") }
 
-// visitOn is a 5-minute pass through cell at 23:00 local on the night of day d of March 2024.
+func testUnit(*testing.T) patrol.Unit { return apptest.Unit() }
+
+// visitOn is a pass through cell on the night of day d of March 2024.
 func visitOn(cell h3.Cell, d int) geo.CellVisit {
-	enter := time.Date(2024, 3, d, 23, 0, 0, 0, hcm)
-	return geo.CellVisit{Device: "p1", Cell: cell, Enter: enter.UTC(), Leave: enter.Add(5 * time.Minute).UTC(), DwellS: 300,
-		Nights: []geo.Date{{Year: 2024, Month: 3, Day: d}}}
+	return apptest.VisitOn(cell, geo.Date{Year: 2024, Month: 3, Day: d})
 }
 
 func studyOf(t *testing.T) []h3.Cell {
 	t.Helper()
-	cells, err := geo.StudyCells(wardPoly, 10)
-	if err != nil || len(cells) < 8 {
-		t.Fatalf("study cells: %d %v", len(cells), err)
+	cells := apptest.StudyCells()
+	if len(cells) < 8 {
+		t.Fatalf("%d study cells", len(cells))
 	}
 	return cells
 }
+
+var hcm = apptest.HCM
 
 func cellGap(g *coverage.Gaps, c h3.Cell) *coverage.CellGap {
 	for i := range g.Cells {
@@ -122,8 +60,8 @@ func TestFindGaps(t *testing.T) {
 	neighbour := ring[1]
 	tests := []struct {
 		name      string
-		visits    []geo.CellVisit
-		incidents []patrol.Incident
+		Visits    []geo.CellVisit
+		Incidents []patrol.Incident
 		minNights int
 		check     func(t *testing.T, g *coverage.Gaps)
 	}{
@@ -137,14 +75,14 @@ func TestFindGaps(t *testing.T) {
 				}
 			}
 		}},
-		{name: "a cell visited on one night is no gap at min_nights 1", minNights: 1, visits: []geo.CellVisit{visitOn(a, 2)},
+		{name: "a cell visited on one night is no gap at min_nights 1", minNights: 1, Visits: []geo.CellVisit{visitOn(a, 2)},
 			check: func(t *testing.T, g *coverage.Gaps) {
 				if cellGap(g, a) != nil || len(g.Cells) != len(study)-1 || g.CoveredCells() != 1 {
 					t.Fatalf("visited cell is a gap or count wrong: %d gaps", len(g.Cells))
 				}
 			}},
 		{name: "visited on 2 of 3 nights is a gap at min_nights 3 with shortfall 1/3", minNights: 3,
-			visits: []geo.CellVisit{visitOn(a, 1), visitOn(a, 3)},
+			Visits: []geo.CellVisit{visitOn(a, 1), visitOn(a, 3)},
 			check: func(t *testing.T, g *coverage.Gaps) {
 				c := cellGap(g, a)
 				if c == nil || c.Nights != 2 || math.Abs(c.Risk-1.0/3) > 1e-12 {
@@ -157,17 +95,17 @@ func TestFindGaps(t *testing.T) {
 					t.Fatalf("reason %q", r)
 				}
 			}},
-		{name: "a visit outside the period does not count", minNights: 1, visits: []geo.CellVisit{visitOn(a, 5)},
+		{name: "a visit outside the period does not count", minNights: 1, Visits: []geo.CellVisit{visitOn(a, 5)},
 			check: func(t *testing.T, g *coverage.Gaps) {
 				if cellGap(g, a) == nil {
 					t.Fatal("a cell visited after the period is no gap")
 				}
 			}},
 		{name: "incidents weigh in the cell and half around it; void and old ones count nothing", minNights: 1,
-			incidents: []patrol.Incident{
-				incidentAt(b, 4, patrol.StatusOpen, time.Date(2024, 2, 1, 12, 0, 0, 0, hcm)),
-				incidentAt(b, 5, patrol.StatusVoid, time.Date(2024, 2, 1, 12, 0, 0, 0, hcm)),
-				incidentAt(b, 5, patrol.StatusOpen, time.Date(2023, 1, 1, 12, 0, 0, 0, hcm)), // before the 12 months
+			Incidents: []patrol.Incident{
+				apptest.IncidentAt(b, 4, patrol.StatusOpen, time.Date(2024, 2, 1, 12, 0, 0, 0, hcm)),
+				apptest.IncidentAt(b, 5, patrol.StatusVoid, time.Date(2024, 2, 1, 12, 0, 0, 0, hcm)),
+				apptest.IncidentAt(b, 5, patrol.StatusOpen, time.Date(2023, 1, 1, 12, 0, 0, 0, hcm)), // before the 12 months
 			},
 			check: func(t *testing.T, g *coverage.Gaps) {
 				c := cellGap(g, b)
@@ -184,7 +122,7 @@ func TestFindGaps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := &fakeStore{visits: tc.visits, incidents: tc.incidents}
+			db := &apptest.Store{Visits: tc.Visits, Incidents: tc.Incidents}
 			g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), tc.minNights)
 			if err != nil {
 				t.Fatal(err)
@@ -200,14 +138,6 @@ func TestFindGaps(t *testing.T) {
 			tc.check(t, g)
 		})
 	}
-}
-
-func incidentAt(c h3.Cell, sev int, status string, at time.Time) patrol.Incident {
-	ll, err := h3.CellToLatLng(c)
-	if err != nil {
-		panic(err)
-	}
-	return patrol.Incident{Lat: ll.Lat, Lon: ll.Lng, Severity: sev, Status: status, Time: at, Category: "theft"}
 }
 
 func TestFindGapsRefuses(t *testing.T) {
@@ -230,13 +160,13 @@ func TestFindGapsRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			db := &fakeStore{}
+			db := &apptest.Store{}
 			_, err := coverage.FindGaps(context.Background(), db, tc.unit(testUnit(t)), nights1to4(t), tc.minNights)
 			var fe *patrol.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, tc.kind) {
 				t.Fatalf("err = %v, want a %v naming %s", err, tc.kind, tc.field)
 			}
-			if db.calls != 0 {
+			if db.Calls != 0 {
 				t.Fatal("a refused request read coverage")
 			}
 		})
@@ -260,7 +190,7 @@ func TestKeyAreasInTheGapModel(t *testing.T) {
 		{ID: 7, Name: "Chợ", Kind: patrol.KindKeyArea, Geometry: raw, RequiredNightVisits: 1},
 		{ID: 8, Name: "Tổ 3", Kind: patrol.KindResidentialGroup, Geometry: raw, RequiredNightVisits: 1},
 	}
-	db := &fakeStore{areas: areas, visits: []geo.CellVisit{visitOn(c, 1), visitOn(c, 2)}}
+	db := &apptest.Store{Areas: areas, Visits: []geo.CellVisit{visitOn(c, 1), visitOn(c, 2)}}
 	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 3)
 	if err != nil {
 		t.Fatal(err)
@@ -292,10 +222,10 @@ func TestKeyAreasInTheGapModel(t *testing.T) {
 	}
 
 	// Compliance reads only the areas' cells and answers the same nights.
-	db.calls = 0
+	db.Calls = 0
 	list, warnings, err := coverage.Compliance(context.Background(), db, testUnit(t), nights1to4(t))
-	if err != nil || len(warnings) != 0 || len(list) != 1 || list[0].Met != 2 || db.calls != 1 {
-		t.Fatalf("compliance: %+v %v (calls %d)", list, err, db.calls)
+	if err != nil || len(warnings) != 0 || len(list) != 1 || list[0].Met != 2 || db.Calls != 1 {
+		t.Fatalf("compliance: %+v %v (calls %d)", list, err, db.Calls)
 	}
 }
 
@@ -305,7 +235,7 @@ func TestAreaWithBadGeometryIsLeftOut(t *testing.T) {
 		{ID: 1, Name: "Đường A", Kind: patrol.KindKeyRoad, Geometry: good, BufferM: 25, RequiredNightVisits: 1},
 		{ID: 2, Name: "Poisoned", Kind: patrol.KindKeyArea, Geometry: []byte(`{"type":"Polygon","coordinates":[[[1e308,1e308],[1,1],[2,2],[1e308,1e308]]]}`), RequiredNightVisits: 1},
 	}
-	db := &fakeStore{areas: areas}
+	db := &apptest.Store{Areas: areas}
 	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 1)
 	if err != nil {
 		t.Fatal(err)

@@ -105,17 +105,6 @@ func LoadPlaces(ctx context.Context, db PlaceStore, u patrol.Unit, g *coverage.G
 	return newPlaces(coverageOf(g), roads, groups, incidents), nil
 }
 
-// metresToLine returns the approximate distance in metres from p to a line, in a local plane.
-func metresToLine(p orb.Point, l orb.LineString) float64 {
-	cos := math.Cos(p[1] * math.Pi / 180)
-	proj := func(q orb.Point) orb.Point { return orb.Point{(q[0] - p[0]) * cos * 111_320, (q[1] - p[1]) * 110_574} }
-	pl := make(orb.LineString, len(l))
-	for i, q := range l {
-		pl[i] = proj(q)
-	}
-	return planar.DistanceFrom(pl, orb.Point{})
-}
-
 // NearestRoad names the road nearest to p and how far it is: "Đường X (12 m)".
 func (pl *Places) NearestRoad(p orb.Point, lang string) string {
 	name, metres, ok := pl.ClosestRoad(p)
@@ -133,7 +122,7 @@ func (pl *Places) NearestRoad(p orb.Point, lang string) string {
 func (pl *Places) ClosestRoad(p orb.Point) (name string, metres float64, ok bool) {
 	best, bestD := -1, math.Inf(1)
 	for i, l := range pl.lines {
-		if d := metresToLine(p, l); d < bestD {
+		if d := geo.MetresToLine(p, l); d < bestD {
 			best, bestD = i, d
 		}
 	}

@@ -1,10 +1,10 @@
-package api_test
+package hotspots_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/app/hotspots"
 	"github.com/patrolmap/patrolmap/geo"
 )
 
@@ -22,8 +22,8 @@ func TestCalendarSweepStepPeriods(t *testing.T) {
 		}
 		for d := (geo.Date{Year: 2027, Month: time.December, Day: 31}); d != (geo.Date{Year: 2029, Month: time.January, Day: 2}); d = d.AddDays(1) {
 			now := d.At(10*60, loc)
-			for _, step := range []api.Step{api.StepWeek, api.StepMonth} {
-				p, bounds, err := api.StepPeriod("", "", step, 12, now, loc)
+			for _, step := range []hotspots.Step{hotspots.StepWeek, hotspots.StepMonth} {
+				p, bounds, err := hotspots.StepPeriod("", "", step, 12, now, loc)
 				if err != nil {
 					t.Fatalf("%s %s %s: %v", tz, d, step, err)
 				}
@@ -40,11 +40,11 @@ func TestCalendarSweepStepPeriods(t *testing.T) {
 						t.Fatalf("%s %s %s: bound %d %s is not a local midnight", tz, d, step, i, bounds[i])
 					}
 					switch step {
-					case api.StepWeek:
+					case hotspots.StepWeek:
 						if a.AddDays(7) != b {
 							t.Fatalf("%s %s: week bounds %s → %s", tz, d, a, b)
 						}
-					case api.StepMonth:
+					case hotspots.StepMonth:
 						wantMonth := time.Date(a.Year, a.Month+1, 1, 0, 0, 0, 0, time.UTC)
 						last := time.Date(wantMonth.Year(), wantMonth.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
 						want := geo.Date{Year: wantMonth.Year(), Month: wantMonth.Month(), Day: min(end.Day, last)}
