@@ -16,6 +16,7 @@ import (
 
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -44,7 +45,7 @@ func BenchmarkCoverageEndpoints(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	res, err := s.LoadDemo(ctx, w)
+	res, err := load.Demo(ctx, s, w)
 	if err != nil {
 		b.Fatal(err)
 	}

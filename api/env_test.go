@@ -15,6 +15,7 @@ import (
 
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -102,7 +103,7 @@ func (e *testEnv) loadDemo(seed int64, day time.Time) *demo.Ward {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.store.LoadDemo(context.Background(), w); err != nil {
+	if _, err := load.Demo(context.Background(), e.store, w); err != nil {
 		e.t.Fatal(err)
 	}
 	return w

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -53,22 +54,11 @@ func writeGeoJSON(c *gin.Context, v any) {
 	c.Data(http.StatusOK, "application/geo+json", body)
 }
 
-// location returns a unit's time zone.
-func location(u patrol.Unit) *time.Location {
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+// location returns a unit's time zone (app/unit's reading of it).
+func location(u patrol.Unit) *time.Location { return unit.Location(u) }
 
-func nightWindow(u patrol.Unit) geo.NightWindow {
-	nw, err := geo.ParseNightWindow(u.NightStart, u.NightEnd)
-	if err != nil {
-		return geo.DefaultNightWindow()
-	}
-	return nw
-}
+// nightWindow returns a unit's night window (app/unit's reading of it).
+func nightWindow(u patrol.Unit) geo.NightWindow { return unit.NightWindow(u) }
 
 // period reads from/to (and window when withWindow) for a unit, with DESIGN.md's semantics.
 // Missing bounds default to the last 30 days up to tomorrow's local midnight.

@@ -42,7 +42,6 @@ var rules = []rule{
 var pending = map[string]string{
 	"api/places.go":           "issue 19: place names through app/ (the report's place index moves with issue 15)",
 	"api/summary.go":          "issue 19: the summary strip as a use case in app/",
-	"store/seed.go":           "issue 14: the demo loader moves out of store into demo/load",
 	"cmd/patrolmap/report.go": "issue 15: the CLI renders the report through app/reporting, not api.Server",
 	"cmd/patrolmap/import.go": "issue 17: the CLI imports through app/ingest, not api's decoders",
 }

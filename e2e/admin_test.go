@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/demo/load"
 )
 
 // osmandStatus sends one OsmAnd report for device id (with its secret key when not empty) and
@@ -37,7 +37,7 @@ func osmandStatus(t testing.TB, base, id, key string, at time.Time) int {
 // openAdmin signs in as the demo admin and opens a tab of the administration screen.
 func openAdmin(t testing.TB, b *browser, base, tab string) {
 	t.Helper()
-	b.login(t, base, "admin", store.DemoPassword)
+	b.login(t, base, "admin", load.Password)
 	b.run(t, "open the administration",
 		chromedp.WaitVisible(`[data-testid="admin-open"]`),
 		chromedp.Click(`[data-testid="admin-open"]`),
@@ -181,13 +181,13 @@ func status(t testing.TB, c *http.Client, req *http.Request) int {
 func TestAdminDisableUser(t *testing.T) {
 	env := demoServer(t)
 	srv, officer := env.srv, env.ward.Officers[0].Username
-	session, _ := apiClient(t, srv.URL, officer, store.DemoPassword)
+	session, _ := apiClient(t, srv.URL, officer, load.Password)
 	me, _ := http.NewRequest("GET", srv.URL+"/api/v1/me", nil)
 	if s := status(t, session, me); s != http.StatusOK {
 		t.Fatalf("the officer's session before: %d", s)
 	}
 	// A bearer token for the officer, issued by the admin through the API.
-	adminClient, csrf := apiClient(t, srv.URL, "admin", store.DemoPassword)
+	adminClient, csrf := apiClient(t, srv.URL, "admin", load.Password)
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/users/"+officer+"/tokens", strings.NewReader(`{"label":"e2e"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-CSRF-Token", csrf)
@@ -235,7 +235,7 @@ func TestAdminDisableUser(t *testing.T) {
 func TestAdminImportPreview(t *testing.T) {
 	srv := demoServer(t).srv
 	analyst := newBrowser(t)
-	analyst.login(t, srv.URL, "phantich", store.DemoPassword)
+	analyst.login(t, srv.URL, "phantich", load.Password)
 	if n := get(t, analyst, "admin button", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="admin-open"]').length`)); n != 0 {
 		t.Error("an analyst sees the administration button")
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
-	"github.com/patrolmap/patrolmap/store"
 )
 
 // benchCells is the size of the synthetic coverage layer of the browser benchmark.
@@ -125,7 +125,7 @@ func BenchmarkBrowser(bench *testing.B) {
 		t.Fatal(err)
 	}
 	b.run(t, "viewport", chromedp.EmulateViewport(1280, 860))
-	b.login(t, base, "phantich", store.DemoPassword)
+	b.login(t, base, "phantich", load.Password)
 
 	// Time to a fully drawn demo map, signed in, assets cached after the first load.
 	var ready []float64

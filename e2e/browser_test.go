@@ -19,6 +19,7 @@ import (
 
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -67,7 +68,7 @@ func loadDemo(t testing.TB, extras bool) *demoEnv {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	var log *slog.Logger

@@ -17,8 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
-	"github.com/patrolmap/patrolmap/store"
 )
 
 // tid selects the element with a data-testid.
@@ -185,7 +185,7 @@ func TestWebMap(t *testing.T) {
 		t.Errorf("login button reads %q, want Vietnamese by default", got)
 	}
 	b.screenshot(t, "login")
-	b.login(t, base, "admin", store.DemoPassword)
+	b.login(t, base, "admin", load.Password)
 
 	t.Run("demo opens with its gaps and emerging hot spot", func(t *testing.T) {
 		for _, name := range []string{"boundary", "residential-groups", "key-areas", "roads", "gaps", "emerging"} {
@@ -666,7 +666,7 @@ func TestWebMap(t *testing.T) {
 
 	t.Run("an officer may record but not draw or edit", func(t *testing.T) {
 		b.run(t, "log out", chromedp.Click(tid("logout")), chromedp.WaitVisible(tid("login-form")))
-		b.login(t, base, w.Officers[0].Username, store.DemoPassword)
+		b.login(t, base, w.Officers[0].Username, load.Password)
 		var tools struct{ Draw, Add bool }
 		b.eval(t, "officer tools", `({draw: Boolean(document.querySelector('[data-testid="draw-tools"]')), add: Boolean(document.querySelector('[data-testid="incident-add"]'))})`, &tools)
 		if tools.Draw || !tools.Add {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/patrolmap/patrolmap/patrol"
 	orbgeo "github.com/paulmach/orb/geo"
 )
 
@@ -127,14 +129,9 @@ type Fix struct {
 // Ignored reports whether f carries a flag that makes it count for nothing.
 func (f Fix) Ignored() bool { return f.Flags&FlagsIgnored != 0 }
 
-// FieldError is bad input in one named field.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-// Error returns "field: reason".
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+// FieldError is bad input in one named field: patrol's one FieldError (Field, Reason), so an
+// error from geo reaches the HTTP answer and the CLI like any other domain error.
+type FieldError = patrol.FieldError
 
 // ValidateFix returns a *FieldError naming the first bad field of f, or
 // nil: lat and lon must be finite and in range and not both 0 (the "no

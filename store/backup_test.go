@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -38,7 +39,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	dump := filepath.Join(t.TempDir(), "patrolmap.dump")

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -31,7 +32,7 @@ func loadBenchWard(b *testing.B) (*store.Store, patrol.Unit) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	res, err := s.LoadDemo(ctx, w)
+	res, err := load.Demo(ctx, s, w)
 	if err != nil {
 		b.Fatal(err)
 	}

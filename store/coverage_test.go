@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -321,7 +322,7 @@ func TestRollupDemoWardMatchesDirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	u, err := s.UnitByCode(ctx, demo.Code)

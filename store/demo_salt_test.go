@@ -8,7 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/patrolmap/patrolmap/demo"
-	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/store/storetest"
 )
 
@@ -22,7 +22,7 @@ func TestDemoUsersHaveTheirOwnSalts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := s.Pool().Query(ctx, `SELECT username, password_hash FROM app_user ORDER BY username`)
@@ -40,7 +40,7 @@ func TestDemoUsersHaveTheirOwnSalts(t *testing.T) {
 			t.Errorf("%s and %s have the same password hash", user, other)
 		}
 		seen[hash] = user
-		if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(store.DemoPassword)); err != nil {
+		if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(load.Password)); err != nil {
 			t.Errorf("%s: the hash does not check against the demo password: %v", user, err)
 		}
 	}

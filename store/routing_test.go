@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -46,7 +47,7 @@ func TestRouteNetworkAndRouting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	unit, err := s.UnitByCode(ctx, "demo")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
 )
@@ -35,7 +36,7 @@ func TestLoadDemoOnAwkwardDays(t *testing.T) {
 			if err := w.Fixes(func(demo.Fix) error { want++; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			res, err := s.LoadDemo(ctx, w)
+			res, err := load.Demo(ctx, s, w)
 			if err != nil {
 				t.Fatalf("LoadDemo on %s: %v", day.Format("2006-01-02"), err)
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 )
@@ -72,7 +73,7 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("generate demo ward: %w", err)
 	}
-	res, err := s.LoadDemo(ctx, w)
+	res, err := load.Demo(ctx, s, w)
 	if err != nil {
 		return fmt.Errorf("load demo ward: %w", err)
 	}
@@ -85,7 +86,7 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "demo ward %q already loaded for seed %d and day %s\n", w.Code, *seed, w.Day.Format("2006-01-02"))
 	}
-	fmt.Fprintf(stdout, "demo logins (password %q for each):\n", store.DemoPassword)
+	fmt.Fprintf(stdout, "demo logins (password %q for each):\n", load.Password)
 	for _, l := range res.Logins {
 		fmt.Fprintf(stdout, "  %-10s %-8s %s\n", l.Username, l.Role, l.FullName)
 	}

@@ -65,18 +65,15 @@ func parseForecastFlags(args []string) (forecastFlags, error) {
 	return f, nil
 }
 
-// flagError turns a domain error about a field into a usage error naming the flag.
+// flagError turns a domain error about a field into a usage error naming the flag; an
+// unprocessable request is an error with the use case's sentence.
 func flagError(cmd string, err error) error {
-	var fe *geo.FieldError
-	if errors.As(err, &fe) {
+	var fe *patrol.FieldError
+	switch {
+	case errors.As(err, &fe) && errors.Is(err, patrol.ErrInvalid):
 		return usageError{fmt.Sprintf("%s: --%s: %s", cmd, strings.ReplaceAll(fe.Field, "_", "-"), fe.Reason)}
-	}
-	var pe *patrol.FieldError
-	if errors.As(err, &pe) && errors.Is(err, patrol.ErrInvalid) {
-		return usageError{fmt.Sprintf("%s: --%s: %s", cmd, strings.ReplaceAll(pe.Field, "_", "-"), pe.Reason)}
-	}
-	if pe != nil {
-		return fmt.Errorf("%s: %s", cmd, pe.Error())
+	case fe != nil:
+		return fmt.Errorf("%s: %s", cmd, fe.Error())
 	}
 	return fmt.Errorf("%s: %w", cmd, err)
 }
