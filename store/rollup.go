@@ -491,15 +491,10 @@ func (s *Store) CatchUp(ctx context.Context, opt CatchUpOptions) (RollupStats, e
 	return total, classify(ctx.Err())
 }
 
-// catchUpBatch claims up to rollupBatchKeys dirty keys, recomputes them and clears their marks
-// in one transaction. It returns zero keys when there is nothing left to claim.
-func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefore *time.Time, skip []int32, wait bool) (RollupStats, error) {
-	var st RollupStats
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return st, classify(fmt.Errorf("rollup catch-up: begin: %w", err))
-	}
-	defer tx.Rollback(ctx)
+// claimDirtyKeys locks up to rollupBatchKeys dirty (unit, device, day) keys of opt that are
+// settled, skipping units in skip, and returns them with their units. With wait it waits for
+// keys another catch-up holds; without, it skips them.
+func claimDirtyKeys(ctx context.Context, tx pgx.Tx, opt CatchUpOptions, markedBefore *time.Time, skip []int32, wait bool) ([]rollupKey, []int, error) {
 	lock := "FOR UPDATE SKIP LOCKED"
 	if wait {
 		lock = "FOR UPDATE"
@@ -521,7 +516,7 @@ func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefo
 		ORDER BY unit_id, device_id, day LIMIT `+strconv.Itoa(rollupBatchKeys)+` `+lock,
 		opt.UnitID, from, to, markedBefore, skip, opt.Settle.Seconds(), opt.MaxAge.Seconds())
 	if err != nil {
-		return st, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
+		return nil, nil, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
 	}
 	var keys []rollupKey
 	var unitIDs []int
@@ -530,7 +525,7 @@ func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefo
 		var day time.Time
 		if err := rows.Scan(&k.unit, &k.device, &day); err != nil {
 			rows.Close()
-			return st, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
+			return nil, nil, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
 		}
 		k.day = dateOfValue(day)
 		keys = append(keys, k)
@@ -539,7 +534,23 @@ func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefo
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return st, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
+		return nil, nil, classify(fmt.Errorf("rollup catch-up: claim keys: %w", err))
+	}
+	return keys, unitIDs, nil
+}
+
+// catchUpBatch claims up to rollupBatchKeys dirty keys, recomputes them and clears their marks
+// in one transaction. It returns zero keys when there is nothing left to claim.
+func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefore *time.Time, skip []int32, wait bool) (RollupStats, error) {
+	var st RollupStats
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return st, classify(fmt.Errorf("rollup catch-up: begin: %w", err))
+	}
+	defer tx.Rollback(ctx)
+	keys, unitIDs, err := claimDirtyKeys(ctx, tx, opt, markedBefore, skip, wait)
+	if err != nil {
+		return st, err
 	}
 	if len(keys) == 0 {
 		return st, nil
