@@ -25,8 +25,8 @@ import (
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/basemap"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/palette"
-	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
 	"github.com/patrolmap/patrolmap/webmap"
 )
@@ -49,7 +49,7 @@ func chiefServer(t *testing.T) *chiefEnv {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := s.LoadDemo(ctx, w); err != nil {
+	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -191,7 +191,7 @@ func TestChiefFirstScreen(t *testing.T) {
 	if lang != "en-US" {
 		t.Fatalf("the browser runs in %q, want en-US", lang)
 	}
-	b.login(t, base, "phantich", store.DemoPassword)
+	b.login(t, base, "phantich", load.Password)
 	b.ready(t)
 
 	var period struct{ From, To string }

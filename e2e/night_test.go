@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/patrolmap/patrolmap/app/night"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
-	"github.com/patrolmap/patrolmap/store"
 )
 
 // clockOf writes the local time of day of t as HH:MM.
@@ -61,7 +61,7 @@ func TestNightAlertReachesOpenMap(t *testing.T) {
 	go (&night.Alerts{Repo: env.store}).Run(sctx, night.AlertEvery, time.Now)
 
 	b := newBrowser(t)
-	b.login(t, env.srv.URL, "admin", store.DemoPassword)
+	b.login(t, env.srv.URL, "admin", load.Password)
 	item := fmt.Sprintf(`[data-testid="alert-item"][data-area-id="%d"]`, area.ID)
 	if b.text(t, `[data-testid="alert-banner"]`) != "" {
 		t.Fatal("a banner shows before the deadline")

@@ -20,6 +20,7 @@ import (
 	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -71,7 +72,7 @@ func TestOfficerViewOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadDemo(context.Background(), w); err != nil {
+	if _, err := load.Demo(context.Background(), s, w); err != nil {
 		t.Fatal(err)
 	}
 	met, overdue := tonightOfCanbo1(t, s)
@@ -88,7 +89,7 @@ func TestOfficerViewOffline(t *testing.T) {
 	}
 	b.run(t, "sign in",
 		chromedp.SendKeys(`[data-testid="officer-username"]`, "canbo1"),
-		chromedp.SendKeys(`[data-testid="officer-password"]`, store.DemoPassword),
+		chromedp.SendKeys(`[data-testid="officer-password"]`, load.Password),
 		chromedp.Click(`[data-testid="officer-login-submit"]`),
 		chromedp.WaitVisible(`body[data-ready="true"]`))
 	// The service worker takes the page over; a reload then goes through it and fills its cache.

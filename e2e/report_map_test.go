@@ -9,7 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/demo/load"
 )
 
 // TestReportFromMap drives the map's "Lập báo cáo" action in headless Chromium: the card takes
@@ -22,7 +22,7 @@ func TestReportFromMap(t *testing.T) {
 	w := env.ward
 	b := newBrowser(t)
 	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
-	b.login(t, base, "admin", store.DemoPassword)
+	b.login(t, base, "admin", load.Password)
 
 	b.run(t, "open the report card", chromedp.Click(tid("report-open")), chromedp.WaitVisible(tid("report-panel")))
 	b.wait(t, "archive list", `document.querySelector('[data-testid="report-list-empty"], [data-testid="report-list"]')`)

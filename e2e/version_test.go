@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/patrolmap/patrolmap/store"
+	"github.com/patrolmap/patrolmap/demo/load"
 )
 
 // TestVersionAfterSignIn: /api/v1/config tells the build version only to signed-in users
@@ -25,7 +25,7 @@ func TestVersionAfterSignIn(t *testing.T) {
 	if strings.Contains(anon, "e2e") {
 		t.Errorf("the config told the version before sign-in: %s", anon)
 	}
-	b.login(t, base, "admin", store.DemoPassword)
+	b.login(t, base, "admin", load.Password)
 	b.run(t, "version line", chromedp.WaitVisible(tid("app-version")), chromedp.ScrollIntoView(tid("app-version")))
 	if got := b.text(t, `[data-testid="app-version"]`); !strings.Contains(got, "e2e") {
 		t.Errorf("after sign-in the panel shows %q, want the version e2e", got)
