@@ -9,7 +9,8 @@ import (
 )
 
 // TestPartitionPlanLeapYearSweep plans the fix partitions of the demo ward, as the loader does
-// (store.LoadDemo: the calendar months of FixSpan widened by a day), for every day of the leap
+// (demo/load passes FixSpan to store.LoadWard, which plans the calendar months of that span widened
+// by a day), for every day of the leap
 // year 2028 — month ends and 29 February included — and checks that every patrol's start and end
 // fall in a planned month and that the months follow one another with none skipped.
 func TestPartitionPlanLeapYearSweep(t *testing.T) {
