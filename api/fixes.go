@@ -16,8 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/paulmach/orb"
 
+	"github.com/patrolmap/patrolmap/app/ingest"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -567,28 +567,10 @@ func checkedCandidate(ident string, f patrol.Fix, now time.Time) fixCandidate {
 	return fixCandidate{Ident: ident, Fix: f}
 }
 
-// validateFix checks ranges through geo.ValidateFix and the fields geo does not know.
+// validateFix checks a fix through app/ingest's ValidateFix, as this package's FieldError.
 func validateFix(f patrol.Fix, now time.Time) *FieldError {
-	acc := f.Accuracy
-	if math.IsNaN(acc) {
-		acc = 0
-	}
-	gf := geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: f.Speed}
-	if err := geo.ValidateFix(gf, now); err != nil {
-		var fe *geo.FieldError
-		if errors.As(err, &fe) {
-			return &FieldError{fe.Field, fe.Reason}
-		}
-		return &FieldError{"fix", err.Error()}
-	}
-	if !math.IsNaN(f.Heading) && (math.IsInf(f.Heading, 0) || f.Heading < 0 || f.Heading > 360) {
-		return &FieldError{"heading", "must be 0–360 degrees"}
-	}
-	if !math.IsNaN(f.Altitude) && (math.IsInf(f.Altitude, 0) || f.Altitude < -1000 || f.Altitude > 10000) {
-		return &FieldError{"altitude", "must be −1000 to 10000 m"}
-	}
-	if !math.IsNaN(f.Battery) && (math.IsInf(f.Battery, 0) || f.Battery < 0 || f.Battery > 100) {
-		return &FieldError{"battery", "must be 0–100 percent"}
+	if fe := ingest.ValidateFix(f, now); fe != nil {
+		return &FieldError{fe.Field, fe.Reason}
 	}
 	return nil
 }
