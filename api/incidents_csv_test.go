@@ -136,3 +136,30 @@ func TestIncidentsCSVRefusals(t *testing.T) {
 		t.Fatalf("%d incidents stored", n)
 	}
 }
+
+// TestProstitutionCategory: the social-evils category "mại dâm" is accepted as JSON and in a
+// CSV written in Vietnamese, and both come back as the code prostitution.
+func TestProstitutionCategory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := map[string]any{"incidents": []map[string]any{{"time": "2024-03-01T15:00:00Z", "lat": 21.47, "lon": 105.85, "category": "prostitution", "description": "Môi giới mại dâm tại nhà nghỉ"}}}
+	if r := e.as("officer1", "POST", "/api/v1/incidents?unit=w1", body); r.status != http.StatusOK {
+		t.Fatalf("JSON incident: %d %s", r.status, r.body)
+	}
+	csv := "external_id,time,lat,lon,category,description\r\nMD-1,2024-03-02T23:30:00+07:00,21.4701,105.8502,Mại dâm,Bán dâm tại quán karaoke\r\n"
+	r := e.as("officer1", "POST", "/api/v1/incidents/csv?unit=w1", []byte(csv), "Content-Type", "text/csv; charset=utf-8")
+	var rep csvReply
+	r.json(t, &rep)
+	if r.status != http.StatusOK || rep.Accepted != 1 || len(rep.Rejected) != 0 {
+		t.Fatalf("CSV incident: %d %s", r.status, r.body)
+	}
+	got := e.listIncidents()
+	if len(got) != 2 {
+		t.Fatalf("stored %+v, want 2 incidents", got)
+	}
+	for _, inc := range got {
+		if inc.Category != "prostitution" {
+			t.Errorf("incident %q stored as %q, want prostitution", inc.Description, inc.Category)
+		}
+	}
+}
