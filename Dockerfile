@@ -1,5 +1,7 @@
 # patrolmap: multi-stage build. The web map is built from the npm lockfile, the binary with cgo
-# (h3-go is C), and the runtime image keeps only the binary on a slim Debian with a libc.
+# (h3-go is C), and the runtime image keeps the binary on a slim Debian with a libc, plus the
+# headless Chromium and the Liberation fonts that print reports and handovers to PDF (official
+# form: a serif with full Vietnamese coverage, embedded in the PDF).
 
 FROM node:20-bookworm-slim AS web
 WORKDIR /src/webmap
@@ -20,7 +22,7 @@ ARG VERSION=docker
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-X main.version=${VERSION}" -o /out/patrolmap ./cmd/patrolmap
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata chromium fonts-liberation2 \
     && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 patrolmap
 COPY --from=build /out/patrolmap /usr/local/bin/patrolmap
 USER patrolmap
