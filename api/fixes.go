@@ -801,8 +801,8 @@ func (g *geojsonFixWriter) write(w io.Writer, f patrol.StoredFix) error {
 }
 
 // flagNames spells out a fix's quality flags (an empty list when there are none).
-func flagNames(flags uint16) []string {
-	if names := geo.FixFlag(flags).Names(); names != nil {
+func flagNames(flags patrol.FixFlag) []string {
+	if names := flags.Names(); names != nil {
 		return names
 	}
 	return []string{}

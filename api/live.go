@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -121,7 +120,7 @@ func (s *Server) live(c *gin.Context) {
 			failing = false
 			features := make([]Feature, 0, len(positions))
 			for _, f := range positions {
-				if !offDuty && geo.FixFlag(f.Flags)&geo.FlagOffDuty != 0 {
+				if !offDuty && patrol.FixFlag(f.Flags)&patrol.FlagOffDuty != 0 {
 					continue
 				}
 				features = append(features, liveFeature(f))

@@ -16,7 +16,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/ingest"
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -170,7 +169,7 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	}
 	// Without a timestamp (two of Traccar's own OsmAnd cases send none) the fix is taken at the
 	// time it was received, as Traccar does, and flagged so analyses know its time is less sure.
-	var flags geo.FixFlag
+	var flags patrol.FixFlag
 	t := now
 	if ts := p.Get("timestamp"); ts != "" {
 		var err error
@@ -178,13 +177,13 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 			return bad("timestamp", err.Error())
 		}
 	} else {
-		flags |= geo.FlagServerTime
+		flags |= patrol.FlagServerTime
 	}
 	if truthyParam(p.Get("mock")) || truthyParam(p.Get("is_mock")) {
-		flags |= geo.FlagMock
+		flags |= patrol.FlagMock
 	}
 	f := patrol.Fix{Time: t, Lat: lat, Lon: lon, Accuracy: math.NaN(), Speed: math.NaN(), Heading: math.NaN(), Altitude: math.NaN(), Battery: math.NaN(),
-		Flags: uint16(flags)}
+		Flags: flags}
 	num := func(field string) (float64, *FieldError) {
 		v := p.Get(field)
 		if v == "" {
@@ -357,7 +356,7 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 	// The background-geolocation library marks a position from a mock provider with
 	// location.mock; later clients name it is_mock.
 	if truthyJSON(loc.Mock) || truthyJSON(loc.IsMock) || truthyJSON(m.Mock) || truthyJSON(m.IsMock) {
-		f.Flags |= uint16(geo.FlagMock)
+		f.Flags |= patrol.FlagMock
 	}
 	req.Fix = checkedCandidate(ident, f, now)
 	if fe := req.Fix.Invalid; fe != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -118,7 +117,7 @@ func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
 		f.Battery = math.NaN()
 	}
 	if truthyJSON(m.Mock) || strings.TrimSpace(string(m.M)) == "true" {
-		f.Flags |= uint16(geo.FlagMock)
+		f.Flags |= patrol.FlagMock
 	}
 	c := checkedCandidate("", f, now)
 	if fe := c.Invalid; fe != nil {

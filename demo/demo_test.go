@@ -52,7 +52,7 @@ func fixHash(t *testing.T, w *Ward) ([]byte, int) {
 	t.Helper()
 	h := sha256.New()
 	n := 0
-	err := w.Fixes(func(f Fix) error {
+	err := w.Fixes(func(f PhoneFix) error {
 		n++
 		writeFix(h, f)
 		return nil
@@ -63,10 +63,10 @@ func fixHash(t *testing.T, w *Ward) ([]byte, int) {
 	return h.Sum(nil), n
 }
 
-func writeFix(h hash.Hash, f Fix) {
-	h.Write([]byte(f.DeviceID))
+func writeFix(h hash.Hash, f PhoneFix) {
+	h.Write([]byte(f.Device))
 	var b [8]byte
-	for _, v := range []float64{f.Point[0], f.Point[1], f.Accuracy, f.Speed, f.Heading, f.Altitude, f.Battery} {
+	for _, v := range []float64{f.Lon, f.Lat, f.Accuracy, f.Speed, f.Heading, f.Altitude, f.Battery} {
 		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
 		h.Write(b[:])
 	}
@@ -444,11 +444,11 @@ func TestFixes(t *testing.T) {
 	areas := keyAreaShapes(w)
 	first := w.Day.AddDate(0, 0, -Nights)
 	type last struct {
-		f     Fix
+		f     PhoneFix
 		night int
 	}
 	prev := map[string]last{}
-	err := w.Fixes(func(f Fix) error {
+	err := w.Fixes(func(f PhoneFix) error {
 		st.n++
 		if f.Time.Location() != time.UTC || f.Time.Nanosecond()%1000 != 0 {
 			st.notMicro++
@@ -472,7 +472,7 @@ func TestFixes(t *testing.T) {
 			st.late++
 			return nil
 		}
-		if p, ok := prev[f.DeviceID]; ok && p.night == night {
+		if p, ok := prev[f.Device]; ok && p.night == night {
 			dt := f.Time.Sub(p.f.Time).Seconds()
 			switch {
 			case dt <= 0:
@@ -483,16 +483,16 @@ func TestFixes(t *testing.T) {
 				st.spacingBad++
 			default:
 				if f.Accuracy <= 100 && p.f.Accuracy <= 100 {
-					st.maxImplied = math.Max(st.maxImplied, geo.Distance(f.Point, p.f.Point)/dt)
+					st.maxImplied = math.Max(st.maxImplied, geo.Distance(f.Point(), p.f.Point())/dt)
 				}
 			}
 		}
-		prev[f.DeviceID] = last{f, night}
+		prev[f.Device] = last{f, night}
 		good := f.Accuracy <= 100
 		if !good {
 			st.bad++
 		}
-		d := distToBoundary(w, f.Point)
+		d := distToBoundary(w, f.Point())
 		if good && d > 30 {
 			st.outsideGood++
 		}
@@ -503,10 +503,10 @@ func TestFixes(t *testing.T) {
 			return nil
 		}
 		st.nights[night] = true
-		if geo.Distance(f.Point, w.ClusterCentre) < 80 {
+		if geo.Distance(f.Point(), w.ClusterCentre) < 80 {
 			st.nearCluster++
 		}
-		c, err := h3.LatLngToCell(h3.NewLatLng(f.Point[1], f.Point[0]), w.H3Res)
+		c, err := h3.LatLngToCell(h3.NewLatLng(f.Lat, f.Lon), w.H3Res)
 		if err != nil {
 			return err
 		}
@@ -515,7 +515,7 @@ func TestFixes(t *testing.T) {
 			if st.visits[a.name][night] {
 				continue
 			}
-			if a.near(f.Point) {
+			if a.near(f.Point()) {
 				if st.visits[a.name] == nil {
 					st.visits[a.name] = map[int]bool{}
 				}
@@ -585,7 +585,7 @@ func TestFixesStopsOnError(t *testing.T) {
 	w := ward(t, 1, testDay)
 	n := 0
 	stop := fmt.Errorf("stop")
-	if err := w.Fixes(func(Fix) error {
+	if err := w.Fixes(func(PhoneFix) error {
 		n++
 		if n == 10 {
 			return stop
@@ -594,7 +594,7 @@ func TestFixesStopsOnError(t *testing.T) {
 	}); err != stop || n != 10 {
 		t.Errorf("Fixes returned %v after %d fixes", err, n)
 	}
-	if err := (&Ward{}).Fixes(func(Fix) error { return nil }); err == nil {
+	if err := (&Ward{}).Fixes(func(PhoneFix) error { return nil }); err == nil {
 		t.Error("Fixes of a hand-made ward: no error")
 	}
 }
@@ -608,10 +608,10 @@ func TestFixesOrder(t *testing.T) {
 	}
 	lastDev := -1
 	var lastOnTime time.Time
-	err := w.Fixes(func(f Fix) error {
-		d := devIdx[f.DeviceID]
+	err := w.Fixes(func(f PhoneFix) error {
+		d := devIdx[f.Device]
 		if d < lastDev {
-			return fmt.Errorf("device %s after device %d", f.DeviceID, lastDev)
+			return fmt.Errorf("device %s after device %d", f.Device, lastDev)
 		}
 		if d > lastDev {
 			lastDev, lastOnTime = d, time.Time{}
@@ -620,7 +620,7 @@ func TestFixesOrder(t *testing.T) {
 			return nil
 		}
 		if f.Time.Before(lastOnTime) {
-			return fmt.Errorf("%s: %v after %v", f.DeviceID, f.Time, lastOnTime)
+			return fmt.Errorf("%s: %v after %v", f.Device, f.Time, lastOnTime)
 		}
 		lastOnTime = f.Time
 		return nil

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // Patrol modes.
@@ -102,18 +104,18 @@ func (w *Ward) schedule() []Patrol {
 // shift the fixes come in time order, except those marked Late, which follow the shift's
 // others (as a phone that buffered them would send them). The stream is the same on every
 // call, and stops at the first error fn returns.
-func (w *Ward) Fixes(fn func(Fix) error) error {
+func (w *Ward) Fixes(fn func(PhoneFix) error) error {
 	if w.sim == nil {
 		return errors.New("demo: fixes: the ward was not made by Generate")
 	}
-	var late []Fix
+	var late []PhoneFix
 	for oi := range w.Officers {
 		for _, p := range w.Patrols {
 			if p.officer != oi {
 				continue
 			}
 			late = late[:0]
-			err := w.sim.shift(p, func(f Fix) error {
+			err := w.sim.shift(p, func(f PhoneFix) error {
 				if f.Late {
 					late = append(late, f)
 					return nil
@@ -336,7 +338,7 @@ func (k *walker) stroll(dt float64) float64 {
 }
 
 // shift simulates one patrol and passes its fixes to fn in time order.
-func (s *simulation) shift(p Patrol, fn func(Fix) error) error {
+func (s *simulation) shift(p Patrol, fn func(PhoneFix) error) error {
 	r := newRand(s.seed, s.dayNum, streamFixes, uint64(p.officer), uint64(p.night))
 	office := areaPlans[officeArea]
 	k := &walker{
@@ -391,17 +393,16 @@ func (s *simulation) shift(p Patrol, fn func(Fix) error) error {
 		}
 		inGap := !gapFrom.IsZero() && !t.Before(gapFrom) && t.Before(gapTo)
 		if !inGap {
-			f := Fix{
-				DeviceID: p.DeviceID,
+			f := PhoneFix{Fix: patrol.Fix{
 				Time:     t,
-				Point:    toPoint(at),
 				Accuracy: roundTo(acc, 0.1),
 				Speed:    roundTo(math.Max(0, speedNow+0.15*r.NormFloat64()), 0.01),
 				Heading:  math.Mod(roundTo(heading, 0.1), 360),
 				Altitude: roundTo(altBase+altitude(k.pos)+1.5*r.NormFloat64(), 0.1),
 				Battery:  math.Max(5, math.Round(battery-drain*elapsed)),
-				Late:     !lateFrom.IsZero() && !t.Before(lateFrom) && t.Before(lateTo),
-			}
+				Source:   "demo",
+			}, Device: p.DeviceID, Late: !lateFrom.IsZero() && !t.Before(lateFrom) && t.Before(lateTo)}
+			f.SetPoint(toPoint(at))
 			if err := fn(f); err != nil {
 				return err
 			}

@@ -31,10 +31,10 @@ func TestFixSpanHoldsEveryFix(t *testing.T) {
 				t.Fatalf("FixSpan = %v, %v", first, last)
 			}
 			n := 0
-			err = w.Fixes(func(f Fix) error {
+			err = w.Fixes(func(f PhoneFix) error {
 				n++
 				if f.Time.Before(first) || f.Time.After(last) {
-					t.Fatalf("fix of %s at %v outside the span [%v, %v]", f.DeviceID, f.Time, first, last)
+					t.Fatalf("fix of %s at %v outside the span [%v, %v]", f.Device, f.Time, first, last)
 				}
 				return nil
 			})

@@ -9,7 +9,8 @@
 // only significant Gi* hot spot, while the background incidents are spread too evenly to form
 // one in any earlier period.
 //
-// The package is pure: no database, no network, no clock. It imports orb and h3-go only.
+// The package is pure: no database, no network, no clock. It imports orb, h3-go and patrol (for
+// the one Fix record) only.
 package demo
 
 import (
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // Ward is the generated demo unit and everything in it. Its fields are plain data for a
@@ -100,17 +103,14 @@ type Incident struct {
 	Description string // Vietnamese
 }
 
-// Fix is one GPS fix of an officer's phone.
-type Fix struct {
-	DeviceID string
-	Time     time.Time // UTC, whole microseconds
-	Point    orb.Point
-	Accuracy float64 // horizontal accuracy, metres
-	Speed    float64 // metres per second
-	Heading  float64 // degrees clockwise from north
-	Altitude float64 // metres
-	Battery  float64 // percent
-	Late     bool    // the phone buffered it and sent it hours later
+// PhoneFix is one GPS fix as an officer's phone sends it: the fix itself (time in UTC, whole
+// microseconds; accuracy and altitude in metres, speed in m/s, heading in degrees clockwise
+// from north, battery in percent; Source "demo"; UnitID and DeviceID left for the loader), the
+// phone's device id, and whether the phone buffered it and sent it hours later.
+type PhoneFix struct {
+	patrol.Fix
+	Device string
+	Late   bool
 }
 
 // Names and settings of the demo unit.

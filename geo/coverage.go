@@ -10,6 +10,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/uber/h3-go/v4"
+
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // CoverageOptions say how to turn fixes into coverage.
@@ -112,13 +114,13 @@ type cellStretch struct {
 // joins passes that continue across chunks, giving the same answer as one
 // call over the whole period, except where a jump judgement depends on a
 // fix outside the margin.
-func DeviceVisits(device string, fixes []Fix, opt CoverageOptions) ([]CellVisit, error) {
+func DeviceVisits(device string, fixes []patrol.Fix, opt CoverageOptions) ([]CellVisit, error) {
 	opt, err := opt.normalized()
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range fixes {
-		if err := checkPoint(f.Point); err != nil {
+		if err := checkPoint(f.Point()); err != nil {
 			return nil, fmt.Errorf("geo: device %q fix at %s: %w", device, f.Time.Format(time.RFC3339Nano), err)
 		}
 	}
@@ -143,7 +145,7 @@ func DeviceVisits(device string, fixes []Fix, opt CoverageOptions) ([]CellVisit,
 	}
 	cells := make([]h3.Cell, len(track))
 	for i, f := range track {
-		if cells[i], err = CellOf(f.Point, opt.Res); err != nil {
+		if cells[i], err = CellOf(f.Point(), opt.Res); err != nil {
 			return nil, fmt.Errorf("geo: device %q: %w", device, err)
 		}
 	}
@@ -186,40 +188,40 @@ func DeviceVisits(device string, fixes []Fix, opt CoverageOptions) ([]CellVisit,
 // cleanTrack returns a sorted, flagged copy of fixes without the ignored
 // ones. Equal times are ordered by flags, accuracy, lon, lat and speed so
 // that the copy FlagTrack keeps does not depend on the input order.
-func cleanTrack(fixes []Fix) []Fix {
-	t := make([]Fix, len(fixes))
+func cleanTrack(fixes []patrol.Fix) []patrol.Fix {
+	t := make([]patrol.Fix, len(fixes))
 	for i, f := range fixes {
 		f.Time = f.Time.UTC() // also drops any monotonic clock reading
 		t[i] = f
 	}
-	slices.SortFunc(t, func(a, b Fix) int {
+	slices.SortFunc(t, func(a, b patrol.Fix) int {
 		return cmp.Or(
 			a.Time.Compare(b.Time),
 			cmp.Compare(a.Flags, b.Flags),
 			cmp.Compare(a.Accuracy, b.Accuracy),
-			cmp.Compare(a.Point[0], b.Point[0]),
-			cmp.Compare(a.Point[1], b.Point[1]),
+			cmp.Compare(a.Lon, b.Lon),
+			cmp.Compare(a.Lat, b.Lat),
 			cmp.Compare(a.Speed, b.Speed),
 		)
 	})
 	FlagTrack(t)
-	return slices.DeleteFunc(t, Fix.Ignored)
+	return slices.DeleteFunc(t, patrol.Fix.Ignored)
 }
 
 // splitSegment appends to buf the stretches of the segment a→b in each
 // cell, in order; ca and cb are the cells of a and b.
-func splitSegment(a, b Fix, ca, cb h3.Cell, res int, step float64, buf []cellStretch) ([]cellStretch, error) {
+func splitSegment(a, b patrol.Fix, ca, cb h3.Cell, res int, step float64, buf []cellStretch) ([]cellStretch, error) {
 	if ca == cb {
 		return append(buf, cellStretch{cell: ca, from: a.Time, to: b.Time}), nil
 	}
-	n := max(int(math.Ceil(distanceM(a.Point, b.Point)/step)), 1)
+	n := max(int(math.Ceil(distanceM(a.Point(), b.Point())/step)), 1)
 	dt := float64(b.Time.Sub(a.Time))
 	cur, start := ca, a.Time
 	for k := 1; k <= n; k++ {
 		c := cb
 		if k < n {
 			var err error
-			if c, err = CellOf(lerpPoint(a.Point, b.Point, float64(k)/float64(n)), res); err != nil {
+			if c, err = CellOf(lerpPoint(a.Point(), b.Point(), float64(k)/float64(n)), res); err != nil {
 				return buf, err
 			}
 		}
@@ -367,7 +369,7 @@ func MergeCoverage(visits []CellVisit) []CellCoverage {
 
 // Coverage returns the coverage of all devices' tracks (device id → fixes),
 // sorted by cell; see DeviceVisits for the rules.
-func Coverage(tracks map[string][]Fix, opt CoverageOptions) ([]CellCoverage, error) {
+func Coverage(tracks map[string][]patrol.Fix, opt CoverageOptions) ([]CellCoverage, error) {
 	if _, err := opt.normalized(); err != nil {
 		return nil, err
 	}

@@ -9,24 +9,25 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // patrolNight returns one device-night: 3,000 fixes 7 s apart from 22:00
 // local, at walking to slow-motorbike speed (0–8 m/s) with turns, a few
 // GPS wobbles and an occasional bad fix.
-func patrolNight(b *testing.B, loc *time.Location) []geo.Fix {
+func patrolNight(b *testing.B, loc *time.Location) []patrol.Fix {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(42, 42))
 	start := localAt(b, loc, "2024-03-01 22:00:00")
 	p := songCong()
 	heading := 0.0
-	fixes := make([]geo.Fix, 0, 3000)
+	fixes := make([]patrol.Fix, 0, 3000)
 	for i := range 3000 {
 		if rng.IntN(15) == 0 {
 			heading += rng.Float64()*180 - 90
 		}
 		p = orbgeo.PointAtBearingAndDistance(p, heading, 56*rng.Float64())
-		f := geo.Fix{Time: start.Add(time.Duration(i) * 7 * time.Second), Point: p, Accuracy: 4 + 8*rng.Float64(), Speed: math.NaN()}
+		f := patrol.Fix{Time: start.Add(time.Duration(i) * 7 * time.Second), Lon: p[0], Lat: p[1], Accuracy: 4 + 8*rng.Float64(), Speed: math.NaN()}
 		if rng.IntN(100) == 0 {
 			f.Accuracy = 250
 		}
@@ -53,7 +54,7 @@ func BenchmarkDeviceVisitsNight(b *testing.B) {
 
 func BenchmarkCoverageNight(b *testing.B) {
 	loc := mustZone(b, "Asia/Ho_Chi_Minh")
-	tracks := map[string][]geo.Fix{"phone-1": patrolNight(b, loc)}
+	tracks := map[string][]patrol.Fix{"phone-1": patrolNight(b, loc)}
 	opt := nightOptions(loc)
 	var cells int
 	for b.Loop() {

@@ -14,6 +14,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // localAt parses "YYYY-MM-DD hh:mm:ss" in loc.
@@ -27,22 +28,22 @@ func localAt(t testing.TB, loc *time.Location, s string) time.Time {
 }
 
 // stand returns fixes at p from from to to (inclusive) every every.
-func stand(p orb.Point, from, to time.Time, every time.Duration) []geo.Fix {
-	var out []geo.Fix
+func stand(p orb.Point, from, to time.Time, every time.Duration) []patrol.Fix {
+	var out []patrol.Fix
 	for ts := from; !ts.After(to); ts = ts.Add(every) {
-		out = append(out, geo.Fix{Time: ts, Point: p, Speed: math.NaN()})
+		out = append(out, fixAt(patrol.Fix{Time: ts, Speed: math.NaN()}, p))
 	}
 	return out
 }
 
 // walk returns fixes moving at constant speed from a (at from, not
 // included) to b (at to, included) every every.
-func walk(a, b orb.Point, from, to time.Time, every time.Duration) []geo.Fix {
-	var out []geo.Fix
+func walk(a, b orb.Point, from, to time.Time, every time.Duration) []patrol.Fix {
+	var out []patrol.Fix
 	total := to.Sub(from)
 	for ts := from.Add(every); !ts.After(to); ts = ts.Add(every) {
 		f := float64(ts.Sub(from)) / float64(total)
-		out = append(out, geo.Fix{Time: ts, Point: orb.Point{a[0] + (b[0]-a[0])*f, a[1] + (b[1]-a[1])*f}, Speed: math.NaN()})
+		out = append(out, patrol.Fix{Time: ts, Lon: a[0] + (b[0]-a[0])*f, Lat: a[1] + (b[1]-a[1])*f, Speed: math.NaN()})
 	}
 	return out
 }
@@ -51,9 +52,9 @@ func nightOptions(loc *time.Location) geo.CoverageOptions {
 	return geo.CoverageOptions{Res: 10, Loc: loc, Night: geo.DefaultNightWindow(), Window: geo.WindowNight}
 }
 
-func coverageOf(t testing.TB, fixes []geo.Fix, opt geo.CoverageOptions) []geo.CellCoverage {
+func coverageOf(t testing.TB, fixes []patrol.Fix, opt geo.CoverageOptions) []geo.CellCoverage {
 	t.Helper()
-	cov, err := geo.Coverage(map[string][]geo.Fix{"phone-1": fixes}, opt)
+	cov, err := geo.Coverage(map[string][]patrol.Fix{"phone-1": fixes}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestCoverageStandingStill(t *testing.T) {
 	to := from.Add(20 * time.Minute)
 	fixes := stand(mustCentre(t, a), from, to, 10*time.Second)
 	for i := range fixes { // GPS wobble of a few metres stays in the cell
-		fixes[i].Point = orbgeo.PointAtBearingAndDistance(fixes[i].Point, float64(i*37%360), float64(i%5))
+		fixes[i].SetPoint(orbgeo.PointAtBearingAndDistance(fixes[i].Point(), float64(i*37%360), float64(i%5)))
 	}
 	cov := coverageOf(t, fixes, nightOptions(loc))
 	want := []geo.CellCoverage{{
@@ -155,9 +156,9 @@ func TestCoverageLongSegmentIsSampled(t *testing.T) {
 	loc := mustZone(t, "Asia/Ho_Chi_Minh")
 	a, b, c := lineOfThree(t)
 	from := localAt(t, loc, "2024-03-01 23:00:00")
-	fixes := []geo.Fix{
-		{Time: from, Point: mustCentre(t, a)},
-		{Time: from.Add(time.Minute), Point: mustCentre(t, c)},
+	fixes := []patrol.Fix{
+		fixAt(patrol.Fix{Time: from}, mustCentre(t, a)),
+		fixAt(patrol.Fix{Time: from.Add(time.Minute)}, mustCentre(t, c)),
 	}
 	cov := coverageOf(t, fixes, nightOptions(loc))
 	for _, x := range []struct {
@@ -174,7 +175,7 @@ func TestCoverageLongSegmentIsSampled(t *testing.T) {
 
 // awayAndBack stands in A for 5 min, steps to neighbour B (10 s), stays
 // there for away, steps back and stays 5 min more.
-func awayAndBack(t testing.TB, loc *time.Location, away time.Duration) (fixes []geo.Fix, a, b h3.Cell, total time.Duration) {
+func awayAndBack(t testing.TB, loc *time.Location, away time.Duration) (fixes []patrol.Fix, a, b h3.Cell, total time.Duration) {
 	a, b, _ = lineOfThree(t)
 	pa, pb := mustCentre(t, a), mustCentre(t, b)
 	step := 10 * time.Second
@@ -272,7 +273,8 @@ func TestCoverageIgnoresBadFixes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fixes := stand(p, start, start.Add(10*time.Minute), 10*time.Second)
-			fixes[30].Point, fixes[30].Accuracy = tc.outlier, tc.accuracy
+			fixes[30].SetPoint(tc.outlier)
+			fixes[30].Accuracy = tc.accuracy
 			cov := coverageOf(t, fixes, nightOptions(loc))
 			if len(cov) != tc.wantCells {
 				t.Fatalf("%d cells, want %d: %+v", len(cov), tc.wantCells, cov)
@@ -286,7 +288,7 @@ func TestCoverageIgnoresBadFixes(t *testing.T) {
 	// Off-duty fixes count for nothing either.
 	fixes := stand(p, start, start.Add(10*time.Minute), 10*time.Second)
 	for i := range fixes[:30] { // 23:00:00 to 23:04:50
-		fixes[i].Flags = geo.FlagOffDuty
+		fixes[i].Flags = patrol.FlagOffDuty
 	}
 	if got := coverageFor(coverageOf(t, fixes, nightOptions(loc)), a); got.DwellS != 300 {
 		t.Fatalf("off-duty: %v s, want 300", got.DwellS)
@@ -303,7 +305,7 @@ func TestCoverageWindowClipping(t *testing.T) {
 	march1 := []geo.Date{mustDate(t, "2024-03-01")}
 	for _, tc := range []struct {
 		name   string
-		fixes  []geo.Fix
+		fixes  []patrol.Fix
 		window geo.Window
 		period [2]string
 		dwell  float64
@@ -353,7 +355,7 @@ func TestCoverageNightsAndWindows(t *testing.T) {
 	loc := mustZone(t, "Asia/Ho_Chi_Minh")
 	a := mustCell(t, songCong(), 10)
 	p := mustCentre(t, a)
-	var fixes []geo.Fix
+	var fixes []patrol.Fix
 	for _, s := range []string{"2024-03-01 23:00:00", "2024-03-02 12:00:00", "2024-03-03 01:00:00"} {
 		from := localAt(t, loc, s)
 		fixes = append(fixes, stand(p, from, from.Add(5*time.Minute), 10*time.Second)...)
@@ -411,13 +413,13 @@ func TestCoverageAcrossDST(t *testing.T) {
 // messyTrack is two hours of a patrol around Sông Công at about 3 m/s,
 // 7 s apart, across the 22:00 start of the night, with resent copies,
 // conflicting fixes at the same time, low-accuracy fixes, a 200 km/h spike, a 6-minute and a 12-minute gap.
-func messyTrack(t testing.TB, loc *time.Location, seed uint64) []geo.Fix {
+func messyTrack(t testing.TB, loc *time.Location, seed uint64) []patrol.Fix {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	start := localAt(t, loc, "2024-03-01 21:00:00")
 	p := songCong()
 	heading := 0.0
-	var out []geo.Fix
+	var out []patrol.Fix
 	for i := 0; i < 1000; i++ {
 		ts := start.Add(time.Duration(i) * 7 * time.Second)
 		switch {
@@ -430,10 +432,10 @@ func messyTrack(t testing.TB, loc *time.Location, seed uint64) []geo.Fix {
 			heading += rng.Float64()*180 - 90
 		}
 		p = orbgeo.PointAtBearingAndDistance(p, heading, 21*rng.Float64())
-		f := geo.Fix{Time: ts, Point: p, Accuracy: 3 + 10*rng.Float64(), Speed: math.NaN()}
+		f := fixAt(patrol.Fix{Time: ts, Accuracy: 3 + 10*rng.Float64(), Speed: math.NaN()}, p)
 		switch {
 		case i == 450:
-			f.Point = east(p, 600) // 200+ km/h spike
+			f.SetPoint(east(p, 600)) // 200+ km/h spike
 		case i%97 == 0:
 			f.Accuracy = 180
 		}
@@ -443,7 +445,7 @@ func messyTrack(t testing.TB, loc *time.Location, seed uint64) []geo.Fix {
 		}
 		if i%71 == 0 {
 			g := f
-			g.Point = east(f.Point, 3) // a second fix at the same time
+			g.SetPoint(east(f.Point(), 3)) // a second fix at the same time
 			out = append(out, g)
 		}
 	}
@@ -471,7 +473,7 @@ func TestCoverageIndependentOfOrder(t *testing.T) {
 						shuffled[i].Time = shuffled[i].Time.In(loc) // another zone, same instant
 					}
 					if i%7 == 0 {
-						shuffled[i].Flags = geo.FlagJump // stale flags from ingest
+						shuffled[i].Flags = patrol.FlagJump // stale flags from ingest
 					}
 				}
 				if got := coverageOf(t, shuffled, opt); !reflect.DeepEqual(got, want) {
@@ -495,7 +497,7 @@ func TestCoverageByChunksEqualsWhole(t *testing.T) {
 	start := localAt(t, loc, "2024-03-01 21:00:00")
 	for h := 0; h < 3; h++ {
 		chunk := geo.Period{From: start.Add(time.Duration(h) * time.Hour), To: start.Add(time.Duration(h+1) * time.Hour)}
-		var in []geo.Fix
+		var in []patrol.Fix
 		for _, f := range fixes {
 			if !f.Time.Before(chunk.From.Add(-geo.MaxSegmentGap)) && f.Time.Before(chunk.To.Add(geo.MaxSegmentGap)) {
 				in = append(in, f)
@@ -537,9 +539,9 @@ func TestCoverageDwellAddsUp(t *testing.T) {
 		total += c.DwellS
 	}
 	clean := slices.Clone(fixes)
-	slices.SortFunc(clean, func(a, b geo.Fix) int { return a.Time.Compare(b.Time) })
+	slices.SortFunc(clean, func(a, b patrol.Fix) int { return a.Time.Compare(b.Time) })
 	geo.FlagTrack(clean)
-	clean = slices.DeleteFunc(clean, geo.Fix.Ignored)
+	clean = slices.DeleteFunc(clean, patrol.Fix.Ignored)
 	var want float64
 	for i := 1; i < len(clean); i++ {
 		if dt := clean[i].Time.Sub(clean[i-1].Time); dt < geo.MaxSegmentGap {
@@ -586,7 +588,7 @@ func TestCoverageTwoDevices(t *testing.T) {
 	a := mustCell(t, songCong(), 10)
 	from := localAt(t, loc, "2024-03-01 23:00:00")
 	fixes := stand(mustCentre(t, a), from, from.Add(10*time.Minute), 10*time.Second)
-	cov, err := geo.Coverage(map[string][]geo.Fix{"d1": fixes, "d2": fixes}, nightOptions(loc))
+	cov, err := geo.Coverage(map[string][]patrol.Fix{"d1": fixes, "d2": fixes}, nightOptions(loc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +615,7 @@ func TestCoverageOptionErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := nightOptions(loc)
 			tc.edit(&opt)
-			_, err := geo.Coverage(map[string][]geo.Fix{"d": fixes}, opt)
+			_, err := geo.Coverage(map[string][]patrol.Fix{"d": fixes}, opt)
 			var fe *geo.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Fatalf("error %v, want a FieldError on %q", err, tc.field)
@@ -631,7 +633,7 @@ func TestCoverageOptionErrors(t *testing.T) {
 
 	// A usable fix with an impossible position is an error, not a skip.
 	bad := slices.Clone(fixes)
-	bad[2].Point = orb.Point{21.47, 105.85}
+	bad[2].SetPoint(orb.Point{21.47, 105.85})
 	if _, err := geo.DeviceVisits("d", bad, nightOptions(loc)); err == nil {
 		t.Fatal("a swapped point was accepted")
 	}

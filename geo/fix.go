@@ -3,7 +3,6 @@ package geo
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -15,10 +14,10 @@ import (
 // Limits used to clean fixes and to build coverage segments.
 const (
 	// MaxAccuracyM is the worst accuracy (metres) a fix may report and
-	// still count; worse fixes get FlagLowAccuracy.
+	// still count; worse fixes get patrol.FlagLowAccuracy.
 	MaxAccuracyM = 100.0
 	// MaxSpeedKmh is the implied speed at or above which two fixes cannot
-	// both be right: the later one gets FlagJump, and the pair never forms
+	// both be right: the later one gets patrol.FlagJump, and the pair never forms
 	// a segment.
 	MaxSpeedKmh = 150.0
 	// MaxSegmentGap is the time between two fixes at or above which they do
@@ -40,94 +39,8 @@ const (
 // maxSpeedMS is MaxSpeedKmh in metres per second.
 const maxSpeedMS = MaxSpeedKmh / 3.6
 
-// FixFlag marks a fix that counts for nothing in coverage.
-type FixFlag uint16
-
-// Fix quality flags.
-const (
-	// FlagLowAccuracy: the reported accuracy is worse than MaxAccuracyM.
-	FlagLowAccuracy FixFlag = 1 << iota
-	// FlagJump: the implied speed from the previous accepted fix is at or
-	// above MaxSpeedKmh.
-	FlagJump
-	// FlagDuplicate: another fix of the device has the same time.
-	FlagDuplicate
-	// FlagOffDuty: reserved for callers, for fixes outside duty; FlagTrack
-	// leaves it alone.
-	FlagOffDuty
-	// FlagMock: the phone reported the position as coming from a mock
-	// (fake) location provider; set by the caller, left alone by FlagTrack.
-	FlagMock
-	// FlagServerTime: the device sent no time, so the fix carries the time
-	// it was received; it counts, but its time is less certain. Set by the
-	// caller, left alone by FlagTrack.
-	FlagServerTime
-)
-
-// FlagsIgnored are the flags that make a fix count for nothing.
-const FlagsIgnored = FlagLowAccuracy | FlagJump | FlagDuplicate | FlagOffDuty | FlagMock
-
-// FlagsReported are the flags that come with a fix from its device rather
-// than from judging it against its track: callers set them, FlagTrack and
-// the store keep them.
-const FlagsReported = FlagMock | FlagServerTime
-
 // flagsComputed are the flags FlagTrack recomputes.
-const flagsComputed = FlagLowAccuracy | FlagJump | FlagDuplicate
-
-// Names returns the names of the flags set in f, in bit order:
-// low_accuracy, jump, duplicate, off_duty, mock, server_time.
-func (f FixFlag) Names() []string {
-	var out []string
-	for _, x := range [...]FixFlag{FlagLowAccuracy, FlagJump, FlagDuplicate, FlagOffDuty, FlagMock, FlagServerTime} {
-		if f&x != 0 {
-			out = append(out, x.name())
-		}
-	}
-	return out
-}
-
-// name returns the wire name of a single flag.
-func (f FixFlag) name() string {
-	switch f {
-	case FlagLowAccuracy:
-		return "low_accuracy"
-	case FlagJump:
-		return "jump"
-	case FlagDuplicate:
-		return "duplicate"
-	case FlagOffDuty:
-		return "off_duty"
-	case FlagMock:
-		return "mock"
-	case FlagServerTime:
-		return "server_time"
-	}
-	return fmt.Sprintf("flag_%d", uint16(f))
-}
-
-// Has reports whether all flags in x are set in f.
-func (f FixFlag) Has(x FixFlag) bool { return f&x == x }
-
-// String returns the flag names joined by "|", or "none".
-func (f FixFlag) String() string {
-	if f == 0 {
-		return "none"
-	}
-	return strings.Join(f.Names(), "|")
-}
-
-// Fix is one GPS position of a device.
-type Fix struct {
-	Time     time.Time
-	Point    orb.Point // [lon, lat]
-	Accuracy float64   // metres; 0 means good or unknown
-	Speed    float64   // reported, m/s; NaN means unknown
-	Flags    FixFlag
-}
-
-// Ignored reports whether f carries a flag that makes it count for nothing.
-func (f Fix) Ignored() bool { return f.Flags&FlagsIgnored != 0 }
+const flagsComputed = patrol.FlagLowAccuracy | patrol.FlagJump | patrol.FlagDuplicate
 
 // FieldError is bad input in one named field: patrol's one FieldError (Field, Reason), so an
 // error from geo reaches the HTTP answer and the CLI like any other domain error.
@@ -139,8 +52,8 @@ type FieldError = patrol.FieldError
 // more than MaxFutureSkew after now; accuracy must be finite and not
 // negative; speed must be NaN (unknown) or finite, not negative and at most
 // MaxReportedSpeed. A fix that fails is not a fix: callers log and drop it.
-func ValidateFix(f Fix, now time.Time) error {
-	lon, lat := f.Point[0], f.Point[1]
+func ValidateFix(f patrol.Fix, now time.Time) error {
+	lon, lat := f.Lon, f.Lat
 	switch {
 	case math.IsNaN(lat) || math.IsInf(lat, 0):
 		return &FieldError{Field: "lat", Reason: "is not a number"}
@@ -177,21 +90,21 @@ func distanceM(a, b orb.Point) float64 { return orbgeo.DistanceHaversine(a, b) }
 
 // plausible reports whether a device can move from a to b: the time
 // difference is positive and the implied speed below MaxSpeedKmh.
-func plausible(a, b Fix) bool {
+func plausible(a, b patrol.Fix) bool {
 	dt := b.Time.Sub(a.Time).Seconds()
-	return dt > 0 && distanceM(a.Point, b.Point) < maxSpeedMS*dt
+	return dt > 0 && distanceM(a.Point(), b.Point()) < maxSpeedMS*dt
 }
 
-// FlagTrack recomputes FlagLowAccuracy, FlagJump and FlagDuplicate on one
-// device's fixes, which must be sorted by time; FlagOffDuty and the
-// FlagsReported are left as they are. A fix with an ignored flag is neither
+// FlagTrack recomputes patrol.FlagLowAccuracy, patrol.FlagJump and patrol.FlagDuplicate on one
+// device's fixes, which must be sorted by time; patrol.FlagOffDuty and the
+// patrol.FlagsReported are left as they are. A fix with an ignored flag is neither
 // judged nor a reference for judging others.
 //
-//   - FlagDuplicate: a fix with the same time as the fix before it (the
+//   - patrol.FlagDuplicate: a fix with the same time as the fix before it (the
 //     first of equal times is kept).
-//   - FlagLowAccuracy: accuracy worse than MaxAccuracyM.
-//   - FlagJump: a fix judged against the last accepted fix, the latest one
-//     with no ignored flag (FlagsIgnored), whose implied speed from it is MaxSpeedKmh or
+//   - patrol.FlagLowAccuracy: accuracy worse than MaxAccuracyM.
+//   - patrol.FlagJump: a fix judged against the last accepted fix, the latest one
+//     with no ignored flag (patrol.FlagsIgnored), whose implied speed from it is MaxSpeedKmh or
 //     more. The first unflagged fix is accepted as it is. There is no time
 //     limit on the judgement: after a gap of any length the next fix is a
 //     jump only if the distance is too far for the time, so 30 km after an
@@ -204,26 +117,26 @@ func plausible(a, b Fix) bool {
 //     their jump flags are cleared and the last of them becomes the
 //     accepted fix. The pair across the move is still implausible, so it
 //     never forms a coverage segment.
-func FlagTrack(fixes []Fix) {
+func FlagTrack(fixes []patrol.Fix) {
 	ref := -1     // index of the last accepted fix
 	var run []int // consecutive jumps that agree with one another
 	for i := range fixes {
 		f := &fixes[i]
 		f.Flags &^= flagsComputed
 		if i > 0 && f.Time.Equal(fixes[i-1].Time) {
-			f.Flags |= FlagDuplicate
+			f.Flags |= patrol.FlagDuplicate
 		}
 		if f.Accuracy > MaxAccuracyM {
-			f.Flags |= FlagLowAccuracy
+			f.Flags |= patrol.FlagLowAccuracy
 		}
-		if f.Flags&FlagsIgnored != 0 {
+		if f.Flags&patrol.FlagsIgnored != 0 {
 			continue
 		}
 		if ref < 0 || !f.Time.After(fixes[ref].Time) || plausible(fixes[ref], *f) {
 			ref, run = i, run[:0]
 			continue
 		}
-		f.Flags |= FlagJump
+		f.Flags |= patrol.FlagJump
 		if len(run) > 0 && plausible(fixes[run[len(run)-1]], *f) {
 			run = append(run, i)
 		} else {
@@ -231,7 +144,7 @@ func FlagTrack(fixes []Fix) {
 		}
 		if len(run) >= JumpRelocateFixes {
 			for _, j := range run {
-				fixes[j].Flags &^= FlagJump
+				fixes[j].Flags &^= patrol.FlagJump
 			}
 			ref, run = i, run[:0]
 		}

@@ -11,6 +11,7 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // t0 is 2024-03-01 23:00 in Hà Nội, inside the default night.
@@ -23,53 +24,59 @@ func east(p orb.Point, m float64) orb.Point { return orbgeo.PointAtBearingAndDis
 // of Sông Công, accuracy and preset flags.
 type rawFix struct {
 	s, m, acc float64
-	flags     geo.FixFlag
+	flags     patrol.FixFlag
 }
 
-func fixesOf(raw []rawFix) []geo.Fix {
-	out := make([]geo.Fix, len(raw))
+// fixAt returns f placed at p.
+func fixAt(f patrol.Fix, p orb.Point) patrol.Fix {
+	f.SetPoint(p)
+	return f
+}
+
+func fixesOf(raw []rawFix) []patrol.Fix {
+	out := make([]patrol.Fix, len(raw))
 	for i, r := range raw {
-		out[i] = geo.Fix{
+		out[i] = patrol.Fix{
 			Time:     t0().Add(time.Duration(r.s * float64(time.Second))),
-			Point:    east(songCong(), r.m),
 			Accuracy: r.acc,
 			Speed:    math.NaN(),
 			Flags:    r.flags,
 		}
+		out[i].SetPoint(east(songCong(), r.m))
 	}
 	return out
 }
 
 func TestFlagTrack(t *testing.T) {
 	const (
-		L = geo.FlagLowAccuracy
-		J = geo.FlagJump
-		D = geo.FlagDuplicate
-		O = geo.FlagOffDuty
+		L = patrol.FlagLowAccuracy
+		J = patrol.FlagJump
+		D = patrol.FlagDuplicate
+		O = patrol.FlagOffDuty
 	)
 	// 200 km/h for 10 s is 555.6 m; 149 km/h is 413.9 m.
 	for _, tc := range []struct {
 		name string
 		in   []rawFix
-		want []geo.FixFlag
+		want []patrol.FixFlag
 	}{
-		{"accuracy worse than 100 m", []rawFix{{0, 0, 5, 0}, {10, 10, 150, 0}, {20, 20, 100, 0}}, []geo.FixFlag{0, L, 0}},
-		{"same time twice", []rawFix{{0, 0, 0, 0}, {0, 3, 0, 0}, {10, 10, 0, 0}}, []geo.FixFlag{0, D, 0}},
-		{"200 km/h spike, judged against the last good fix", []rawFix{{0, 0, 0, 0}, {10, 560, 0, 0}, {20, 20, 0, 0}}, []geo.FixFlag{0, J, 0}},
-		{"149 km/h is no jump", []rawFix{{0, 0, 0, 0}, {10, 410, 0, 0}}, []geo.FixFlag{0, 0}},
-		{"30 km after an hour is no jump", []rawFix{{0, 0, 0, 0}, {3600, 30000, 0, 0}}, []geo.FixFlag{0, 0}},
-		{"30 km after six minutes is a jump", []rawFix{{0, 0, 0, 0}, {360, 30000, 0, 0}}, []geo.FixFlag{0, J}},
-		{"a low-accuracy fix is no reference", []rawFix{{0, 0, 0, 0}, {10, 5000, 500, 0}, {20, 10, 0, 0}}, []geo.FixFlag{0, L, 0}},
-		{"an off-duty fix is no reference", []rawFix{{0, 0, 0, O}, {10, 560, 0, 0}, {20, 570, 0, 0}}, []geo.FixFlag{O, 0, 0}},
-		{"two agreeing glitches stay jumps", []rawFix{{0, 0, 0, 0}, {10, 5000, 0, 0}, {20, 5010, 0, 0}, {30, 20, 0, 0}}, []geo.FixFlag{0, J, J, 0}},
-		{"three agreeing fixes relocate the device", []rawFix{{0, 0, 0, 0}, {10, 10, 0, 0}, {20, 5000, 0, 0}, {30, 5010, 0, 0}, {40, 5020, 0, 0}, {50, 5030, 0, 0}}, []geo.FixFlag{0, 0, 0, 0, 0, 0}},
-		{"disagreeing glitches do not relocate", []rawFix{{0, 0, 0, 0}, {10, 5000, 0, 0}, {20, 9000, 0, 0}, {30, 13000, 0, 0}, {40, 30, 0, 0}}, []geo.FixFlag{0, J, J, J, 0}},
-		{"stale flags are recomputed, off-duty kept", []rawFix{{0, 0, 0, J | L}, {10, 10, 0, D | O}, {20, 20, 0, J}}, []geo.FixFlag{0, O, 0}},
+		{"accuracy worse than 100 m", []rawFix{{0, 0, 5, 0}, {10, 10, 150, 0}, {20, 20, 100, 0}}, []patrol.FixFlag{0, L, 0}},
+		{"same time twice", []rawFix{{0, 0, 0, 0}, {0, 3, 0, 0}, {10, 10, 0, 0}}, []patrol.FixFlag{0, D, 0}},
+		{"200 km/h spike, judged against the last good fix", []rawFix{{0, 0, 0, 0}, {10, 560, 0, 0}, {20, 20, 0, 0}}, []patrol.FixFlag{0, J, 0}},
+		{"149 km/h is no jump", []rawFix{{0, 0, 0, 0}, {10, 410, 0, 0}}, []patrol.FixFlag{0, 0}},
+		{"30 km after an hour is no jump", []rawFix{{0, 0, 0, 0}, {3600, 30000, 0, 0}}, []patrol.FixFlag{0, 0}},
+		{"30 km after six minutes is a jump", []rawFix{{0, 0, 0, 0}, {360, 30000, 0, 0}}, []patrol.FixFlag{0, J}},
+		{"a low-accuracy fix is no reference", []rawFix{{0, 0, 0, 0}, {10, 5000, 500, 0}, {20, 10, 0, 0}}, []patrol.FixFlag{0, L, 0}},
+		{"an off-duty fix is no reference", []rawFix{{0, 0, 0, O}, {10, 560, 0, 0}, {20, 570, 0, 0}}, []patrol.FixFlag{O, 0, 0}},
+		{"two agreeing glitches stay jumps", []rawFix{{0, 0, 0, 0}, {10, 5000, 0, 0}, {20, 5010, 0, 0}, {30, 20, 0, 0}}, []patrol.FixFlag{0, J, J, 0}},
+		{"three agreeing fixes relocate the device", []rawFix{{0, 0, 0, 0}, {10, 10, 0, 0}, {20, 5000, 0, 0}, {30, 5010, 0, 0}, {40, 5020, 0, 0}, {50, 5030, 0, 0}}, []patrol.FixFlag{0, 0, 0, 0, 0, 0}},
+		{"disagreeing glitches do not relocate", []rawFix{{0, 0, 0, 0}, {10, 5000, 0, 0}, {20, 9000, 0, 0}, {30, 13000, 0, 0}, {40, 30, 0, 0}}, []patrol.FixFlag{0, J, J, J, 0}},
+		{"stale flags are recomputed, off-duty kept", []rawFix{{0, 0, 0, J | L}, {10, 10, 0, D | O}, {20, 20, 0, J}}, []patrol.FixFlag{0, O, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fixes := fixesOf(tc.in)
 			geo.FlagTrack(fixes)
-			var got []geo.FixFlag
+			var got []patrol.FixFlag
 			for _, f := range fixes {
 				got = append(got, f.Flags)
 			}
@@ -80,27 +87,9 @@ func TestFlagTrack(t *testing.T) {
 	}
 }
 
-func TestFixFlagString(t *testing.T) {
-	if s := (geo.FlagLowAccuracy | geo.FlagJump).String(); s != "low_accuracy|jump" {
-		t.Fatal(s)
-	}
-	if s := geo.FixFlag(0).String(); s != "none" {
-		t.Fatal(s)
-	}
-	if n := (geo.FlagOffDuty | geo.FlagDuplicate).Names(); !slices.Equal(n, []string{"duplicate", "off_duty"}) {
-		t.Fatal(n)
-	}
-	if !(geo.FlagJump | geo.FlagDuplicate).Has(geo.FlagJump) || geo.FlagJump.Has(geo.FlagJump|geo.FlagDuplicate) {
-		t.Fatal("Has")
-	}
-	if (geo.Fix{Flags: geo.FlagOffDuty}).Ignored() != true || (geo.Fix{}).Ignored() {
-		t.Fatal("Ignored")
-	}
-}
-
 func TestValidateFix(t *testing.T) {
 	now := time.Date(2024, 3, 1, 16, 0, 0, 0, time.UTC)
-	good := geo.Fix{Time: now.Add(-time.Minute), Point: songCong(), Accuracy: 8, Speed: 1.2}
+	good := fixAt(patrol.Fix{Time: now.Add(-time.Minute), Accuracy: 8, Speed: 1.2}, songCong())
 	if err := geo.ValidateFix(good, now); err != nil {
 		t.Fatalf("good fix: %v", err)
 	}
@@ -116,23 +105,23 @@ func TestValidateFix(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		edit  func(*geo.Fix)
+		edit  func(*patrol.Fix)
 		field string
 	}{
-		{"lat NaN", func(f *geo.Fix) { f.Point[1] = math.NaN() }, "lat"},
-		{"lat 91", func(f *geo.Fix) { f.Point[1] = 91 }, "lat"},
-		{"swapped, lat 105.85", func(f *geo.Fix) { f.Point = orb.Point{21.47, 105.85} }, "lat"},
-		{"lon -181", func(f *geo.Fix) { f.Point[0] = -181 }, "lon"},
-		{"lon Inf", func(f *geo.Fix) { f.Point[0] = math.Inf(-1) }, "lon"},
-		{"null island", func(f *geo.Fix) { f.Point = orb.Point{0, 0} }, "lat"},
-		{"no time", func(f *geo.Fix) { f.Time = time.Time{} }, "time"},
-		{"1999", func(f *geo.Fix) { f.Time = time.Date(1999, 8, 22, 0, 0, 0, 0, time.UTC) }, "time"},
-		{"future", func(f *geo.Fix) { f.Time = now.Add(5*time.Minute + time.Second) }, "time"},
-		{"negative accuracy", func(f *geo.Fix) { f.Accuracy = -1 }, "accuracy"},
-		{"NaN accuracy", func(f *geo.Fix) { f.Accuracy = math.NaN() }, "accuracy"},
-		{"negative speed", func(f *geo.Fix) { f.Speed = -1 }, "speed"},
-		{"Inf speed", func(f *geo.Fix) { f.Speed = math.Inf(1) }, "speed"},
-		{"speed 500 m/s", func(f *geo.Fix) { f.Speed = 500 }, "speed"},
+		{"lat NaN", func(f *patrol.Fix) { f.Lat = math.NaN() }, "lat"},
+		{"lat 91", func(f *patrol.Fix) { f.Lat = 91 }, "lat"},
+		{"swapped, lat 105.85", func(f *patrol.Fix) { f.SetPoint(orb.Point{21.47, 105.85}) }, "lat"},
+		{"lon -181", func(f *patrol.Fix) { f.Lon = -181 }, "lon"},
+		{"lon Inf", func(f *patrol.Fix) { f.Lon = math.Inf(-1) }, "lon"},
+		{"null island", func(f *patrol.Fix) { f.SetPoint(orb.Point{0, 0}) }, "lat"},
+		{"no time", func(f *patrol.Fix) { f.Time = time.Time{} }, "time"},
+		{"1999", func(f *patrol.Fix) { f.Time = time.Date(1999, 8, 22, 0, 0, 0, 0, time.UTC) }, "time"},
+		{"future", func(f *patrol.Fix) { f.Time = now.Add(5*time.Minute + time.Second) }, "time"},
+		{"negative accuracy", func(f *patrol.Fix) { f.Accuracy = -1 }, "accuracy"},
+		{"NaN accuracy", func(f *patrol.Fix) { f.Accuracy = math.NaN() }, "accuracy"},
+		{"negative speed", func(f *patrol.Fix) { f.Speed = -1 }, "speed"},
+		{"Inf speed", func(f *patrol.Fix) { f.Speed = math.Inf(1) }, "speed"},
+		{"speed 500 m/s", func(f *patrol.Fix) { f.Speed = 500 }, "speed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := good

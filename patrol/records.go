@@ -79,21 +79,6 @@ type Road struct {
 	Geometry json.RawMessage // GeoJSON LineString
 }
 
-// Fix is one GPS position of a device, ready to store. Unknown numbers are NaN.
-type Fix struct {
-	UnitID   int
-	DeviceID int
-	Time     time.Time
-	Lat, Lon float64
-	Accuracy float64
-	Speed    float64 // m/s
-	Heading  float64
-	Altitude float64
-	Battery  float64 // percent 0..100
-	Source   string
-	Flags    uint16
-}
-
 // Unknown is the value of a fix number the device did not send.
 var Unknown = math.NaN()
 
@@ -128,7 +113,7 @@ type FixFilter struct {
 	UnitID   int
 	DeviceID int // 0: every device of the unit
 	From, To time.Time
-	// OffDuty includes the fixes flagged off duty (geo.FlagOffDuty), which only admins may
+	// OffDuty includes the fixes flagged off duty (FlagOffDuty), which only admins may
 	// see; false leaves them out.
 	OffDuty bool
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -34,12 +32,12 @@ func leapYear() []geo.Date {
 
 // shortPatrol is a half-hour patrol on night d across local midnight (23:45–00:15), a fix a
 // minute, walking east and back.
-func shortPatrol(d geo.Date, loc *time.Location) []geo.Fix {
+func shortPatrol(d geo.Date, loc *time.Location) []patrol.Fix {
 	start := d.At(23*60+45, loc)
-	var out []geo.Fix
+	var out []patrol.Fix
 	for i := 0; i <= 30; i++ {
 		x := 105.847 + 0.0002*float64(min(i, 30-i))
-		out = append(out, geo.Fix{Time: start.Add(time.Duration(i) * time.Minute).UTC(), Point: orb.Point{x, 21.47}, Accuracy: 5, Speed: math.NaN()})
+		out = append(out, patrol.Fix{Time: start.Add(time.Duration(i) * time.Minute).UTC(), Lon: x, Lat: 21.47, Accuracy: 5, Speed: math.NaN()})
 	}
 	return out
 }
@@ -69,7 +67,7 @@ func TestCalendarSweepRollupDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			days := leapYear()
-			var track []geo.Fix
+			var track []patrol.Fix
 			for _, day := range days {
 				track = append(track, shortPatrol(day, loc)...)
 			}
@@ -109,7 +107,7 @@ func TestCalendarSweepRollupDays(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := geo.Coverage(map[string][]geo.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Night: nw, Window: w, Period: p})
+				want, err := geo.Coverage(map[string][]patrol.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Night: nw, Window: w, Period: p})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // MaxRawCoverageDays is the longest period, in days, for which CoverageVisits computes coverage
@@ -148,13 +149,13 @@ func (s *Store) rawCoverage(ctx context.Context, u rollupUnit, deviceID, res int
 		if err != nil {
 			return classify(fmt.Errorf("coverage of unit %d: raw fixes: %w", u.id, err))
 		}
-		byDevice := map[int][]geo.Fix{}
+		byDevice := map[int][]patrol.Fix{}
 		var order []int
 		for rows.Next() {
 			var dev int
-			var f geo.Fix
+			var f patrol.Fix
 			var flags int16
-			if err := rows.Scan(&dev, &f.Time, &f.Point[0], &f.Point[1], &f.Accuracy, &flags); err != nil {
+			if err := rows.Scan(&dev, &f.Time, &f.Lon, &f.Lat, &f.Accuracy, &flags); err != nil {
 				rows.Close()
 				return classify(fmt.Errorf("coverage of unit %d: raw fixes: %w", u.id, err))
 			}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/patrolmap/patrolmap/demo"
 	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/geo"
@@ -118,13 +116,13 @@ func BenchmarkCoverageVisits(b *testing.B) {
 // rawCoverage is the baseline: the fixes of the period read from the database and covered by
 // geo.Coverage in one call.
 func rawCoverage(ctx context.Context, s *store.Store, u patrol.Unit, loc *time.Location, p geo.Period) ([]geo.CellCoverage, error) {
-	tracks := map[string][]geo.Fix{}
+	tracks := map[string][]patrol.Fix{}
 	err := s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: p.From, To: p.To}, func(f patrol.StoredFix) error {
 		acc := f.Accuracy
 		if math.IsNaN(acc) {
 			acc = 0
 		}
-		tracks[f.DeviceIdent] = append(tracks[f.DeviceIdent], geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: math.NaN()})
+		tracks[f.DeviceIdent] = append(tracks[f.DeviceIdent], patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: math.NaN()})
 		return nil
 	})
 	if err != nil {

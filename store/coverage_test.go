@@ -46,14 +46,14 @@ func coverageUnit(t *testing.T, s *store.Store, code string) (patrol.Unit, patro
 // random points of the ward square, a fix every 5–9 s, with a signal gap, a few low-accuracy
 // fixes and a jump, on each of the given nights from 21:30 to 01:30 local, so it crosses the
 // night start, midnight and (with the 10-minute rule) piece boundaries.
-func patrolTrack(seed uint64, nights []geo.Date) []geo.Fix {
+func patrolTrack(seed uint64, nights []geo.Date) []patrol.Fix {
 	return patrolTrackIn(seed, nights, ict)
 }
 
 // patrolTrackIn is patrolTrack with the nights in loc.
-func patrolTrackIn(seed uint64, nights []geo.Date, loc *time.Location) []geo.Fix {
+func patrolTrackIn(seed uint64, nights []geo.Date, loc *time.Location) []patrol.Fix {
 	r := rand.New(rand.NewPCG(seed, 7))
-	var out []geo.Fix
+	var out []patrol.Fix
 	for _, d := range nights {
 		t := d.At(21*60+30, loc)
 		end := d.AddDays(1).At(150, loc)
@@ -75,12 +75,12 @@ func patrolTrackIn(seed uint64, nights []geo.Date, loc *time.Location) []geo.Fix
 				step = dist
 			}
 			pos = orb.Point{pos[0] + dx/dist*step, pos[1] + dy/dist*step}
-			f := geo.Fix{Time: t.UTC().Truncate(time.Microsecond), Point: pos, Accuracy: 5 + 5*r.Float64(), Speed: math.NaN()}
+			f := patrol.Fix{Time: t.UTC().Truncate(time.Microsecond), Lon: pos[0], Lat: pos[1], Accuracy: 5 + 5*r.Float64(), Speed: math.NaN()}
 			switch {
 			case r.Float64() < 0.005:
 				f.Accuracy = 250
 			case r.Float64() < 0.003:
-				f.Point = orb.Point{pos[0] + 0.02, pos[1]} // two km off: a jump
+				f.Lon = pos[0] + 0.02 // two km off: a jump
 			}
 			inGap := t.In(loc).Hour() == 23 && t.Minute() >= 40 && t.Minute() < 48
 			if !inGap {
@@ -92,10 +92,10 @@ func patrolTrackIn(seed uint64, nights []geo.Date, loc *time.Location) []geo.Fix
 	return out
 }
 
-func patrolFixes(u patrol.Unit, d patrol.Device, track []geo.Fix) []patrol.Fix {
+func patrolFixes(u patrol.Unit, d patrol.Device, track []patrol.Fix) []patrol.Fix {
 	out := make([]patrol.Fix, len(track))
 	for i, f := range track {
-		out[i] = patrol.Fix{UnitID: u.ID, DeviceID: d.ID, Time: f.Time, Lon: f.Point[0], Lat: f.Point[1], Accuracy: f.Accuracy,
+		out[i] = patrol.Fix{UnitID: u.ID, DeviceID: d.ID, Time: f.Time, Lon: f.Lon, Lat: f.Lat, Accuracy: f.Accuracy,
 			Speed: math.NaN(), Heading: math.NaN(), Altitude: math.NaN(), Battery: math.NaN(), Source: "test"}
 	}
 	return out
@@ -156,7 +156,7 @@ func TestRollupCoverageMatchesDirect(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	nw := geo.DefaultNightWindow()
 	direct := func(res int, w geo.Window, p geo.Period) []geo.CellCoverage {
-		cov, err := geo.Coverage(map[string][]geo.Fix{fmt.Sprint(d.ID): track}, geo.CoverageOptions{Res: res, Loc: loc, Night: nw, Window: w, Period: p})
+		cov, err := geo.Coverage(map[string][]patrol.Fix{fmt.Sprint(d.ID): track}, geo.CoverageOptions{Res: res, Loc: loc, Night: nw, Window: w, Period: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func TestRollupLateOutOfOrderFixes(t *testing.T) {
 	inOrder := mergedCoverage(t, s, ua.ID, 10, geo.WindowNight, p)
 	late := mergedCoverage(t, s, ub.ID, 10, geo.WindowNight, p)
 	sameCoverage(t, "shuffled vs in order", late, inOrder)
-	direct, err := geo.Coverage(map[string][]geo.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Window: geo.WindowNight, Period: p})
+	direct, err := geo.Coverage(map[string][]patrol.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Window: geo.WindowNight, Period: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestRollupFollowsDeletesAndUnitChanges(t *testing.T) {
 	}
 	nw, _ := geo.ParseNightWindow("23:00", "04:00")
 	p2, _ := geo.ParsePeriod("2024-05-05", "2024-05-07", loc, geo.WindowNight, nw)
-	want, err := geo.Coverage(map[string][]geo.Fix{"x": track}, geo.CoverageOptions{Res: 9, Loc: loc, Night: nw, Window: geo.WindowNight, Period: p2})
+	want, err := geo.Coverage(map[string][]patrol.Fix{"x": track}, geo.CoverageOptions{Res: 9, Loc: loc, Night: nw, Window: geo.WindowNight, Period: p2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,13 +338,13 @@ func TestRollupDemoWardMatchesDirect(t *testing.T) {
 	}
 	loc, _ := time.LoadLocation(u.TimeZone)
 	p, _ := geo.ParsePeriod("2024-05-02", "2024-06-01", loc, geo.WindowNight, geo.NightWindow{})
-	tracks := map[string][]geo.Fix{}
+	tracks := map[string][]patrol.Fix{}
 	err = s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: p.From.Add(-time.Hour), To: p.To.Add(time.Hour)}, func(f patrol.StoredFix) error {
 		acc := f.Accuracy
 		if math.IsNaN(acc) {
 			acc = 0
 		}
-		tracks[fmt.Sprint(f.DeviceID)] = append(tracks[fmt.Sprint(f.DeviceID)], geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: math.NaN()})
+		tracks[fmt.Sprint(f.DeviceID)] = append(tracks[fmt.Sprint(f.DeviceID)], patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: math.NaN()})
 		return nil
 	})
 	if err != nil {
@@ -396,12 +396,12 @@ func TestSeedScaleSmall(t *testing.T) {
 	}
 	loc, _ := time.LoadLocation(u.TimeZone)
 	p, _ := geo.ParsePeriod("2024-06-29", "2024-07-01", loc, geo.WindowNight, geo.NightWindow{})
-	tracks := map[string][]geo.Fix{}
+	tracks := map[string][]patrol.Fix{}
 	err = s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: p.From, To: p.To}, func(f patrol.StoredFix) error {
 		if f.Flags != 0 {
 			t.Errorf("generated fix flagged %d", f.Flags)
 		}
-		tracks[f.DeviceIdent] = append(tracks[f.DeviceIdent], geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: f.Accuracy, Speed: math.NaN()})
+		tracks[f.DeviceIdent] = append(tracks[f.DeviceIdent], patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: f.Accuracy, Speed: math.NaN()})
 		return nil
 	})
 	if err != nil {
@@ -472,7 +472,7 @@ func TestRollupDaylightSaving(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := geo.Coverage(map[string][]geo.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Night: nw, Window: w, Period: p})
+		want, err := geo.Coverage(map[string][]patrol.Fix{"x": track}, geo.CoverageOptions{Res: 10, Loc: loc, Night: nw, Window: w, Period: p})
 		if err != nil {
 			t.Fatal(err)
 		}

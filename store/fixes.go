@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -83,7 +82,7 @@ func (s *Store) EachFix(ctx context.Context, f patrol.FixFilter, fn func(patrol.
 		FROM fix f JOIN device d ON d.id = f.device_id
 		WHERE f.unit_id = $1 AND ($2 = 0 OR f.device_id = $2) AND f.ts >= $3 AND f.ts < $4
 		  AND ($5 OR f.flags & $6 = 0)
-		ORDER BY d.ident, f.ts`, f.UnitID, f.DeviceID, f.From, f.To, f.OffDuty, int16(geo.FlagOffDuty))
+		ORDER BY d.ident, f.ts`, f.UnitID, f.DeviceID, f.From, f.To, f.OffDuty, int16(patrol.FlagOffDuty))
 	if err != nil {
 		return classify(fmt.Errorf("read fixes: %w", err))
 	}
@@ -97,7 +96,7 @@ func (s *Store) EachFix(ctx context.Context, f patrol.FixFilter, fn func(patrol.
 			return classify(fmt.Errorf("read fixes: %w", err))
 		}
 		sf.Time = sf.Time.UTC()
-		sf.Flags = uint16(flags)
+		sf.Flags = patrol.FixFlag(flags)
 		sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
 		if err := fn(sf); err != nil {
 			return err

@@ -16,7 +16,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/paulmach/orb"
 
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -67,18 +66,18 @@ func keyOf(f patrol.Fix) fixKey { return fixKey{f.DeviceID, f.Time.UnixMicro()} 
 //
 // Duty: a device with no assignment at all is a unit device, always on duty. A fix of a device
 // with assignments whose time lies outside all of their [valid_from, valid_to) is off duty: it
-// is stored with geo.FlagOffDuty when its unit keeps off-duty fixes (unit.store_off_duty), and
+// is stored with patrol.FlagOffDuty when its unit keeps off-duty fixes (unit.store_off_duty), and
 // otherwise not written at all (patrol.FixOffDuty). The assignments and the unit's choice are
 // read with the device history, in the same round trip, on every call, so an assignment
 // change applies to the next batch.
 //
 // The quality flags are computed here, where the device's history is at hand, and stored with
-// each fix (the Flags of the input are kept only for FlagOffDuty and geo.FlagsReported, what the
+// each fix (the Flags of the input are kept only for FlagOffDuty and patrol.FlagsReported, what the
 // device said of the fix: mock, server time):
-//   - geo.FlagLowAccuracy: accuracy worse than geo.MaxAccuracyM;
-//   - geo.FlagJump: geo.FlagTrack over the device's fixes of the batch in time order, after the
+//   - patrol.FlagLowAccuracy: accuracy worse than geo.MaxAccuracyM;
+//   - patrol.FlagJump: geo.FlagTrack over the device's fixes of the batch in time order, after the
 //     device's latest stored fix before them with no ignored flag (one primary-key probe per device);
-//   - geo.FlagDuplicate: the batch held another fix of the device at the same time but at a
+//   - patrol.FlagDuplicate: the batch held another fix of the device at the same time but at a
 //     different place; the first one is stored and flagged, since neither can be trusted.
 func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.StoreOutcome, error) {
 	stored := make([]patrol.StoreOutcome, len(fixes)) // a repeat within the batch stays FixDuplicate
@@ -126,7 +125,7 @@ func (d *deviceDuty) onDuty(t time.Time) bool {
 	return false
 }
 
-// applyDuty returns the rows to write, with geo.FlagOffDuty set on the off-duty ones that their
+// applyDuty returns the rows to write, with patrol.FlagOffDuty set on the off-duty ones that their
 // unit keeps, and where each came from in rows; outcome marks the off-duty rows that are not
 // written as patrol.FixOffDuty. A FlagOffDuty already set by the caller is kept.
 func applyDuty(rows []patrol.Fix, duty map[int]*deviceDuty) (write []patrol.Fix, at []int, outcome []patrol.StoreOutcome) {
@@ -138,7 +137,7 @@ func applyDuty(rows []patrol.Fix, duty map[int]*deviceDuty) (write []patrol.Fix,
 				outcome[i] = patrol.FixOffDuty
 				continue
 			}
-			f.Flags |= uint16(geo.FlagOffDuty)
+			f.Flags |= patrol.FlagOffDuty
 		}
 		write = append(write, f)
 		at = append(at, i)
@@ -170,7 +169,7 @@ func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool)
 	defer conn.Release()
 	spans := deviceSpans(rows)
 	known := map[int]bool{}
-	prev := map[int]geo.Fix{}
+	prev := map[int]patrol.Fix{}
 	for d, sp := range spans {
 		p, hasPrev, ok := s.tails.after(d, sp.lo)
 		if !ok {
@@ -211,7 +210,7 @@ func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool)
 // device whose batch started after everything stored of it, its new latest fix and latest fix
 // with no ignored flag; a device whose batch reached back among stored fixes is forgotten, so
 // its next batch probes again.
-func (s *Store) rememberTails(write []patrol.Fix, spans map[int]*span, known map[int]bool, prev map[int]geo.Fix, latest map[int]time.Time) {
+func (s *Store) rememberTails(write []patrol.Fix, spans map[int]*span, known map[int]bool, prev map[int]patrol.Fix, latest map[int]time.Time) {
 	byDevice := map[int][]patrol.Fix{}
 	for _, f := range write {
 		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], f)
@@ -251,7 +250,7 @@ func deviceSpans(rows []patrol.Fix) map[int]*span {
 
 // uniqueFixes returns the batch without repeats of a (device, time) key, normalised for storage,
 // and for each input its row in that list (-1 for a repeat). A repeat at another place marks the
-// kept fix with geo.FlagDuplicate.
+// kept fix with patrol.FlagDuplicate.
 // sortByKey puts rows in (device, time) order and keeps index (input position → row) pointing
 // at the same rows. Concurrent transactions that insert overlapping keys then take their row
 // locks in one order and cannot deadlock each other.
@@ -290,12 +289,12 @@ func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
 		if f.Source == "" {
 			f.Source = "api"
 		}
-		f.Flags &= uint16(geo.FlagOffDuty | geo.FlagsReported)
+		f.Flags &= patrol.FlagOffDuty | patrol.FlagsReported
 		k := keyOf(f)
 		if r, ok := seen[k]; ok {
 			index[i] = -1
 			if round7(rows[r].Lat) != round7(f.Lat) || round7(rows[r].Lon) != round7(f.Lon) {
-				rows[r].Flags |= uint16(geo.FlagDuplicate)
+				rows[r].Flags |= patrol.FlagDuplicate
 			}
 			continue
 		}
@@ -310,7 +309,7 @@ func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 // history is what readHistory read of the devices of a batch.
 type history struct {
-	prev     map[int]geo.Fix     // latest stored fix with no ignored flag before the batch
+	prev     map[int]patrol.Fix  // latest stored fix with no ignored flag before the batch
 	duty     map[int]*deviceDuty // devices with assignments
 	latest   map[int]time.Time   // latest stored fix (absent: none)
 	existing map[fixKey]bool     // stored keys within the batch's spans
@@ -322,7 +321,7 @@ type history struct {
 // prevLookback), the time of its latest stored fix, and, when withKeys, which keys of its span
 // are stored already (a range scan of the primary key).
 func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known map[int]bool, withKeys bool) (history, error) {
-	h := history{prev: map[int]geo.Fix{}, duty: map[int]*deviceDuty{}, latest: map[int]time.Time{}, existing: map[fixKey]bool{}}
+	h := history{prev: map[int]patrol.Fix{}, duty: map[int]*deviceDuty{}, latest: map[int]time.Time{}, existing: map[fixKey]bool{}}
 	var all, probe []int32
 	var allLo, allHi, probeLo, probeHi []time.Time
 	for d, sp := range spans {
@@ -351,7 +350,7 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 			CROSS JOIN LATERAL (
 				SELECT f.ts, f.geom FROM fix f
 				WHERE f.device_id = q.d AND f.ts < q.t AND f.ts >= q.t - $3::interval AND f.flags & $4 = 0
-				ORDER BY f.ts DESC LIMIT 1) p`, probe, probeLo, prevLookback, int16(geo.FlagsIgnored))
+				ORDER BY f.ts DESC LIMIT 1) p`, probe, probeLo, prevLookback, int16(patrol.FlagsIgnored))
 		batch.Queue(`SELECT q.d, l.ts FROM unnest($1::int[]) AS q(d)
 			CROSS JOIN LATERAL (SELECT f.ts FROM fix f WHERE f.device_id = q.d ORDER BY f.ts DESC LIMIT 1) l`, probe)
 		if withKeys {
@@ -402,8 +401,8 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 	}
 	for rows.Next() {
 		var d int32
-		var g geo.Fix
-		if err := rows.Scan(&d, &g.Time, &g.Point[0], &g.Point[1]); err != nil {
+		var g patrol.Fix
+		if err := rows.Scan(&d, &g.Time, &g.Lon, &g.Lat); err != nil {
 			rows.Close()
 			return fail("previous fixes", err)
 		}
@@ -451,12 +450,12 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 
 // flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes
 // in time order after prev[device], its latest unflagged stored fix before them.
-func flagFixes(rows []patrol.Fix, prev map[int]geo.Fix) {
+func flagFixes(rows []patrol.Fix, prev map[int]patrol.Fix) {
 	byDevice := map[int][]int{}
 	for i, f := range rows {
 		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], i)
 	}
-	var track []geo.Fix
+	var track []patrol.Fix
 	for d, list := range byDevice {
 		sort.Slice(list, func(a, b int) bool { return rows[list[a]].Time.Before(rows[list[b]].Time) })
 		track = track[:0]
@@ -470,16 +469,16 @@ func flagFixes(rows []patrol.Fix, prev map[int]geo.Fix) {
 			if math.IsNaN(acc) {
 				acc = 0
 			}
-			track = append(track, geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: f.Speed})
+			track = append(track, patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: f.Speed})
 		}
 		geo.FlagTrack(track)
 		off := 0
 		if hasPrev {
 			off = 1
 		}
-		const computed = uint16(geo.FlagLowAccuracy | geo.FlagJump)
+		const computed = patrol.FlagLowAccuracy | patrol.FlagJump
 		for k, i := range list {
-			rows[i].Flags = rows[i].Flags&^computed | uint16(track[k+off].Flags)&computed
+			rows[i].Flags = rows[i].Flags&^computed | track[k+off].Flags&computed
 		}
 	}
 }

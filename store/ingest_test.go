@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -147,7 +146,7 @@ func TestStoreFixesFlags(t *testing.T) {
 		{UnitID: u.ID, DeviceID: devs[0].ID, Time: start.Add(35 * time.Second), Lat: 21.4702, Lon: 105.85, Accuracy: 250, Speed: patrol.Unknown},
 		{UnitID: u.ID, DeviceID: devs[0].ID, Time: start.Add(40 * time.Second), Lat: 21.4703, Lon: 105.85, Accuracy: math.NaN(), Speed: patrol.Unknown},
 		{UnitID: u.ID, DeviceID: devs[0].ID, Time: start.Add(40 * time.Second), Lat: 21.4704, Lon: 105.8501, Accuracy: 5, Speed: patrol.Unknown},
-		{UnitID: u.ID, DeviceID: devs[1].ID, Time: start.Add(30 * time.Second), Lat: 21.75, Lon: 105.85, Accuracy: 5, Speed: patrol.Unknown, Flags: uint16(geo.FlagOffDuty)},
+		{UnitID: u.ID, DeviceID: devs[1].ID, Time: start.Add(30 * time.Second), Lat: 21.75, Lon: 105.85, Accuracy: 5, Speed: patrol.Unknown, Flags: patrol.FlagOffDuty},
 	}
 	stored, err := s.StoreFixes(ctx, next)
 	if err != nil {
@@ -156,14 +155,14 @@ func TestStoreFixesFlags(t *testing.T) {
 	if countStored(stored) != 4 || stored[3] != patrol.FixDuplicate {
 		t.Fatalf("stored %v", stored)
 	}
-	want := map[string]geo.FixFlag{
+	want := map[string]patrol.FixFlag{
 		"phone-1 15:00:00": 0, "phone-1 15:00:05": 0, "phone-1 15:00:10": 0,
-		"phone-1 15:00:30": geo.FlagJump, "phone-1 15:00:35": geo.FlagLowAccuracy, "phone-1 15:00:40": geo.FlagDuplicate,
-		"phone-2 15:00:30": geo.FlagOffDuty,
+		"phone-1 15:00:30": patrol.FlagJump, "phone-1 15:00:35": patrol.FlagLowAccuracy, "phone-1 15:00:40": patrol.FlagDuplicate,
+		"phone-2 15:00:30": patrol.FlagOffDuty,
 	}
-	got := map[string]geo.FixFlag{}
+	got := map[string]patrol.FixFlag{}
 	err = s.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, From: start, To: start.Add(time.Hour), OffDuty: true}, func(f patrol.StoredFix) error {
-		got[f.DeviceIdent+" "+f.Time.Format("15:04:05")] = geo.FixFlag(f.Flags)
+		got[f.DeviceIdent+" "+f.Time.Format("15:04:05")] = patrol.FixFlag(f.Flags)
 		return nil
 	})
 	if err != nil {
@@ -218,7 +217,7 @@ func TestStoreFixesPathsStoreTheSameValues(t *testing.T) {
 		for i := range out {
 			f := patrol.Fix{UnitID: u.ID, DeviceID: d.ID, Time: start.Add(time.Duration(i) * 5 * time.Second),
 				Lat: 21.4701234 + float64(i)*1e-5, Lon: -105.8501234 + float64(i%7)*1e-6, Accuracy: float64(i % 90), Speed: 1.25,
-				Heading: float64(i % 360), Altitude: -12.5, Battery: 87, Source: "mã-nguồn", Flags: uint16(geo.FlagOffDuty)}
+				Heading: float64(i % 360), Altitude: -12.5, Battery: 87, Source: "mã-nguồn", Flags: patrol.FlagOffDuty}
 			if i%3 == 0 {
 				f.Accuracy, f.Speed, f.Heading, f.Altitude, f.Battery = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			}

@@ -39,7 +39,7 @@ func (s *Store) LatestPositions(ctx context.Context, unitID int, since time.Dura
 		}
 		sf.Time = sf.Time.UTC()
 		sf.ReceivedAt = sf.ReceivedAt.UTC()
-		sf.Flags = uint16(flags)
+		sf.Flags = patrol.FixFlag(flags)
 		sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
 		out = append(out, sf)
 	}

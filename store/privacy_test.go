@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 )
@@ -39,21 +38,21 @@ func setStoreOffDuty(t *testing.T, s *store.Store, u patrol.Unit, keep bool, day
 }
 
 // storedFlags returns the stored fixes of a device: time -> flags.
-func storedFlags(t *testing.T, s *store.Store, deviceID int) map[time.Time]geo.FixFlag {
+func storedFlags(t *testing.T, s *store.Store, deviceID int) map[time.Time]patrol.FixFlag {
 	t.Helper()
 	rows, err := s.Pool().Query(context.Background(), `SELECT ts, flags FROM fix WHERE device_id = $1`, deviceID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[time.Time]geo.FixFlag{}
+	out := map[time.Time]patrol.FixFlag{}
 	for rows.Next() {
 		var ts time.Time
 		var flags int16
 		if err := rows.Scan(&ts, &flags); err != nil {
 			t.Fatal(err)
 		}
-		out[ts.UTC()] = geo.FixFlag(flags)
+		out[ts.UTC()] = patrol.FixFlag(flags)
 	}
 	return out
 }
@@ -82,7 +81,7 @@ func TestOffDutyStoreFixesBothPaths(t *testing.T) {
 				switch {
 				case onDuty && (out[i] != patrol.FixStored || !ok || flags != 0):
 					t.Fatalf("n=%d keep=%v: on-duty fix %d: %v, stored %v flags %v", n, keep, i, out[i], ok, flags)
-				case !onDuty && keep && (out[i] != patrol.FixStored || !ok || flags != geo.FlagOffDuty):
+				case !onDuty && keep && (out[i] != patrol.FixStored || !ok || flags != patrol.FlagOffDuty):
 					t.Fatalf("n=%d keep=%v: off-duty fix %d: %v, stored %v flags %v", n, keep, i, out[i], ok, flags)
 				case !onDuty && !keep && (out[i] != patrol.FixOffDuty || ok):
 					t.Fatalf("n=%d keep=%v: off-duty fix %d: %v, stored %v", n, keep, i, out[i], ok)
@@ -171,13 +170,13 @@ func TestOffDutyDeleteExpired(t *testing.T) {
 		t.Errorf("deleted %d, want 3", n)
 	}
 	got := storedFlags(t, s, devs[0].ID)
-	if len(got) != 2 || got[now.Add(-6*day)] != geo.FlagOffDuty || got[now.Add(-time.Hour)] != 0 {
+	if len(got) != 2 || got[now.Add(-6*day)] != patrol.FlagOffDuty || got[now.Add(-time.Hour)] != 0 {
 		t.Errorf("assigned device keeps %v", got)
 	}
 	if got := storedFlags(t, s, devs[1].ID); len(got) != 2 {
 		t.Errorf("unit device keeps %v", got)
 	}
-	if got := storedFlags(t, s, d2.ID); len(got) != 1 || got[now.Add(-10*day)] != geo.FlagOffDuty {
+	if got := storedFlags(t, s, d2.ID); len(got) != 1 || got[now.Add(-10*day)] != patrol.FlagOffDuty {
 		t.Errorf("w2 keeps %v", got)
 	}
 	if n, err := s.DeleteExpiredOffDutyFixes(ctx); err != nil || n != 0 {

@@ -43,7 +43,7 @@ func (s *Store) PatrolSummary(ctx context.Context, unitID int, nights []geo.Peri
 		)
 		SELECT (SELECT count(*) FROM f), (SELECT count(DISTINCT i) FROM seg), (SELECT count(DISTINCT device_id) FROM seg),
 		       coalesce((SELECT sum(dt) FROM seg), 0), coalesce((SELECT sum(m) FROM seg), 0), (SELECT count(DISTINCT i) FROM f)`,
-		unitID, from, to, int16(geo.FlagsIgnored), geo.MaxSegmentGap.Seconds(), geo.MaxSpeedKmh/3.6).
+		unitID, from, to, int16(patrol.FlagsIgnored), geo.MaxSegmentGap.Seconds(), geo.MaxSpeedKmh/3.6).
 		Scan(&sum.Fixes, &sum.NightsPatrolled, &sum.Devices, &seconds, &metres, &sum.NightsWithFixes)
 	if err != nil {
 		return sum, classify(fmt.Errorf("patrol summary of unit %d: %w", unitID, err))
@@ -146,13 +146,13 @@ func (s *Store) ReportSnapshotByID(ctx context.Context, id int64) (patrol.Report
 }
 
 // MockFixCounts returns, for each device of a unit with at least one fix flagged mock
-// (geo.FlagMock: the phone said the position came from a mock location provider) in [from, to),
+// (patrol.FlagMock: the phone said the position came from a mock location provider) in [from, to),
 // how many there were, by device id. Mock fixes count for nothing in coverage; the report
 // discloses them.
 func (s *Store) MockFixCounts(ctx context.Context, unitID int, from, to time.Time) ([]patrol.DeviceFixCount, error) {
 	rows, err := s.pool.Query(ctx, `SELECT d.ident, count(*) FROM fix f JOIN device d ON d.id = f.device_id
 		WHERE f.unit_id = $1 AND f.ts >= $2 AND f.ts < $3 AND f.flags & $4 <> 0
-		GROUP BY d.ident ORDER BY d.ident`, unitID, from, to, int16(geo.FlagMock))
+		GROUP BY d.ident ORDER BY d.ident`, unitID, from, to, int16(patrol.FlagMock))
 	if err != nil {
 		return nil, classify(fmt.Errorf("mock fix counts of unit %d: %w", unitID, err))
 	}

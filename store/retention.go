@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // DropFixPartitionsBefore drops every monthly fix partition whose whole month ends on or before
@@ -56,13 +56,13 @@ func forgetPartition(s *Store, month time.Time) {
 	}
 }
 
-// DeleteExpiredOffDutyFixes deletes the fixes flagged off duty (geo.FlagOffDuty) that are older
+// DeleteExpiredOffDutyFixes deletes the fixes flagged off duty (patrol.FlagOffDuty) that are older
 // than their unit's off_duty_retention, and returns how many it deleted. Off-duty fixes are
 // stored only when a unit chooses to keep them, and then only for a short time.
 func (s *Store) DeleteExpiredOffDutyFixes(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM fix f USING unit u
 		WHERE f.unit_id = u.id AND f.flags & $1 <> 0 AND f.ts < now() - u.off_duty_retention`,
-		int16(geo.FlagOffDuty))
+		int16(patrol.FlagOffDuty))
 	if err != nil {
 		return 0, classify(fmt.Errorf("delete expired off-duty fixes: %w", err))
 	}

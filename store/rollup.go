@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // Coverage rollups.
@@ -251,22 +252,22 @@ func (p rollupPiece) overlaps(q geo.Period) bool {
 // keyFix is a stored fix as the rollups read it.
 type keyFix struct {
 	device int
-	fix    geo.Fix
+	fix    patrol.Fix
 }
 
 // keepForRollup reports whether a stored fix takes part in coverage at all: fixes flagged off
 // duty, mock or as a conflicting duplicate count for nothing, and their flags cannot be
 // recomputed.
 func keepForRollup(flags int16) bool {
-	return geo.FixFlag(flags)&(geo.FlagOffDuty|geo.FlagDuplicate|geo.FlagMock) == 0
+	return patrol.FixFlag(flags)&(patrol.FlagOffDuty|patrol.FlagDuplicate|patrol.FlagMock) == 0
 }
 
 // keyPasses computes the passes of one device on rollup day d at resolution res. fixes are the
 // device's fixes of u.fixRange(d), sorted by time; they are flagged in place. Only pieces for
 // which want returns true are computed, each clipped to clip when clip is bounded.
-func (u rollupUnit) keyPasses(device int, fixes []geo.Fix, d geo.Date, res int, clip geo.Period, want func(rollupPiece) bool) ([]rollupPass, error) {
+func (u rollupUnit) keyPasses(device int, fixes []patrol.Fix, d geo.Date, res int, clip geo.Period, want func(rollupPiece) bool) ([]rollupPass, error) {
 	geo.FlagTrack(fixes)
-	kept := slices.DeleteFunc(fixes, geo.Fix.Ignored)
+	kept := slices.DeleteFunc(fixes, patrol.Fix.Ignored)
 	if len(kept) < 2 {
 		return nil, nil
 	}
@@ -283,8 +284,8 @@ func (u rollupUnit) keyPasses(device int, fixes []geo.Fix, d geo.Date, res int, 
 			}
 			period = geo.Period{From: later(period.From, clip.From), To: earlier(period.To, clip.To)}
 		}
-		lo, _ := slices.BinarySearchFunc(kept, period.From.Add(-geo.MaxSegmentGap), func(f geo.Fix, t time.Time) int { return f.Time.Compare(t) })
-		hi, found := slices.BinarySearchFunc(kept, period.To.Add(geo.MaxSegmentGap), func(f geo.Fix, t time.Time) int { return f.Time.Compare(t) })
+		lo, _ := slices.BinarySearchFunc(kept, period.From.Add(-geo.MaxSegmentGap), func(f patrol.Fix, t time.Time) int { return f.Time.Compare(t) })
+		hi, found := slices.BinarySearchFunc(kept, period.To.Add(geo.MaxSegmentGap), func(f patrol.Fix, t time.Time) int { return f.Time.Compare(t) })
 		if found {
 			hi++
 		}
@@ -326,12 +327,12 @@ func dateOfValue(t time.Time) geo.Date { return geo.DateOf(t, time.UTC) }
 
 // readKeyFixes appends to buf the fixes of one device of a unit in [p.From, p.To) that take
 // part in coverage, sorted by time.
-func readKeyFixes(rows pgx.Rows, buf []geo.Fix) ([]geo.Fix, error) {
+func readKeyFixes(rows pgx.Rows, buf []patrol.Fix) ([]patrol.Fix, error) {
 	defer rows.Close()
-	var f geo.Fix
+	var f patrol.Fix
 	var flags int16
 	for rows.Next() {
-		if err := rows.Scan(&f.Time, &f.Point[0], &f.Point[1], &f.Accuracy, &flags); err != nil {
+		if err := rows.Scan(&f.Time, &f.Lon, &f.Lat, &f.Accuracy, &flags); err != nil {
 			return buf, err
 		}
 		if keepForRollup(flags) {
@@ -574,7 +575,7 @@ func (s *Store) catchUpBatch(ctx context.Context, opt CatchUpOptions, markedBefo
 	}
 	br := tx.SendBatch(ctx, batch)
 	var copyRows [][]any
-	var buf []geo.Fix
+	var buf []patrol.Fix
 	for _, k := range keys {
 		st.Keys++
 		u, ok := units[k.unit]

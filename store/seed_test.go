@@ -33,7 +33,7 @@ func TestLoadDemoOnAwkwardDays(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := 0
-			if err := w.Fixes(func(demo.Fix) error { want++; return nil }); err != nil {
+			if err := w.Fixes(func(demo.PhoneFix) error { want++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			res, err := load.Demo(ctx, s, w)

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -28,8 +27,8 @@ type deviceTails struct {
 }
 
 type deviceTail struct {
-	latest  time.Time // no stored fix of the device is later
-	prev    geo.Fix   // the latest stored fix with no ignored flag, when hasPrev
+	latest  time.Time  // no stored fix of the device is later
+	prev    patrol.Fix // the latest stored fix with no ignored flag, when hasPrev
 	hasPrev bool
 }
 
@@ -40,12 +39,12 @@ func newDeviceTails(max int) *deviceTails {
 // after returns what is known of a device whose batch starts at lo: ok when everything stored
 // of it is before lo, and then its latest stored fix with no ignored flag (hasPrev false when
 // none is known).
-func (t *deviceTails) after(device int, lo time.Time) (prev geo.Fix, hasPrev, ok bool) {
+func (t *deviceTails) after(device int, lo time.Time) (prev patrol.Fix, hasPrev, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, found := t.m[device]
 	if !found || !lo.After(e.latest) {
-		return geo.Fix{}, false, false
+		return patrol.Fix{}, false, false
 	}
 	return e.prev, e.hasPrev, true
 }
@@ -53,14 +52,14 @@ func (t *deviceTails) after(device int, lo time.Time) (prev geo.Fix, hasPrev, ok
 // wrote records a write of device fixes rows (flagged, in any order) that started after
 // everything stored of the device: latest stored before the write and its latest stored fix
 // with no ignored flag (prev, when hasPrev).
-func (t *deviceTails) wrote(device int, rows []patrol.Fix, latest time.Time, prev geo.Fix, hasPrev bool) {
+func (t *deviceTails) wrote(device int, rows []patrol.Fix, latest time.Time, prev patrol.Fix, hasPrev bool) {
 	e := deviceTail{latest: latest, prev: prev, hasPrev: hasPrev}
 	for _, f := range rows {
 		if f.Time.After(e.latest) {
 			e.latest = f.Time
 		}
-		if geo.FixFlag(f.Flags)&geo.FlagsIgnored == 0 && (!e.hasPrev || f.Time.After(e.prev.Time)) {
-			e.prev = geo.Fix{Time: f.Time, Point: [2]float64{f.Lon, f.Lat}, Speed: math.NaN()}
+		if f.Flags&patrol.FlagsIgnored == 0 && (!e.hasPrev || f.Time.After(e.prev.Time)) {
+			e.prev = patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Speed: math.NaN()}
 			e.hasPrev = true
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -85,7 +84,7 @@ func TestStoreFixesTailHintIsNeverTrusted(t *testing.T) {
 		rs.Scan(&f)
 		flags = append(flags, f)
 	}
-	if len(flags) != 2 || geo.FixFlag(flags[0]) != geo.FlagJump || flags[1] != 0 {
+	if len(flags) != 2 || patrol.FixFlag(flags[0]) != patrol.FlagJump || flags[1] != 0 {
 		t.Errorf("flags %v, want [jump, none]", flags)
 	}
 }

@@ -248,9 +248,9 @@ func copyWardBatch(ctx context.Context, tx pgx.Tx, batch []patrol.StoredFix, uni
 		return 0, nil
 	}
 	sort.SliceStable(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
-	track := make([]geo.Fix, len(batch))
+	track := make([]patrol.Fix, len(batch))
 	for i, f := range batch {
-		track[i] = geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: f.Accuracy, Speed: f.Speed}
+		track[i] = patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: f.Accuracy, Speed: f.Speed}
 	}
 	geo.FlagTrack(track)
 	rows := make([][]any, 0, len(batch))

@@ -34,7 +34,7 @@ type Track struct {
 // left without a line are left out.
 func Tracks(ctx context.Context, db FixReader, u patrol.Unit, deviceID int, window geo.Window, p geo.Period) ([]Track, error) {
 	var idents []string
-	var fixes [][]geo.Fix
+	var fixes [][]patrol.Fix
 	err := db.EachFix(ctx, patrol.FixFilter{UnitID: u.ID, DeviceID: deviceID, From: p.From, To: p.To}, func(f patrol.StoredFix) error {
 		if len(idents) == 0 || idents[len(idents)-1] != f.DeviceIdent {
 			idents, fixes = append(idents, f.DeviceIdent), append(fixes, nil)
@@ -44,8 +44,8 @@ func Tracks(ctx context.Context, db FixReader, u patrol.Unit, deviceID int, wind
 			acc = 0
 		}
 		// Only the flags FlagTrack cannot recompute are kept.
-		flags := geo.FixFlag(f.Flags) & (geo.FlagOffDuty | geo.FlagDuplicate)
-		fixes[len(fixes)-1] = append(fixes[len(fixes)-1], geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: math.NaN(), Flags: flags})
+		flags := f.Flags & (patrol.FlagOffDuty | patrol.FlagDuplicate)
+		fixes[len(fixes)-1] = append(fixes[len(fixes)-1], patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: math.NaN(), Flags: flags})
 		return nil
 	})
 	if err != nil {
@@ -54,9 +54,9 @@ func Tracks(ctx context.Context, db FixReader, u patrol.Unit, deviceID int, wind
 	loc, nw := unit.Location(u), unit.NightWindow(u)
 	var out []Track
 	for i, fs := range fixes {
-		slices.SortStableFunc(fs, func(a, b geo.Fix) int { return a.Time.Compare(b.Time) })
+		slices.SortStableFunc(fs, func(a, b patrol.Fix) int { return a.Time.Compare(b.Time) })
 		geo.FlagTrack(fs)
-		kept := slices.DeleteFunc(fs, func(f geo.Fix) bool { return f.Ignored() || !nw.InWindow(f.Time, loc, window) })
+		kept := slices.DeleteFunc(fs, func(f patrol.Fix) bool { return f.Ignored() || !nw.InWindow(f.Time, loc, window) })
 		lines, km := trackLines(kept)
 		if len(lines) == 0 {
 			continue
@@ -68,7 +68,7 @@ func Tracks(ctx context.Context, db FixReader, u patrol.Unit, deviceID int, wind
 
 // trackLines joins time-ordered fixes into lines, breaking where two fixes are too far apart in
 // time or imply an impossible speed, and returns them with their length in km.
-func trackLines(kept []geo.Fix) (orb.MultiLineString, float64) {
+func trackLines(kept []patrol.Fix) (orb.MultiLineString, float64) {
 	var lines orb.MultiLineString
 	var line orb.LineString
 	km := 0.0
@@ -76,12 +76,12 @@ func trackLines(kept []geo.Fix) (orb.MultiLineString, float64) {
 		if i > 0 {
 			prev := kept[i-1]
 			dt := f.Time.Sub(prev.Time)
-			d := orbgeo.DistanceHaversine(prev.Point, f.Point)
+			d := orbgeo.DistanceHaversine(prev.Point(), f.Point())
 			if dt < geo.MaxSegmentGap && dt > 0 && d < geo.MaxSpeedKmh/3.6*dt.Seconds() {
 				if len(line) == 0 {
-					line = append(line, prev.Point)
+					line = append(line, prev.Point())
 				}
-				line = append(line, f.Point)
+				line = append(line, f.Point())
 				km += d / 1000
 				continue
 			}

@@ -5,8 +5,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -22,7 +20,7 @@ func ValidateFix(f patrol.Fix, now time.Time) *patrol.FieldError {
 	if math.IsNaN(acc) {
 		acc = 0
 	}
-	gf := geo.Fix{Time: f.Time, Point: orb.Point{f.Lon, f.Lat}, Accuracy: acc, Speed: f.Speed}
+	gf := patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: f.Speed}
 	if err := geo.ValidateFix(gf, now); err != nil {
 		var fe *geo.FieldError
 		if errors.As(err, &fe) {

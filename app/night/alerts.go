@@ -249,7 +249,7 @@ func (s *Alerts) Run(ctx context.Context, every time.Duration, now func() time.T
 func Nearest(st AreaState, positions []patrol.StoredFix) *patrol.NearestOfficer {
 	var best *patrol.NearestOfficer
 	for _, f := range positions {
-		if geo.FixFlag(f.Flags)&geo.FlagOffDuty != 0 {
+		if patrol.FixFlag(f.Flags)&patrol.FlagOffDuty != 0 {
 			continue
 		}
 		pt := orb.Point{f.Lon, f.Lat}

@@ -70,7 +70,7 @@ func TestAlertsLateSchedulerJudgesAtTheDeadline(t *testing.T) {
 	repo := &fakeAlerts{fakeRepo: r.repo, positions: []patrol.StoredFix{
 		{DeviceIdent: "far", Fix: patrol.Fix{Lat: r.h.pt[1], Lon: r.h.pt[0], Time: r.local(1, 1, 29)}},
 		{DeviceIdent: "near", Fix: patrol.Fix{Lat: r.b.pt[1] + 0.001, Lon: r.b.pt[0], Time: r.local(1, 1, 29)}},
-		{DeviceIdent: "home", Fix: patrol.Fix{Lat: r.b.pt[1], Lon: r.b.pt[0], Time: r.local(1, 1, 29), Flags: uint16(geo.FlagOffDuty)}},
+		{DeviceIdent: "home", Fix: patrol.Fix{Lat: r.b.pt[1], Lon: r.b.pt[0], Time: r.local(1, 1, 29), Flags: patrol.FlagOffDuty}},
 	}}
 	s := &Alerts{Repo: repo}
 	got, err := s.Tick(context.Background(), r.local(1, 1, 30))

@@ -59,7 +59,7 @@ func newReplayedNight(t *testing.T, d geo.Date, zone string) replayedNight {
 			counts[i] = 4
 		}
 	}
-	r.repo = &fakeRepo{unit: u, areas: areas, fixes: map[string][]geo.Fix{"1": d1, "2": d2}, cubeCells: disk, cubeCount: counts}
+	r.repo = &fakeRepo{unit: u, areas: areas, fixes: map[string][]patrol.Fix{"1": d1, "2": d2}, cubeCells: disk, cubeCount: counts}
 	return r
 }
 

@@ -20,7 +20,7 @@ import (
 type fakeRepo struct {
 	unit      patrol.Unit
 	areas     []patrol.Area
-	fixes     map[string][]geo.Fix
+	fixes     map[string][]patrol.Fix
 	cubeCells []h3.Cell
 	cubeCount []float64
 	calls     int // CoverageVisits calls
@@ -101,10 +101,10 @@ func (s spot) square() []byte {
 }
 
 // stay is a device standing at a spot with a fix every 30 s from `from` to `to` inclusive.
-func stay(s spot, from, to time.Time) []geo.Fix {
-	var out []geo.Fix
+func stay(s spot, from, to time.Time) []patrol.Fix {
+	var out []patrol.Fix
 	for t := from; !t.After(to); t = t.Add(30 * time.Second) {
-		out = append(out, geo.Fix{Time: t, Point: s.pt, Accuracy: 5, Speed: math.NaN()})
+		out = append(out, patrol.Fix{Time: t, Lon: s.pt[0], Lat: s.pt[1], Accuracy: 5, Speed: math.NaN()})
 	}
 	return out
 }

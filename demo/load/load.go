@@ -75,7 +75,7 @@ func wardOf(w *demo.Ward) (store.WardLoad, error) {
 			NightStart: w.NightStart, NightEnd: w.NightEnd, H3Res: w.H3Res},
 		FixFrom: first, FixTo: last, Seed: w.Seed, Day: w.Day.Format(time.DateOnly),
 		Fixes: func(fn func(patrol.StoredFix) error) error {
-			return w.Fixes(func(f demo.Fix) error { return fn(storedFix(f)) })
+			return w.Fixes(func(f demo.PhoneFix) error { return fn(storedFix(f)) })
 		},
 	}
 	for _, a := range append(append([]demo.Area{}, w.Groups...), w.KeyAreas...) {
@@ -108,11 +108,10 @@ func wardOf(w *demo.Ward) (store.WardLoad, error) {
 
 // storedFix is a demo fix as stored: received 2 s after it was taken, or 3 h when the phone
 // buffered it.
-func storedFix(f demo.Fix) patrol.StoredFix {
+func storedFix(f demo.PhoneFix) patrol.StoredFix {
 	received := f.Time.Add(2 * time.Second)
 	if f.Late {
 		received = f.Time.Add(3 * time.Hour)
 	}
-	return patrol.StoredFix{DeviceIdent: f.DeviceID, ReceivedAt: received, Fix: patrol.Fix{Time: f.Time, Lat: f.Point[1], Lon: f.Point[0],
-		Accuracy: f.Accuracy, Speed: f.Speed, Heading: f.Heading, Altitude: f.Altitude, Battery: f.Battery, Source: "demo"}}
+	return patrol.StoredFix{DeviceIdent: f.Device, ReceivedAt: received, Fix: f.Fix}
 }
