@@ -42,11 +42,12 @@ func chromiumPath(t testing.TB) string {
 // shows a map that draws its boundary and finds every cell a gap.
 const secondUnit = `{"type":"Polygon","coordinates":[[[105.80,21.40],[105.81,21.40],[105.81,21.41],[105.80,21.41],[105.80,21.40]]]}`
 
-// demoEnv is a server over the demo ward loaded for today, with a second unit "w2".
+// demoEnv is a server over the demo ward loaded for a clock's day, with a second unit "w2".
 type demoEnv struct {
 	srv   *httptest.Server
 	ward  *demo.Ward
 	store *store.Store
+	now   clock // the server's clock, and the day the demo was loaded for
 }
 
 // demoServer serves the embedded web map over the demo ward loaded for today, plus a second unit
@@ -54,16 +55,17 @@ type demoEnv struct {
 // test-artifacts/e2e-server-<test>.log.
 func demoServer(t testing.TB) *demoEnv {
 	t.Helper()
-	return loadDemo(t, true)
+	return loadDemo(t, today, true)
 }
 
-func loadDemo(t testing.TB, extras bool) *demoEnv {
+// loadDemo serves the demo ward loaded for the clock's day, with the server on that clock.
+func loadDemo(t testing.TB, now clock, extras bool) *demoEnv {
 	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
 	}
 	s := storetest.New(t)
-	w, err := demo.Generate(1, time.Now())
+	w, err := demo.Generate(1, now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +81,9 @@ func loadDemo(t testing.TB, extras bool) *demoEnv {
 		}
 		log = serverLog(t)
 	}
-	srv := httptest.NewServer(api.New(api.Config{TileURL: "", Version: "e2e"}, s, webmap.Assets(), log).Handler())
+	srv := httptest.NewServer(api.New(api.Config{TileURL: "", Version: "e2e", Now: now}, s, webmap.Assets(), log).Handler())
 	t.Cleanup(srv.Close)
-	return &demoEnv{srv: srv, ward: w, store: s}
+	return &demoEnv{srv: srv, ward: w, store: s, now: now}
 }
 
 // serverLog writes the server's log lines into test-artifacts/e2e-server.log.

@@ -38,13 +38,14 @@ type chiefEnv struct {
 	token string // the demo analyst's bearer token, for asking the API directly
 }
 
-func chiefServer(t *testing.T) *chiefEnv {
+// chiefServer serves the demo ward loaded for the clock's day, with the server on that clock.
+func chiefServer(t *testing.T, now clock) *chiefEnv {
 	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
 	}
 	s := storetest.New(t)
-	w, err := demo.Generate(1, time.Now())
+	w, err := demo.Generate(1, now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func chiefServer(t *testing.T) *chiefEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Basemap: archive, BasemapInfo: archive.Info(), Version: "e2e"}, s, webmap.Assets(), serverLog(t)).Handler())
+	srv := httptest.NewServer(api.New(api.Config{Basemap: archive, BasemapInfo: archive.Info(), Version: "e2e", Now: now}, s, webmap.Assets(), serverLog(t)).Handler())
 	t.Cleanup(srv.Close)
 	u, err := s.UserByUsername(ctx, "phantich")
 	if err != nil {
@@ -157,11 +158,22 @@ func viNumber(x float64, decimals int) string {
 // basemap (range requests, 206), the summary strip, badges that count what their layers
 // flag, popups titled by place, the plan card with the API's stops and GPX, a route drawn on
 // the map evaluated as POST /api/v1/plan/evaluate evaluates it, a one-row phone header that
-// does not cut the unit's name, and dates as dd/mm/yyyy.
+// does not cut the unit's name, and dates as dd/mm/yyyy. It runs today and on 29 February,
+// with the demo, the server and the browser's clock on that day.
 func TestChiefFirstScreen(t *testing.T) {
-	env := chiefServer(t)
+	for _, tc := range []struct {
+		name string
+		now  clock
+	}{{leapDay.Format(time.DateOnly), onDay(leapDay)}, {"today", today}} { // today's screenshots are kept
+		t.Run(tc.name, func(t *testing.T) { chiefFirstScreen(t, tc.now) })
+	}
+}
+
+func chiefFirstScreen(t *testing.T, now clock) {
+	env := chiefServer(t, now)
 	base := env.srv.URL
 	b := newBrowserWith(t, chromedp.Flag("lang", "en-US"), chromedp.Flag("accept-lang", "en-US,en"))
+	b.setClock(t, now)
 	log := &requestLog{basemap: map[int]int{}}
 	if err := chromedp.Listen(b.ctx, func(ev any) {
 		switch e := ev.(type) {
@@ -198,6 +210,9 @@ func TestChiefFirstScreen(t *testing.T) {
 	b.eval(t, "period", `({from: document.querySelector('[data-testid="date-from"]').dataset.iso, to: document.querySelector('[data-testid="date-to"]').dataset.iso})`, &period)
 	if period.From == "" || period.To == "" {
 		t.Fatalf("period %+v", period)
+	}
+	if d := env.ward.Day.Format(time.DateOnly); period.To != d {
+		t.Errorf("the map's period ends on %s, the clock's today is %s", period.To, d)
 	}
 	dayAfter, err := time.Parse(time.DateOnly, period.To)
 	if err != nil {

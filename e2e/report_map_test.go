@@ -15,12 +15,23 @@ import (
 // TestReportFromMap drives the map's "Lập báo cáo" action in headless Chromium: the card takes
 // the map's period (both ends included), previews the verdict and its lines, links the page and
 // the PDF with the half-open query the API expects, archives a numbered report and lists it
-// with its number, period, verdict and hash; the same at phone size.
+// with its number, period, verdict and hash; the same at phone size. It runs today and on 29
+// February, with the demo, the server and the browser's clock on that day.
 func TestReportFromMap(t *testing.T) {
-	env := loadDemo(t, false)
+	for _, tc := range []struct {
+		name string
+		now  clock
+	}{{"today", today}, {leapDay.Format(time.DateOnly), onDay(leapDay)}} {
+		t.Run(tc.name, func(t *testing.T) { reportFromMap(t, tc.name, tc.now) })
+	}
+}
+
+func reportFromMap(t *testing.T, name string, now clock) {
+	env := loadDemo(t, now, false)
 	base := env.srv.URL
 	w := env.ward
 	b := newBrowser(t)
+	b.setClock(t, now)
 	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	b.login(t, base, "admin", load.Password)
 
@@ -28,6 +39,11 @@ func TestReportFromMap(t *testing.T) {
 	b.wait(t, "archive list", `document.querySelector('[data-testid="report-list-empty"], [data-testid="report-list"]')`)
 	if got := b.text(t, `[data-testid="report-open"]`); got != "Lập báo cáo" {
 		t.Errorf("the action reads %q", got)
+	}
+	// The card starts with the map's period: the 30 days through the clock's today.
+	if got, want := b.text(t, `[data-testid="report-period"]`), "Từ ngày "+w.Day.AddDate(0, 0, -29).Format("02/01/2006")+
+		" đến hết ngày "+w.Day.Format("02/01/2006"); got != want {
+		t.Errorf("the card opens on %q, want %q", got, want)
 	}
 	// The last six weeks, through yesterday: type the days as people do (dd/mm/yyyy).
 	first := w.Day.AddDate(0, 0, -42)
@@ -64,7 +80,7 @@ func TestReportFromMap(t *testing.T) {
 	if !strings.Contains(verdict, "Chưa đạt tiêu chí") || !strings.Contains(verdict, "Ma túy") || !strings.Contains(verdict, "Khu vực trọng điểm") {
 		t.Errorf("preview reads %q, want the demo's drugs problem hotspot and the three lines", verdict)
 	}
-	b.screenshot(t, "report-card")
+	b.screenshot(t, "report-card-"+name)
 
 	b.run(t, "archive", chromedp.Click(tid("report-archive")))
 	b.wait(t, "archived", `document.querySelector('[data-testid="report-archived"]')`)
@@ -86,13 +102,13 @@ func TestReportFromMap(t *testing.T) {
 	if status != http.StatusOK {
 		t.Errorf("/verify answers %d", status)
 	}
-	b.screenshot(t, "report-archived")
+	b.screenshot(t, "report-archived-"+name)
 
 	// English on request, and at phone size the card fills the screen.
 	b.run(t, "phone", chromedp.EmulateViewport(390, 844))
 	b.run(t, "english", chromedp.Click(tid("menu-toggle")), chromedp.Click(tid("lang-toggle")))
 	b.wait(t, "english card", `document.querySelector('#report-title').textContent === 'Criterion report'`)
-	b.screenshot(t, "report-phone")
+	b.screenshot(t, "report-phone-"+name)
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
 	}

@@ -16,7 +16,7 @@ import (
 // version once someone has signed in through it.
 func TestVersionAfterSignIn(t *testing.T) {
 	t.Parallel()
-	env := loadDemo(t, false)
+	env := loadDemo(t, today, false)
 	base := env.srv.URL
 	b := newBrowser(t)
 	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
