@@ -69,9 +69,8 @@ func (s *Server) getHandover(c *gin.Context) {
 		writeProblem(c, badField("format", "must be json, html or pdf"))
 		return
 	}
-	lang := c.DefaultQuery("lang", "vi")
-	if lang != "vi" && lang != "en" {
-		writeProblem(c, badField("lang", "must be vi or en"))
+	lang, ok := queryLang(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()

@@ -31,7 +31,6 @@ var debt = map[string]struct {
 	"api/live.go:live":                    {83, "issue 16/17"},
 	"api/geoimport.go:importGeography":    {74, "issue 18 (app/admin)"},
 	"store/geoimport.go:ImportGeography":  {138, "issue 18"},
-	"api/summary.go:summary":              {124, "issue 19 (a use case in app/)"},
 	"cmd/patrolmap/serve.go:cmdServe":     {138, "issue 18 (serve wiring)"},
 }
 

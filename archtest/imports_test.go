@@ -40,8 +40,6 @@ var rules = []rule{
 // pending lists imports that break a rule today and the issue that removes them. A file that no
 // longer needs its entry is reported so the entry is deleted; a break not listed here fails.
 var pending = map[string]string{
-	"api/places.go":           "issue 19: place names through app/ (the report's place index moves with issue 15)",
-	"api/summary.go":          "issue 19: the summary strip as a use case in app/",
 	"cmd/patrolmap/report.go": "issue 15: the CLI renders the report through app/reporting, not api.Server",
 	"cmd/patrolmap/import.go": "issue 17: the CLI imports through app/ingest, not api's decoders",
 }

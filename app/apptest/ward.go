@@ -74,3 +74,27 @@ func StudyCells() []h3.Cell {
 	}
 	return cells
 }
+
+// MiddleLon is the longitude of the north–south line halving WardPoly.
+const MiddleLon = 105.853
+
+// GroupWest is residential group "Tổ 1", area 101: the west half of WardPoly (lon < MiddleLon).
+func GroupWest() patrol.Area {
+	west := orb.Polygon{{{105.850, 21.470}, {MiddleLon, 21.470}, {MiddleLon, 21.476}, {105.850, 21.476}, {105.850, 21.470}}}
+	return patrol.Area{ID: 101, Kind: patrol.KindResidentialGroup, Name: "Tổ 1", Geometry: GeoJSON(west)}
+}
+
+// MiddleRoad is road "Đường Giữa", running north–south along MiddleLon through WardPoly.
+func MiddleRoad() patrol.Road {
+	return patrol.Road{ID: 1, Name: "Đường Giữa", Geometry: GeoJSON(orb.LineString{{MiddleLon, 21.468}, {MiddleLon, 21.478}})}
+}
+
+// KeyAreaOn is key area id named name whose polygon is the hexagon of cell, required once a
+// night: its cells are cell and the neighbours its edges touch.
+func KeyAreaOn(id int64, name string, cell h3.Cell) patrol.Area {
+	poly, err := geo.CellPolygon(cell)
+	if err != nil {
+		panic(err)
+	}
+	return patrol.Area{ID: id, Kind: patrol.KindKeyArea, Name: name, Geometry: GeoJSON(poly), RequiredNightVisits: 1}
+}
