@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/admin"
 	"github.com/patrolmap/patrolmap/geofile"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -69,6 +70,11 @@ func (s *Server) adminRoutes(v1 *gin.RouterGroup) {
 	// Areas and roads are analysts' work too; setting a boundary is checked in the handler.
 	v1.POST("/units/:code/import", s.requireUser, s.requireRole(patrol.RoleAdmin, patrol.RoleAnalyst), s.importGeography)
 	v1.GET("/units/:code/tiling", s.requireUser, s.tiling)
+}
+
+// auditFor returns the audit recorder of request c, for the use cases of app/admin.
+func (s *Server) auditFor(c *gin.Context) admin.AuditFunc {
+	return func(unitID int, action, target string, detail []byte) { s.audit(c, unitID, action, target, detail) }
 }
 
 func timeOrNil(t *time.Time) any {
@@ -170,13 +176,13 @@ func (s *Server) createDevice(c *gin.Context) {
 
 // deviceInScope loads the device named by the :device path parameter and checks the caller
 // may manage its unit.
-func (s *Server) deviceInScope(c *gin.Context, db AdminBackend) (patrol.DeviceStatus, bool) {
+func (s *Server) deviceInScope(c *gin.Context) (patrol.DeviceStatus, bool) {
 	ident := c.Param("device")
 	if !validDeviceIdent(ident) {
 		writeProblem(c, badField("device", "not a device id"))
 		return patrol.DeviceStatus{}, false
 	}
-	d, err := db.DeviceStatusByIdent(c.Request.Context(), ident)
+	d, err := s.db.DeviceStatusByIdent(c.Request.Context(), ident)
 	if errors.Is(err, patrol.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, "no device "+strconv.Quote(ident), FieldError{"device", "unknown device"}))
 		return d, false
@@ -199,25 +205,33 @@ func assignmentsJSON(list []patrol.Assignment) []patrol.Assignment {
 	return list
 }
 
+// deviceAssignments loads the device named by the :device path parameter, in the caller's
+// scope, and its assignments.
+func (s *Server) deviceAssignments(c *gin.Context) (patrol.DeviceStatus, []patrol.Assignment, bool) {
+	d, ok := s.deviceInScope(c)
+	if !ok {
+		return d, nil, false
+	}
+	list, err := s.db.ListAssignments(c.Request.Context(), d.ID)
+	if err != nil {
+		fail(c, err)
+		return d, nil, false
+	}
+	return d, assignmentsJSON(list), true
+}
+
 func (s *Server) getDevice(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	d, list, ok := s.deviceAssignments(c)
 	if !ok {
 		return
 	}
-	list, err := db.ListAssignments(c.Request.Context(), d.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	body := deviceStatusJSON(d)
-	body["assignments"] = assignmentsJSON(list)
+	body["assignments"] = list
 	c.JSON(http.StatusOK, body)
 }
 
 func (s *Server) updateDevice(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	d, ok := s.deviceInScope(c)
 	if !ok {
 		return
 	}
@@ -238,7 +252,7 @@ func (s *Server) updateDevice(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := db.UpdateDevice(ctx, d.ID, req.Name, req.Active); err != nil {
+	if err := s.db.UpdateDevice(ctx, d.ID, req.Name, req.Active); err != nil {
 		fail(c, err)
 		return
 	}
@@ -246,7 +260,7 @@ func (s *Server) updateDevice(c *gin.Context) {
 		// The secret stops working now, not when the ingest cache forgets it.
 		s.ForgetDeviceSecrets(d.ID)
 	}
-	after, err := db.DeviceStatusByIdent(ctx, d.Ident)
+	after, err := s.db.DeviceStatusByIdent(ctx, d.Ident)
 	if err != nil {
 		fail(c, err)
 		return
@@ -264,12 +278,11 @@ func (s *Server) updateDevice(c *gin.Context) {
 }
 
 func (s *Server) rotateDeviceSecret(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	d, ok := s.deviceInScope(c)
 	if !ok {
 		return
 	}
-	secret, err := db.RotateDeviceSecret(c.Request.Context(), d.ID)
+	secret, err := s.db.RotateDeviceSecret(c.Request.Context(), d.ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -281,106 +294,34 @@ func (s *Server) rotateDeviceSecret(c *gin.Context) {
 }
 
 func (s *Server) listAssignments(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	_, list, ok := s.deviceAssignments(c)
 	if !ok {
 		return
 	}
-	list, err := db.ListAssignments(c.Request.Context(), d.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"assignments": assignmentsJSON(list)})
+	c.JSON(http.StatusOK, gin.H{"assignments": list})
 }
 
-// periodBound reads an assignment bound: empty (open), an RFC 3339 time, or a local date
-// (midnight in the unit's zone, as everywhere in the API).
-func periodBound(field, v string, loc *time.Location) (time.Time, *Problem) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
-		return d, nil
-	}
-	return parseTime(field, v)
-}
-
+// createAssignment assigns the device to an officer for a period (app/admin).
 func (s *Server) createAssignment(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	d, ok := s.deviceInScope(c)
 	if !ok {
 		return
 	}
-	var req struct {
-		Username string `json:"username"`
-		From     string `json:"from"`
-		To       string `json:"to"`
-	}
+	var req admin.AssignmentRequest
 	if err := decodeJSON(c, &req); err != nil {
 		fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	unit, err := s.db.UnitByID(ctx, d.UnitID)
+	a, err := admin.Assign(c.Request.Context(), s.db, d, req, s.auditFor(c))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	loc := location(unit)
-	from, p := periodBound("from", req.From, loc)
-	if p != nil {
-		writeProblem(c, p)
-		return
-	}
-	to, p := periodBound("to", req.To, loc)
-	if p != nil {
-		writeProblem(c, p)
-		return
-	}
-	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		writeProblem(c, badField("to", "must be after from"))
-		return
-	}
-	if req.Username == "" {
-		writeProblem(c, badField("username", "required"))
-		return
-	}
-	user, err := s.db.UserByUsername(ctx, req.Username)
-	if errors.Is(err, patrol.ErrNotFound) {
-		writeProblem(c, badField("username", "no such user"))
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if user.UnitID != d.UnitID {
-		writeProblem(c, badField("username", "the user must belong to the device's unit ("+d.UnitCode+")"))
-		return
-	}
-	if user.Disabled {
-		writeProblem(c, badField("username", "the user is disabled"))
-		return
-	}
-	a, err := db.CreateAssignment(ctx, d.ID, user.ID, from, to)
-	if errors.Is(err, patrol.ErrConflict) {
-		writeProblem(c, problem(http.StatusConflict, err.Error(), FieldError{"from", "overlaps another assignment of the device"}))
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	detail, _ := json.Marshal(gin.H{"username": user.Username, "from": timeOrNil(a.From), "to": timeOrNil(a.To)})
-	s.audit(c, d.UnitID, "device.assign", d.Ident, detail)
 	c.JSON(http.StatusCreated, a)
 }
 
 func (s *Server) endAssignment(c *gin.Context) {
-	db := s.db
-	d, ok := s.deviceInScope(c, db)
+	d, ok := s.deviceInScope(c)
 	if !ok {
 		return
 	}
@@ -388,7 +329,7 @@ func (s *Server) endAssignment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := db.EndAssignment(c.Request.Context(), d.ID, id, s.cfg.Now()); err != nil {
+	if err := s.db.EndAssignment(c.Request.Context(), d.ID, id, s.cfg.Now()); err != nil {
 		fail(c, err)
 		return
 	}
@@ -397,12 +338,11 @@ func (s *Server) endAssignment(c *gin.Context) {
 }
 
 func (s *Server) listKnockingDevices(c *gin.Context) {
-	db := s.db
 	days, ok := daysParam(c)
 	if !ok {
 		return
 	}
-	list, err := db.KnockingDevices(c.Request.Context(), s.cfg.Now().Add(-time.Duration(days)*24*time.Hour), limitParam(c, 200))
+	list, err := s.db.KnockingDevices(c.Request.Context(), s.cfg.Now().Add(-time.Duration(days)*24*time.Hour), limitParam(c, 200))
 	if err != nil {
 		fail(c, err)
 		return
@@ -541,10 +481,9 @@ func (s *Server) userInScope(c *gin.Context) (patrol.User, bool) {
 	return u, true
 }
 
-// updateUser changes a user's name, role, scope (unit; null for all units) or disabled flag.
-// Disabling ends the user's sessions and their tokens stop working.
+// updateUser changes a user's name, role, scope (unit; null for all units) or disabled flag
+// (app/admin). Disabling ends the user's sessions and their tokens stop working.
 func (s *Server) updateUser(c *gin.Context) {
-	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
@@ -554,97 +493,13 @@ func (s *Server) updateUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var ch patrol.AccountChange
-	var errs []FieldError
-	for k, v := range raw {
-		switch k {
-		case "full_name":
-			var s string
-			if json.Unmarshal(v, &s) != nil || len(s) > 200 {
-				errs = append(errs, FieldError{"full_name", "a text of at most 200 characters"})
-			} else {
-				ch.FullName = &s
-			}
-		case "role":
-			var r patrol.Role
-			if json.Unmarshal(v, &r) != nil || !r.Valid() {
-				errs = append(errs, FieldError{"role", "must be admin, analyst or officer"})
-			} else {
-				ch.Role = &r
-			}
-		case "unit":
-			var code *string
-			if json.Unmarshal(v, &code) != nil {
-				errs = append(errs, FieldError{"unit", "a unit code, or null for all units"})
-				continue
-			}
-			all := ""
-			if code == nil || *code == "" {
-				code = &all
-			}
-			ch.UnitCode = code
-		case "disabled":
-			var b bool
-			if json.Unmarshal(v, &b) != nil {
-				errs = append(errs, FieldError{"disabled", "true or false"})
-			} else {
-				ch.Disabled = &b
-			}
-		default:
-			errs = append(errs, FieldError{k, "cannot be changed here (full_name, role, unit, disabled)"})
-		}
-	}
-	if len(errs) > 0 {
-		writeProblem(c, problem(http.StatusBadRequest, "the change has invalid fields", errs...))
-		return
-	}
-	if ch == (patrol.AccountChange{}) {
-		writeProblem(c, badField("body", "give full_name, role, unit or disabled"))
-		return
-	}
-	caller := callerOf(c)
-	role, unitCode := u.Role, u.UnitCode
-	if ch.Role != nil {
-		role = *ch.Role
-	}
-	if ch.UnitCode != nil {
-		unitCode = *ch.UnitCode
-	}
-	switch {
-	case u.ID == caller.User.ID && (ch.Role != nil && *ch.Role != u.Role || ch.UnitCode != nil && *ch.UnitCode != u.UnitCode || ch.Disabled != nil && *ch.Disabled):
-		writeProblem(c, problem(http.StatusConflict, "you cannot disable yourself or change your own role or scope; ask another admin"))
-		return
-	case !caller.AllUnits() && unitCode != caller.User.UnitCode:
-		writeProblem(c, problem(http.StatusForbidden, "you may only place users in your own unit", FieldError{"unit", "outside your scope"}))
-		return
-	case role == patrol.RoleOfficer && unitCode == "":
-		writeProblem(c, badField("unit", "an officer belongs to one unit"))
-		return
-	}
-	if ch.UnitCode != nil && *ch.UnitCode != "" {
-		if _, ok := s.unitInScope(c, "unit", *ch.UnitCode); !ok {
-			return
-		}
-	}
-	after, err := db.UpdateAccount(c.Request.Context(), u.ID, ch)
-	if errors.Is(err, patrol.ErrConflict) {
-		writeProblem(c, problem(http.StatusConflict, "this is the last enabled admin of all units: it cannot be disabled, demoted or narrowed"))
-		return
-	}
+	ch, err := admin.ParseUserChange(raw)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	detail, _ := json.Marshal(raw)
-	action := "user.update"
-	if ch.Disabled != nil && ch.Role == nil && ch.UnitCode == nil && ch.FullName == nil {
-		action = "user.enable"
-		if *ch.Disabled {
-			action = "user.disable"
-		}
-	}
-	s.audit(c, after.UnitID, action, after.Username, detail)
-	a, err := db.AccountByUsername(c.Request.Context(), after.Username)
+	a, err := admin.UpdateUser(c.Request.Context(), s.db, callerOf(c), u, ch, detail, s.auditFor(c))
 	if err != nil {
 		fail(c, err)
 		return
@@ -653,7 +508,6 @@ func (s *Server) updateUser(c *gin.Context) {
 }
 
 func (s *Server) resetPassword(c *gin.Context) {
-	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
@@ -669,7 +523,7 @@ func (s *Server) resetPassword(c *gin.Context) {
 		writeProblem(c, badField("password", "8–256 characters"))
 		return
 	}
-	if err := db.SetPassword(c.Request.Context(), u.ID, req.Password); err != nil {
+	if err := s.db.SetPassword(c.Request.Context(), u.ID, req.Password); err != nil {
 		fail(c, err)
 		return
 	}
@@ -685,12 +539,11 @@ func tokensJSON(list []patrol.Token) []patrol.Token {
 }
 
 func (s *Server) listUserTokens(c *gin.Context) {
-	db := s.db
 	u, ok := s.userInScope(c)
 	if !ok {
 		return
 	}
-	list, err := db.ListTokens(c.Request.Context(), 0, u.ID, c.Query("revoked") == "true")
+	list, err := s.db.ListTokens(c.Request.Context(), 0, u.ID, c.Query("revoked") == "true")
 	if err != nil {
 		fail(c, err)
 		return
@@ -700,8 +553,7 @@ func (s *Server) listUserTokens(c *gin.Context) {
 
 // listTokens lists the bearer tokens of the users in the caller's scope (never their values).
 func (s *Server) listTokens(c *gin.Context) {
-	db := s.db
-	list, err := db.ListTokens(c.Request.Context(), callerOf(c).User.UnitID, 0, c.Query("revoked") == "true")
+	list, err := s.db.ListTokens(c.Request.Context(), callerOf(c).User.UnitID, 0, c.Query("revoked") == "true")
 	if err != nil {
 		fail(c, err)
 		return

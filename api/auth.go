@@ -34,79 +34,97 @@ func callerOf(c *gin.Context) patrol.Caller {
 // auth (device id and secret, as OwnTracks sends) or the session cookie. Bad credentials are
 // 401; no credentials leave the caller anonymous for the route to decide.
 func (s *Server) authenticate(c *gin.Context) {
-	ctx := c.Request.Context()
 	if s.presentsMetricsToken(c) {
 		c.Set(metricsTokenKey, true)
 		c.Next()
 		return
 	}
+	ok := true
 	if h := c.GetHeader("Authorization"); h != "" {
-		scheme, value, _ := strings.Cut(h, " ")
-		value = strings.TrimSpace(value)
-		switch strings.ToLower(scheme) {
-		case "bearer":
-			caller, err := s.db.CallerByToken(ctx, value)
-			if errors.Is(err, patrol.ErrNotFound) {
-				caller, err = s.deviceCaller(ctx, value)
-			}
-			if err != nil {
-				s.authFailure(c, err)
-				return
-			}
-			s.touchToken(c, caller.TokenID)
-			c.Set(callerKey, caller)
-		case "basic":
-			raw, err := base64.StdEncoding.DecodeString(value)
-			if err != nil {
-				writeProblem(c, problem(http.StatusUnauthorized, "malformed Basic credentials"))
-				return
-			}
-			ident, secret, _ := strings.Cut(string(raw), ":")
-			caller, err := s.deviceCaller(ctx, secret)
-			if (errors.Is(err, patrol.ErrNotFound) || (err == nil && caller.Device.Ident != ident)) && c.FullPath() == "/owntracks" {
-				// A phone not registered yet or with a wrong password: /owntracks refuses it
-				// itself, keeping its fixes for a replay once it is registered.
-				c.Set(basicRefusedKey, ident)
-				c.Next()
-				return
-			}
-			if err != nil {
-				s.authFailure(c, err)
-				return
-			}
-			if caller.Device.Ident != ident {
-				writeProblem(c, problem(http.StatusUnauthorized, "the secret does not belong to this device"))
-				return
-			}
-			c.Set(callerKey, caller)
-		default:
-			writeProblem(c, problem(http.StatusUnauthorized, "unsupported Authorization scheme"))
-			return
-		}
+		ok = s.authorization(c, h)
+	} else if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
+		ok = s.sessionAuth(c, id)
+	}
+	if ok {
 		c.Next()
-		return
 	}
-	if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
-		caller, err := s.db.CallerBySession(ctx, id)
+}
+
+// authorization authenticates the Authorization header h: a Bearer token (a user's token or a
+// device's secret) or Basic device credentials. It returns false when it has answered.
+func (s *Server) authorization(c *gin.Context, h string) bool {
+	scheme, value, _ := strings.Cut(h, " ")
+	value = strings.TrimSpace(value)
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		ctx := c.Request.Context()
+		caller, err := s.db.CallerByToken(ctx, value)
+		if errors.Is(err, patrol.ErrNotFound) {
+			caller, err = s.deviceCaller(ctx, value)
+		}
 		if err != nil {
-			if errors.Is(err, patrol.ErrUnavailable) {
-				fail(c, err)
-				return
-			}
-			// An expired or ended session is simply no session.
-			c.Next()
-			return
+			s.authFailure(c, err)
+			return false
 		}
-		if unsafeMethod(c.Request.Method) && c.FullPath() != "/api/v1/login" {
-			token := c.GetHeader("X-CSRF-Token")
-			if subtle.ConstantTimeCompare([]byte(token), []byte(caller.CSRFToken)) != 1 {
-				writeProblem(c, problem(http.StatusForbidden, "missing or wrong X-CSRF-Token header for a cookie-authenticated write"))
-				return
-			}
-		}
+		s.touchToken(c, caller.TokenID)
 		c.Set(callerKey, caller)
+		return true
+	case "basic":
+		return s.basicAuth(c, value)
 	}
-	c.Next()
+	writeProblem(c, problem(http.StatusUnauthorized, "unsupported Authorization scheme"))
+	return false
+}
+
+// basicAuth authenticates Basic credentials (base64 of "device id:secret") as a device. It
+// returns false when it has answered.
+func (s *Server) basicAuth(c *gin.Context, value string) bool {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		writeProblem(c, problem(http.StatusUnauthorized, "malformed Basic credentials"))
+		return false
+	}
+	ident, secret, _ := strings.Cut(string(raw), ":")
+	caller, err := s.deviceCaller(c.Request.Context(), secret)
+	if (errors.Is(err, patrol.ErrNotFound) || (err == nil && caller.Device.Ident != ident)) && c.FullPath() == "/owntracks" {
+		// A phone not registered yet or with a wrong password: /owntracks refuses it
+		// itself, keeping its fixes for a replay once it is registered.
+		c.Set(basicRefusedKey, ident)
+		return true
+	}
+	if err != nil {
+		s.authFailure(c, err)
+		return false
+	}
+	if caller.Device.Ident != ident {
+		writeProblem(c, problem(http.StatusUnauthorized, "the secret does not belong to this device"))
+		return false
+	}
+	c.Set(callerKey, caller)
+	return true
+}
+
+// sessionAuth authenticates the session cookie id; an expired or ended session is simply no
+// session. A cookie-authenticated write must carry the session's CSRF token. It returns false
+// when it has answered.
+func (s *Server) sessionAuth(c *gin.Context, id string) bool {
+	caller, err := s.db.CallerBySession(c.Request.Context(), id)
+	if err != nil {
+		if errors.Is(err, patrol.ErrUnavailable) {
+			fail(c, err)
+			return false
+		}
+		return true
+	}
+	if unsafeMethod(c.Request.Method) && c.FullPath() != "/api/v1/login" {
+		token := c.GetHeader("X-CSRF-Token")
+		if subtle.ConstantTimeCompare([]byte(token), []byte(caller.CSRFToken)) != 1 {
+			writeProblem(c, problem(http.StatusForbidden, "missing or wrong X-CSRF-Token header for a cookie-authenticated write"))
+			return false
+		}
+	}
+	c.Set(callerKey, caller)
+	return true
 }
 
 // basicRefusedKey holds, on /owntracks, the Basic user whose credentials were refused.
@@ -189,18 +207,8 @@ func (s *Server) unitInScope(c *gin.Context, field, code string) (patrol.Unit, b
 	return u, true
 }
 
-func validCode(code string) bool {
-	if len(code) == 0 || len(code) > 63 {
-		return false
-	}
-	for i, r := range code {
-		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '-'))
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+// validCode reports whether code can be a unit's code (patrol.ValidUnitCode).
+func validCode(code string) bool { return patrol.ValidUnitCode(code) }
 
 // audit records an action of the caller; a failure to audit is logged, not hidden.
 func (s *Server) audit(c *gin.Context, unitID int, action, target string, detail []byte) {

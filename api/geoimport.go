@@ -83,34 +83,12 @@ func uploadedGeoFile(c *gin.Context) (string, []byte, error) {
 // kind_field and default_kind. The answer is the import report (geofile.Report), with a
 // per-feature error list; features that cannot be imported do not stop the others.
 func (s *Server) importGeography(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "code", c.Param("code"))
 	if !ok {
 		return
 	}
-	target := geofile.Target(c.Query("kind"))
-	if target != geofile.TargetAreas && target != geofile.TargetRoads {
-		writeProblem(c, badField("kind", "areas or roads"))
-		return
-	}
-	dry, ok := boolParam(c, "dry_run", false)
+	opt, dry, replace, ok := geoImportOptions(c)
 	if !ok {
-		return
-	}
-	setBoundary, ok := boolParam(c, "set_boundary", false)
-	if !ok {
-		return
-	}
-	replace, ok := boolParam(c, "replace", false)
-	if !ok {
-		return
-	}
-	if setBoundary && callerOf(c).User.Role != patrol.RoleAdmin {
-		writeProblem(c, problem(http.StatusForbidden, "only an admin may set a unit's boundary", FieldError{"set_boundary", "admins only"}))
-		return
-	}
-	if setBoundary && target != geofile.TargetAreas {
-		writeProblem(c, badField("set_boundary", "only with kind=areas"))
 		return
 	}
 	name, data, err := uploadedGeoFile(c)
@@ -118,43 +96,79 @@ func (s *Server) importGeography(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	opt := geofile.Options{Target: target, NameField: c.Query("name_field"), KindField: c.Query("kind_field"),
-		DefaultKind: c.Query("default_kind"), SetBoundary: setBoundary}
 	req, err := geofile.Prepare(name, data, c.Query("srs"), opt)
 	if err != nil {
-		field := "file"
-		msg := err.Error()
-		switch {
-		case strings.HasPrefix(msg, "srs:"):
-			field = "srs"
-		case strings.HasPrefix(msg, "name field"):
-			field = "name_field"
-		case strings.HasPrefix(msg, "kind field"):
-			field = "kind_field"
-		case strings.HasPrefix(msg, "kind "):
-			field = "default_kind"
-		}
-		status := http.StatusBadRequest
-		if errors.Is(err, geofile.ErrUnsupported) {
-			status = http.StatusUnsupportedMediaType
-		}
-		writeProblem(c, problem(status, msg, FieldError{field, msg}))
+		writeProblem(c, prepareProblem(err))
 		return
 	}
 	req.UnitID, req.UnitCode, req.DryRun, req.Replace = u.ID, u.Code, dry, replace
-	rep, err := db.ImportGeography(c.Request.Context(), req)
+	rep, err := s.db.ImportGeography(c.Request.Context(), req)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	if !dry {
-		detail, _ := json.Marshal(gin.H{"kind": target, "file": name, "format": rep.Format, "srs": rep.SRS.Text,
+		detail, _ := json.Marshal(gin.H{"kind": opt.Target, "file": name, "format": rep.Format, "srs": rep.SRS.Text,
 			"created": rep.Created, "updated": rep.Updated, "deleted": rep.Deleted, "rejected": rep.Rejected,
 			"boundary": rep.Boundary != nil})
 		s.audit(c, u.ID, "geo.import", u.Code, detail)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, rep)
+}
+
+// geoImportOptions reads the query of an import: kind, name_field, kind_field, default_kind,
+// set_boundary (admins, areas only), dry_run and replace. It returns false when it has answered.
+func geoImportOptions(c *gin.Context) (opt geofile.Options, dry, replace, ok bool) {
+	target := geofile.Target(c.Query("kind"))
+	if target != geofile.TargetAreas && target != geofile.TargetRoads {
+		writeProblem(c, badField("kind", "areas or roads"))
+		return opt, false, false, false
+	}
+	if dry, ok = boolParam(c, "dry_run", false); !ok {
+		return opt, false, false, false
+	}
+	setBoundary, ok := boolParam(c, "set_boundary", false)
+	if !ok {
+		return opt, false, false, false
+	}
+	if replace, ok = boolParam(c, "replace", false); !ok {
+		return opt, false, false, false
+	}
+	if setBoundary && callerOf(c).User.Role != patrol.RoleAdmin {
+		writeProblem(c, problem(http.StatusForbidden, "only an admin may set a unit's boundary", FieldError{"set_boundary", "admins only"}))
+		return opt, false, false, false
+	}
+	if setBoundary && target != geofile.TargetAreas {
+		writeProblem(c, badField("set_boundary", "only with kind=areas"))
+		return opt, false, false, false
+	}
+	opt = geofile.Options{Target: target, NameField: c.Query("name_field"), KindField: c.Query("kind_field"),
+		DefaultKind: c.Query("default_kind"), SetBoundary: setBoundary}
+	return opt, dry, replace, true
+}
+
+// prepareProblem answers a file that geofile.Prepare refused: 415 for a format it does not
+// read, else 400, naming the parameter the message is about (srs, name_field, kind_field,
+// default_kind) or the file.
+func prepareProblem(err error) *Problem {
+	field := "file"
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "srs:"):
+		field = "srs"
+	case strings.HasPrefix(msg, "name field"):
+		field = "name_field"
+	case strings.HasPrefix(msg, "kind field"):
+		field = "kind_field"
+	case strings.HasPrefix(msg, "kind "):
+		field = "default_kind"
+	}
+	status := http.StatusBadRequest
+	if errors.Is(err, geofile.ErrUnsupported) {
+		status = http.StatusUnsupportedMediaType
+	}
+	return problem(status, msg, FieldError{field, msg})
 }
 
 // tiling answers GET /api/v1/units/{code}/tiling: whether the residential groups tile the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patrolmap/patrolmap/app/places"
 	"github.com/patrolmap/patrolmap/geo"
+	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report"
 )
 
@@ -21,11 +22,7 @@ func (s *Server) placesRoutes(v1 *gin.RouterGroup) {
 // places answers GET /api/v1/places?unit&cell=…[&cell=…][&from&to][&lang]: a place name for
 // each cell (app/places).
 func (s *Server) places(c *gin.Context) {
-	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
-	if !ok {
-		return
-	}
-	lang, ok := queryLang(c)
+	u, lang, ok := s.unitAndLang(c)
 	if !ok {
 		return
 	}
@@ -44,6 +41,17 @@ func (s *Server) places(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"unit": u.Code, "places": out})
+}
+
+// unitAndLang reads the unit (in the caller's scope) and the lang of a request that names
+// places; it returns false when it has answered.
+func (s *Server) unitAndLang(c *gin.Context) (patrol.Unit, string, bool) {
+	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	if !ok {
+		return u, "", false
+	}
+	lang, ok := queryLang(c)
+	return u, lang, ok
 }
 
 // queryLang reads the lang query parameter: vi by default, or en. On any other value it answers

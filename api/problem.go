@@ -65,6 +65,7 @@ const statusClientClosed = 499
 func fail(c *gin.Context, err error) {
 	var p *Problem
 	var fieldErr *patrol.FieldError
+	var fieldErrs *patrol.FieldErrors
 	var maxErr *http.MaxBytesError
 	var geomErr interface{ GeometryField() (string, string) }
 	switch {
@@ -72,6 +73,9 @@ func fail(c *gin.Context, err error) {
 	case errors.As(err, &fieldErr):
 		slog.Info("refused", "path", c.Request.URL.Path, "err", err)
 		p = fieldProblem(fieldErr)
+	case errors.As(err, &fieldErrs):
+		slog.Info("refused", "path", c.Request.URL.Path, "err", err)
+		p = fieldsProblem(fieldErrs)
 	case errors.As(err, &geomErr):
 		field, reason := geomErr.GeometryField()
 		p = badField(field, reason)
@@ -97,7 +101,18 @@ func fail(c *gin.Context, err error) {
 	writeProblem(c, p)
 }
 
-// fieldProblem answers a domain error about one field: 404, 409 or 422 by its kind, else 400.
+// fieldsProblem answers bad input in several fields: 400 with the list's sentence and every
+// field.
+func fieldsProblem(e *patrol.FieldErrors) *Problem {
+	fields := make([]FieldError, len(e.List))
+	for i, fe := range e.List {
+		fields[i] = FieldError{Field: fe.Field, Message: fe.Reason}
+	}
+	return problem(http.StatusBadRequest, e.Detail, fields...)
+}
+
+// fieldProblem answers a domain error about one field: 403, 404, 409 or 422 by its kind, else
+// 400.
 func fieldProblem(e *patrol.FieldError) *Problem {
 	status := http.StatusBadRequest
 	switch {
@@ -107,6 +122,8 @@ func fieldProblem(e *patrol.FieldError) *Problem {
 		status = http.StatusConflict
 	case errors.Is(e, patrol.ErrUnprocessable):
 		status = http.StatusUnprocessableEntity
+	case errors.Is(e, patrol.ErrForbidden):
+		status = http.StatusForbidden
 	}
 	if e.Field == "" {
 		return problem(status, e.Error())

@@ -18,11 +18,7 @@ func (s *Server) summaryRoutes(v1 *gin.RouterGroup) {
 
 // summary answers GET /api/v1/summary?unit&from&to[&lang] from app/summary.
 func (s *Server) summary(c *gin.Context) {
-	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
-	if !ok {
-		return
-	}
-	lang, ok := queryLang(c)
+	u, lang, ok := s.unitAndLang(c)
 	if !ok {
 		return
 	}

@@ -23,15 +23,9 @@ var debt = map[string]struct {
 	"store/ingest.go:readHistory":         {127, "issue 17 (app/ingest)"},
 	"app/reporting/reporting.go:BuildFor": {126, "issue 15 (app/reporting)"},
 	"api/owntracks.go:owntracks":          {67, "issue 17 (app/ingest)"},
-	"api/admin.go:updateUser":             {108, "issue 18 (app/admin)"},
-	"api/admin.go:createAssignment":       {70, "issue 18 (app/admin)"},
-	"api/auth.go:authenticate":            {75, "issue 18"},
 	"api/fixes.go:ingest":                 {94, "issue 17 (app/ingest)"},
 	"api/osmand.go:trackerDevice":         {94, "issue 17 (app/ingest)"},
 	"api/live.go:live":                    {83, "issue 16/17"},
-	"api/geoimport.go:importGeography":    {74, "issue 18 (app/admin)"},
-	"store/geoimport.go:ImportGeography":  {138, "issue 18"},
-	"cmd/patrolmap/serve.go:cmdServe":     {138, "issue 18 (serve wiring)"},
 }
 
 // isHandler reports whether fn takes a *gin.Context: an HTTP handler or a helper of one.

@@ -30,11 +30,19 @@ const (
 var rules = []rule{
 	{"api", false, []string{h3, plan, store, pgx}, "api is HTTP only: analysis belongs in app/ or geo/, storage behind app's interfaces"},
 	{"app", true, []string{gin, pgx, store, api, demo, "net/http"}, "use cases know neither HTTP nor the database"},
-	{"store", true, []string{demo, api, gin}, "the store is persistence only; the demo loads itself through store's public API"},
-	{"geo", false, []string{gin, pgx, store, api, app, demo, "net/http", "os", "database/sql"}, "geo is pure computation"},
+	{"store", true, []string{demo, api, app, gin}, "the store is persistence only, below the use cases; the demo loads itself through store's public API"},
+	{"geo", false, []string{gin, pgx, store, api, app, demo, "net/http", "os", "database/sql", "log"}, "geo is pure computation"},
 	{"patrol", false, []string{gin, pgx, store, api, app, demo, module + "/geo"}, "patrol is the records and errors everything shares"},
 	{"demo", false, []string{gin, pgx, store, api, app}, "the generator is pure; demo/load uses store"},
-	{"report", false, []string{gin, pgx, store, api}, "the report renders what it is given"},
+	{"demo/load", false, []string{api, app, gin}, "the loader puts a ward into the database through store's public API"},
+	{"report", false, []string{gin, pgx, store, api, "net/http", "os"}, "the report renders what it is given"},
+	{"report", true, []string{gin, pgx, store, api, app}, "the report and its printing know nothing of the layers above"},
+	{"geofile", false, []string{gin, pgx, store, api, app, demo, "net/http", "os", "database/sql"}, "reading geography files is pure: bytes in, features out"},
+	{"basemap", false, []string{gin, pgx, store, api, app}, "the basemap is files and an http.Handler the server mounts"},
+	{"palette", false, []string{module, "net/http", "os"}, "the palette is shared data, below everything"},
+	{"migrations", false, []string{module}, "the migrations only embed SQL"},
+	{"webmap", false, []string{module}, "the web map's Go part only embeds the built assets"},
+	{"archtest", false, []string{module}, "archtest reads the tree as text"},
 }
 
 // pending lists imports that break a rule today and the issue that removes them. A file that no

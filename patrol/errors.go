@@ -1,6 +1,9 @@
 package patrol
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // ErrInvalid marks bad input: a value that is malformed or out of range (HTTP 400).
 var ErrInvalid = errors.New("invalid")
@@ -38,3 +41,26 @@ func (e *FieldError) Unwrap() error {
 
 // Invalid returns a *FieldError of kind ErrInvalid.
 func Invalid(field, reason string) *FieldError { return &FieldError{Field: field, Reason: reason} }
+
+// ErrForbidden marks a request that the caller's role or scope does not allow (HTTP 403).
+var ErrForbidden = errors.New("forbidden")
+
+// FieldErrors is bad input in several named values, reported together: Detail is the sentence
+// shown to a person, List the fields and what is wrong with each. Its kind is ErrInvalid.
+type FieldErrors struct {
+	Detail string
+	List   []*FieldError
+}
+
+// Error returns the detail followed by each "field: reason".
+func (e *FieldErrors) Error() string {
+	parts := make([]string, 0, len(e.List)+1)
+	parts = append(parts, e.Detail)
+	for _, fe := range e.List {
+		parts = append(parts, fe.Field+": "+fe.Reason)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap returns ErrInvalid, so errors.Is(err, ErrInvalid) works.
+func (e *FieldErrors) Unwrap() error { return ErrInvalid }

@@ -36,6 +36,21 @@ func (r Role) Valid() bool {
 	return r == RoleAdmin || r == RoleAnalyst || r == RoleOfficer
 }
 
+// ValidUnitCode reports whether code can be a unit's code: 1 to 63 lower-case ASCII letters,
+// digits, '_' and '-', starting with a letter or digit.
+func ValidUnitCode(code string) bool {
+	if len(code) == 0 || len(code) > 63 {
+		return false
+	}
+	for i, r := range code {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '_' || r == '-'))
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // Unit is a ward or commune police unit.
 type Unit struct {
 	ID         int

@@ -67,28 +67,7 @@ type importedItem struct {
 // literal reading lies from a VN-2000 reading with the datum shift, and warns when they
 // differ (an ESRI .prj without TOWGS84 lands about 220 m off near Thái Nguyên).
 func (s *Store) ImportGeography(ctx context.Context, req geofile.Request) (geofile.Report, error) {
-	rep := geofile.Report{
-		DryRun: req.DryRun, Unit: req.UnitCode, Kind: req.Options.Target, Format: req.Format, Encoding: req.Encoding,
-		SRS:      geofile.SRSReport{Source: req.CRSSource, Text: req.CRS.PostGIS(), Description: req.CRS.Describe(), VN2000Like: req.CRS.VN2000Like()},
-		Fields:   geofile.FieldsReport{Name: req.Options.NameField, Kind: req.Options.KindField, Available: req.Fields()},
-		Items:    []geofile.ItemReport{},
-		Errors:   []geofile.ItemError{},
-		Warnings: append([]geofile.Note{}, req.Notes...),
-	}
-	if rep.SRS.Text == "" {
-		rep.SRS.Text = "EPSG:4326"
-	}
-	if rep.Fields.Available == nil {
-		rep.Fields.Available = []string{}
-	}
-	seen := map[int]bool{}
-	for _, it := range req.Items {
-		if !seen[it.Feature] {
-			seen[it.Feature] = true
-			rep.Features++
-		}
-	}
-
+	rep := newImportReport(req)
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return rep, classify(fmt.Errorf("import: %w", err))
@@ -114,23 +93,8 @@ func (s *Store) ImportGeography(ctx context.Context, req geofile.Request) (geofi
 	if err != nil {
 		return rep, err
 	}
-
-	// The boundary, new or as stored, against which items are placed.
-	boundary := oldBoundary
-	if req.Options.SetBoundary && req.Options.Target == geofile.TargetAreas {
-		b, br, err := setBoundary(ctx, tx, req.UnitID, items, oldArea)
-		if err != nil {
-			return rep, err
-		}
-		rep.Boundary = br
-		if b != nil {
-			boundary = b
-		}
-	}
-	if boundary != nil {
-		if err := placeItems(ctx, tx, boundary, items); err != nil {
-			return rep, err
-		}
+	if err := placeInBoundary(ctx, tx, req, items, oldBoundary, oldArea, &rep); err != nil {
+		return rep, err
 	}
 
 	// Write: match, create, update, remove.
@@ -145,7 +109,72 @@ func (s *Store) ImportGeography(ctx context.Context, req geofile.Request) (geofi
 	if err != nil {
 		return rep, err
 	}
+	tallyItems(req, items, &rep)
+	if err := checkTiling(ctx, tx, req, items, &rep); err != nil {
+		return rep, err
+	}
 
+	if req.DryRun {
+		return rep, nil
+	}
+	if err := src.release(ctx, tx); err != nil {
+		return rep, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return rep, classify(fmt.Errorf("import: commit: %w", err))
+	}
+	return rep, nil
+}
+
+// newImportReport is the report of req before anything is written: what the file is, its
+// coordinate system, its fields and notes, and how many features it holds.
+func newImportReport(req geofile.Request) geofile.Report {
+	rep := geofile.Report{
+		DryRun: req.DryRun, Unit: req.UnitCode, Kind: req.Options.Target, Format: req.Format, Encoding: req.Encoding,
+		SRS:      geofile.SRSReport{Source: req.CRSSource, Text: req.CRS.PostGIS(), Description: req.CRS.Describe(), VN2000Like: req.CRS.VN2000Like()},
+		Fields:   geofile.FieldsReport{Name: req.Options.NameField, Kind: req.Options.KindField, Available: req.Fields()},
+		Items:    []geofile.ItemReport{},
+		Errors:   []geofile.ItemError{},
+		Warnings: append([]geofile.Note{}, req.Notes...),
+	}
+	if rep.SRS.Text == "" {
+		rep.SRS.Text = "EPSG:4326"
+	}
+	if rep.Fields.Available == nil {
+		rep.Fields.Available = []string{}
+	}
+	seen := map[int]bool{}
+	for _, it := range req.Items {
+		if !seen[it.Feature] {
+			seen[it.Feature] = true
+			rep.Features++
+		}
+	}
+	return rep
+}
+
+// placeInBoundary sets the unit's boundary from the items when req asks for it (areas only),
+// then places the items against the boundary, new or as stored (none: nothing to place).
+func placeInBoundary(ctx context.Context, tx pgx.Tx, req geofile.Request, items []*importedItem, oldBoundary []byte, oldArea *float64, rep *geofile.Report) error {
+	boundary := oldBoundary
+	if req.Options.SetBoundary && req.Options.Target == geofile.TargetAreas {
+		b, br, err := setBoundary(ctx, tx, req.UnitID, items, oldArea)
+		if err != nil {
+			return err
+		}
+		rep.Boundary = br
+		if b != nil {
+			boundary = b
+		}
+	}
+	if boundary == nil {
+		return nil
+	}
+	return placeItems(ctx, tx, boundary, items)
+}
+
+// tallyItems counts the written items by action into rep and lists them and their errors.
+func tallyItems(req geofile.Request, items []*importedItem, rep *geofile.Report) {
 	for _, ii := range items {
 		if req.DryRun && ii.Action == "create" {
 			ii.ID = 0 // the row existed only inside the rolled back transaction
@@ -163,7 +192,11 @@ func (s *Store) ImportGeography(ctx context.Context, req geofile.Request) (geofi
 		}
 		rep.Items = append(rep.Items, ii.ItemReport)
 	}
+}
 
+// checkTiling adds the tiling report (and a warning when the residential groups do not tile
+// the boundary) to an areas import that changed the boundary or some residential group.
+func checkTiling(ctx context.Context, tx pgx.Tx, req geofile.Request, items []*importedItem, rep *geofile.Report) error {
 	touchesGroups := rep.Boundary != nil
 	for _, ii := range items {
 		if ii.Kind == "residential_group" && (ii.Action == "create" || ii.Action == "update") {
@@ -175,30 +208,21 @@ func (s *Store) ImportGeography(ctx context.Context, req geofile.Request) (geofi
 			touchesGroups = true
 		}
 	}
-	if req.Options.Target == geofile.TargetAreas && touchesGroups {
-		t, err := tilingReport(ctx, tx, req.UnitID)
-		if err != nil {
-			return rep, err
-		}
-		rep.Tiling = &t
-		if t.Checked && !t.Tiles {
-			rep.Warnings = append(rep.Warnings, geofile.Note{Code: "tiling",
-				Message: fmt.Sprintf("the residential groups do not tile the boundary: %.0f m² of gaps, %.0f m² of overlaps, %.0f m² outside",
-					t.GapAreaM2, t.OverlapAreaM2, t.OutsideAreaM2),
-				Params: map[string]any{"gap_m2": t.GapAreaM2, "overlap_m2": t.OverlapAreaM2, "outside_m2": t.OutsideAreaM2}})
-		}
+	if req.Options.Target != geofile.TargetAreas || !touchesGroups {
+		return nil
 	}
-
-	if req.DryRun {
-		return rep, nil
+	t, err := tilingReport(ctx, tx, req.UnitID)
+	if err != nil {
+		return err
 	}
-	if err := src.release(ctx, tx); err != nil {
-		return rep, err
+	rep.Tiling = &t
+	if t.Checked && !t.Tiles {
+		rep.Warnings = append(rep.Warnings, geofile.Note{Code: "tiling",
+			Message: fmt.Sprintf("the residential groups do not tile the boundary: %.0f m² of gaps, %.0f m² of overlaps, %.0f m² outside",
+				t.GapAreaM2, t.OverlapAreaM2, t.OutsideAreaM2),
+			Params: map[string]any{"gap_m2": t.GapAreaM2, "overlap_m2": t.OverlapAreaM2, "outside_m2": t.OutsideAreaM2}})
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return rep, classify(fmt.Errorf("import: commit: %w", err))
-	}
-	return rep, nil
+	return nil
 }
 
 // centre is the middle of the bounding box of the items that can be imported, in the file's

@@ -32,40 +32,99 @@ func envOr(name, def string) string {
 	return def
 }
 
-func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
+// serveConfig is what `patrolmap serve` reads from its flags and the environment.
+type serveConfig struct {
+	addr, osmandAddr, metricsAddr string
+	drain                         time.Duration
+	basemap                       string
+	retention                     time.Duration
+	api                           api.Config // without the basemap, which opening the file fills in
+}
+
+// parseServeConfig reads the flags of `patrolmap serve` and the PATROLMAP_* settings; a bad
+// value is a usageError.
+func parseServeConfig(args []string) (serveConfig, error) {
+	var cfg serveConfig
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", envOr("PATROLMAP_ADDR", "127.0.0.1:8080"), "HTTP listen address")
-	osmandAddr := fs.String("osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
-	metricsAddr := fs.String("metrics-addr", envOr("PATROLMAP_METRICS_ADDR", ""), "optional separate listener serving GET /metrics without credentials (bind it where only monitoring reaches)")
-	drain := fs.Duration("drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
-	basemapFlag := fs.String("basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
+	fs.StringVar(&cfg.addr, "addr", envOr("PATROLMAP_ADDR", "127.0.0.1:8080"), "HTTP listen address")
+	fs.StringVar(&cfg.osmandAddr, "osmand-addr", envOr("PATROLMAP_OSMAND_ADDR", ""), "optional second listener speaking the OsmAnd protocol at /")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", envOr("PATROLMAP_METRICS_ADDR", ""), "optional separate listener serving GET /metrics without credentials (bind it where only monitoring reaches)")
+	fs.DurationVar(&cfg.drain, "drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
+	fs.StringVar(&cfg.basemap, "basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return cfg, usageError{err.Error()}
 	}
-	heavyAnalyses, err := envInt("PATROLMAP_HEAVY_ANALYSES")
+	var err error
+	c := &cfg.api
+	if c.HeavyAnalyses, err = envInt("PATROLMAP_HEAVY_ANALYSES"); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	if c.HeavyPerUser, err = envInt("PATROLMAP_HEAVY_PER_USER"); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	if c.HSTS, err = hstsValue(os.Getenv("PATROLMAP_HSTS")); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	c.MetricsToken = os.Getenv("PATROLMAP_METRICS_TOKEN")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return cfg, usageError{"PATROLMAP_METRICS_TOKEN is too short: use at least 16 random characters"}
+	}
+	if cfg.retention, err = parseRetention(*retentionFlag); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	c.TileURL = os.Getenv("PATROLMAP_TILE_URL")
+	c.TileAttribution = os.Getenv("PATROLMAP_TILE_ATTRIBUTION")
+	c.SecureCookies = os.Getenv("PATROLMAP_SECURE_COOKIES") == "true"
+	c.PublicURL = strings.TrimRight(os.Getenv("PATROLMAP_PUBLIC_URL"), "/")
+	c.Version = version
+	return cfg, nil
+}
+
+// cmdServe runs `patrolmap serve`: the HTTP listeners, the coverage rollups, fix retention, the
+// night's alerts and handovers, until ctx ends; then it drains and shuts down.
+func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
+	cfg, err := parseServeConfig(args)
 	if err != nil {
-		return usageError{err.Error()}
-	}
-	heavyPerUser, err := envInt("PATROLMAP_HEAVY_PER_USER")
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	hsts, err := hstsValue(os.Getenv("PATROLMAP_HSTS"))
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	metricsToken := os.Getenv("PATROLMAP_METRICS_TOKEN")
-	if metricsToken != "" && len(metricsToken) < 16 {
-		return usageError{"PATROLMAP_METRICS_TOKEN is too short: use at least 16 random characters"}
+		return err
 	}
 	url, err := databaseURL()
 	if err != nil {
 		return err
 	}
-	// The database may still be starting: keep trying for a while, then serve anyway and let
-	// /readyz say it is not ready.
+	db, err := openStoreRetrying(ctx, url, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// Coverage rollups: recompute the (device, day) keys that new or late fixes marked.
+	go db.RunRollups(ctx, store.DefaultRollupPolicy(), log)
+	// Every hour: expired off-duty fixes are deleted (always), and with -fix-retention old
+	// partitions dropped.
+	go retainFixes(ctx, db, cfg.retention, log)
+	// Deadline alerts and morning handovers: judged every night.AlertEvery, so an alert is raised
+	// at most that late; unique keys keep a restart (or a second server) from raising or
+	// archiving one twice.
+	go night.NewScheduler(db, log).Run(ctx, night.AlertEvery, time.Now)
+
+	if !webmap.Built() {
+		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
+	}
+	if err := openBasemap(cfg.basemap, &cfg.api, log); err != nil {
+		return err
+	}
+	srv := api.New(cfg.api, db, webmap.Assets(), log)
+	// Every hour: refused requests kept for replay expire after 14 days and stay under their bound.
+	go trimKeptRequests(ctx, srv, log)
+	return runServers(ctx, cfg, srv, log)
+}
+
+// openStoreRetrying opens the database. It may still be starting: keep trying for a while,
+// then serve anyway and let /readyz say it is not ready.
+func openStoreRetrying(ctx context.Context, url string, log *slog.Logger) (*store.Store, error) {
 	var db *store.Store
+	var err error
 	for i := 0; ; i++ {
 		db, err = store.Open(ctx, url, store.Options{MaxConns: 20})
 		if err == nil || i >= 15 || ctx.Err() != nil {
@@ -75,68 +134,37 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		time.Sleep(2 * time.Second)
 	}
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
-	defer db.Close()
+	return db, nil
+}
 
-	// Coverage rollups: recompute the (device, day) keys that new or late fixes marked.
-	go db.RunRollups(ctx, store.DefaultRollupPolicy(), log)
-
-	retention, err := parseRetention(*retentionFlag)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	// Every hour: expired off-duty fixes are deleted (always), and with -fix-retention old
-	// partitions dropped.
-	go retainFixes(ctx, db, retention, log)
-
-	// Deadline alerts and morning handovers: judged every night.AlertEvery, so an alert is raised
-	// at most that late; unique keys keep a restart (or a second server) from raising or
-	// archiving one twice.
-	go night.NewScheduler(db, log).Run(ctx, night.AlertEvery, time.Now)
-
-	if !webmap.Built() {
-		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")
-	}
-	var (
-		basemapHandler http.Handler
-		basemapInfo    any
-	)
-	tileURL := os.Getenv("PATROLMAP_TILE_URL")
-	if *basemapFlag != "" {
-		archive, err := basemap.Open(*basemapFlag)
+// openBasemap opens the local basemap file, when one is named, into c (it wins over an online
+// tile URL), and credits OpenStreetMap when their tile server is the basemap.
+func openBasemap(file string, c *api.Config, log *slog.Logger) error {
+	if file != "" {
+		archive, err := basemap.Open(file)
 		if err != nil {
 			return err
 		}
-		basemapHandler, basemapInfo, tileURL = archive, archive.Info(), ""
-		log.Info("basemap", "file", *basemapFlag, "bytes", archive.Size(), "zoom", fmt.Sprintf("%d-%d", archive.Info().MinZoom, archive.Info().MaxZoom))
+		c.Basemap, c.BasemapInfo, c.TileURL = archive, archive.Info(), ""
+		log.Info("basemap", "file", file, "bytes", archive.Size(), "zoom", fmt.Sprintf("%d-%d", archive.Info().MinZoom, archive.Info().MaxZoom))
 	}
-	attribution := os.Getenv("PATROLMAP_TILE_ATTRIBUTION")
-	if attribution == "" && tileURL == osmTileURL {
-		attribution = "© OpenStreetMap contributors"
+	if c.TileAttribution == "" && c.TileURL == osmTileURL {
+		c.TileAttribution = "© OpenStreetMap contributors"
 	}
-	srv := api.New(api.Config{
-		TileURL:         tileURL,
-		TileAttribution: attribution,
-		Basemap:         basemapHandler,
-		BasemapInfo:     basemapInfo,
-		SecureCookies:   os.Getenv("PATROLMAP_SECURE_COOKIES") == "true",
-		MetricsToken:    metricsToken,
-		HSTS:            hsts,
-		HeavyAnalyses:   heavyAnalyses,
-		HeavyPerUser:    heavyPerUser,
-		PublicURL:       strings.TrimRight(os.Getenv("PATROLMAP_PUBLIC_URL"), "/"),
-		Version:         version,
-	}, db, webmap.Assets(), log)
-	// Every hour: refused requests kept for replay expire after 14 days and stay under their bound.
-	go trimKeptRequests(ctx, srv, log)
+	return nil
+}
 
-	servers := []*http.Server{newHTTPServer(*addr, srv.Handler())}
-	if *osmandAddr != "" {
-		servers = append(servers, newHTTPServer(*osmandAddr, srv.OsmAndHandler()))
+// runServers listens on the configured addresses and serves srv until one listener fails or
+// ctx ends; then /readyz turns 503, the drain time passes and the servers shut down.
+func runServers(ctx context.Context, cfg serveConfig, srv *api.Server, log *slog.Logger) error {
+	servers := []*http.Server{newHTTPServer(cfg.addr, srv.Handler())}
+	if cfg.osmandAddr != "" {
+		servers = append(servers, newHTTPServer(cfg.osmandAddr, srv.OsmAndHandler()))
 	}
-	if *metricsAddr != "" {
-		servers = append(servers, newHTTPServer(*metricsAddr, srv.MetricsHandler()))
+	if cfg.metricsAddr != "" {
+		servers = append(servers, newHTTPServer(cfg.metricsAddr, srv.MetricsHandler()))
 	}
 	errc := make(chan error, len(servers))
 	for _, hs := range servers {
@@ -156,8 +184,8 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	log.Info("shutting down: draining in-flight requests")
 	srv.Drain()
-	if *drain > 0 {
-		time.Sleep(*drain)
+	if cfg.drain > 0 {
+		time.Sleep(cfg.drain)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
