@@ -62,6 +62,7 @@ func (s *Store) AccountByUsername(ctx context.Context, username string) (patrol.
 // change that would leave no enabled admin of all units fails with ErrLastAdmin (wrapping
 // patrol.ErrConflict); an unknown unit code with patrol.ErrNotFound.
 func (s *Store) UpdateAccount(ctx context.Context, userID int64, ch patrol.AccountChange) (patrol.User, error) {
+	defer s.callers.forgetAll() // after commit: a cached caller never keeps an old role or scope
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return patrol.User{}, classify(fmt.Errorf("update user: %w", err))

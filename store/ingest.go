@@ -22,20 +22,18 @@ import (
 )
 
 // How StoreFixes writes a batch (measured in store/ingest_bench_test.go and docs/bench/ingest.md):
-//
-//   - Small batches (fewer than copyMinRows fixes, the group commits of /osmand and /owntracks)
-//     are one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING: a single round
-//     trip, and the RETURNING list says which fixes were new.
-//   - Larger batches first read which of their (device, time) keys are already stored (a range
-//     scan of the primary key per device), drop those, and COPY the rest straight into fix: what
-//     a raw COPY costs, plus one index range scan. If a concurrent writer stored one of the keys
-//     in between, the COPY fails on the primary key; the transaction is then done again through
-//     the INSERT … ON CONFLICT path, so the answer stays exact.
+// it reads which of the batch's (device, time) keys are already stored (a range scan of the
+// primary key per device, in the same round trip as the duty read; none for a device whose
+// batch starts after everything stored of it, see deviceTails), drops those, and COPYs the rest
+// straight into fix in binary: what a raw COPY costs. If a concurrent writer stored one of the
+// keys in between, the COPY fails on the primary key and nothing of it is stored; the batch is
+// then written again through INSERT … SELECT FROM unnest … ON CONFLICT DO NOTHING RETURNING, so
+// the answer stays exact. COPY is used for every size: per row it costs less than the INSERT
+// (no speculative insertion, no RETURNING), small batches included.
 //
 // A staging table (COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING)
 // was measured too and is slower than the direct COPY on every batch size here; see
 // BenchmarkStoreFixesIngest.
-const copyMinRows = 500
 
 // prevLookback bounds how far back StoreFixes looks for a device's previous fix. An implied speed
 // of MaxSpeedKmh over a day is several thousand kilometres, so an older fix can never make a new
@@ -93,7 +91,7 @@ func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.St
 	if err := s.ensurePartitions(ctx, times); err != nil {
 		return nil, err
 	}
-	outcome, err := s.writeFixes(ctx, rows, len(rows) >= copyMinRows)
+	outcome, err := s.writeFixes(ctx, rows, true)
 	if errors.Is(err, errCopyConflict) {
 		outcome, err = s.writeFixes(ctx, rows, false)
 	}
@@ -223,7 +221,7 @@ func (s *Store) rememberTails(write []patrol.Fix, spans map[int]*span, known map
 			continue
 		}
 		p, hasPrev := prev[d]
-		s.tails.wrote(d, byDevice[d], l, p, hasPrev)
+		s.tails.wrote(d, byDevice[d], l, p, hasPrev, !known[d])
 	}
 	s.tails.forget(back)
 }
@@ -344,6 +342,7 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 			UNION ALL
 			SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM device_assignment a WHERE a.device_id = q.d)) a`,
 		all, allLo, allHi)
+	reads := []historyRead{{"assignments", h.scanDuty}}
 	if len(probe) > 0 {
 		batch.Queue(`SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
 			FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
@@ -353,6 +352,7 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 				ORDER BY f.ts DESC LIMIT 1) p`, probe, probeLo, prevLookback, int16(patrol.FlagsIgnored))
 		batch.Queue(`SELECT q.d, l.ts FROM unnest($1::int[]) AS q(d)
 			CROSS JOIN LATERAL (SELECT f.ts FROM fix f WHERE f.device_id = q.d ORDER BY f.ts DESC LIMIT 1) l`, probe)
+		reads = append(reads, historyRead{"previous fixes", h.scanPrev}, historyRead{"latest fixes", h.scanLatest})
 		if withKeys {
 			// OFFSET 0 keeps the planner from turning the per-device range scans into a hash join
 			// over a sequential scan of the partition, which it picks when the partition's
@@ -362,90 +362,96 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 				FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
 				CROSS JOIN LATERAL (
 					SELECT f.ts FROM fix f WHERE f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi OFFSET 0) k`, probe, probeLo, probeHi)
+			reads = append(reads, historyRead{"stored keys", h.scanExisting})
 		}
 	}
 	br := q.SendBatch(ctx, batch)
 	defer br.Close()
-	fail := func(what string, err error) (history, error) {
-		return history{}, classify(fmt.Errorf("store fixes: %s: %w", what, err))
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return fail("assignments", err)
-	}
-	for rows.Next() {
-		var d int32
-		var keep bool
-		var lo, hi *time.Time
-		if err := rows.Scan(&d, &keep, &lo, &hi); err != nil {
-			rows.Close()
-			return fail("assignments", err)
+	for _, r := range reads {
+		if err := r.read(br); err != nil {
+			return history{}, err
 		}
-		dd := h.duty[int(d)]
-		if dd == nil {
-			dd = &deviceDuty{store: keep}
-			h.duty[int(d)] = dd
-		}
-		if lo != nil && hi != nil {
-			dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fail("assignments", err)
-	}
-	if len(probe) == 0 {
-		return h, classify(br.Close())
-	}
-	if rows, err = br.Query(); err != nil {
-		return fail("previous fixes", err)
-	}
-	for rows.Next() {
-		var d int32
-		var g patrol.Fix
-		if err := rows.Scan(&d, &g.Time, &g.Lon, &g.Lat); err != nil {
-			rows.Close()
-			return fail("previous fixes", err)
-		}
-		g.Speed = math.NaN()
-		h.prev[int(d)] = g
-	}
-	if err := rows.Err(); err != nil {
-		return fail("previous fixes", err)
-	}
-	if rows, err = br.Query(); err != nil {
-		return fail("latest fixes", err)
-	}
-	for rows.Next() {
-		var d int32
-		var t time.Time
-		if err := rows.Scan(&d, &t); err != nil {
-			rows.Close()
-			return fail("latest fixes", err)
-		}
-		h.latest[int(d)] = t
-	}
-	if err := rows.Err(); err != nil {
-		return fail("latest fixes", err)
-	}
-	if !withKeys {
-		return h, classify(br.Close())
-	}
-	if rows, err = br.Query(); err != nil {
-		return fail("stored keys", err)
-	}
-	for rows.Next() {
-		var d int32
-		var t time.Time
-		if err := rows.Scan(&d, &t); err != nil {
-			rows.Close()
-			return fail("stored keys", err)
-		}
-		h.existing[fixKey{int(d), t.UnixMicro()}] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fail("stored keys", err)
 	}
 	return h, classify(br.Close())
+}
+
+// historyRead is one statement of readHistory's batch: what it reads, and how one row of it
+// is taken into the history.
+type historyRead struct {
+	what string
+	scan func(pgx.Rows) error
+}
+
+// read takes the rows of the next result of br.
+func (r historyRead) read(br pgx.BatchResults) error {
+	fail := func(err error) error { return classify(fmt.Errorf("store fixes: %s: %w", r.what, err)) }
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := r.scan(rows); err != nil {
+			return fail(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// scanDuty takes one row (device, store_off_duty, period from, period to) of the assignments.
+func (h history) scanDuty(rows pgx.Rows) error {
+	var d int32
+	var keep bool
+	var lo, hi *time.Time
+	if err := rows.Scan(&d, &keep, &lo, &hi); err != nil {
+		return err
+	}
+	dd := h.duty[int(d)]
+	if dd == nil {
+		dd = &deviceDuty{store: keep}
+		h.duty[int(d)] = dd
+	}
+	if lo != nil && hi != nil {
+		dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
+	}
+	return nil
+}
+
+// scanPrev takes one row (device, time, x, y) of the previous unflagged fixes.
+func (h history) scanPrev(rows pgx.Rows) error {
+	var d int32
+	var g patrol.Fix
+	if err := rows.Scan(&d, &g.Time, &g.Lon, &g.Lat); err != nil {
+		return err
+	}
+	g.Speed = math.NaN()
+	h.prev[int(d)] = g
+	return nil
+}
+
+// scanLatest takes one row (device, time) of the latest stored fixes.
+func (h history) scanLatest(rows pgx.Rows) error {
+	var d int32
+	var t time.Time
+	if err := rows.Scan(&d, &t); err != nil {
+		return err
+	}
+	h.latest[int(d)] = t
+	return nil
+}
+
+// scanExisting takes one row (device, time) of the stored keys.
+func (h history) scanExisting(rows pgx.Rows) error {
+	var d int32
+	var t time.Time
+	if err := rows.Scan(&d, &t); err != nil {
+		return err
+	}
+	h.existing[fixKey{int(d), t.UnixMicro()}] = true
+	return nil
 }
 
 // flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes

@@ -51,8 +51,11 @@ func (t *deviceTails) after(device int, lo time.Time) (prev patrol.Fix, hasPrev,
 
 // wrote records a write of device fixes rows (flagged, in any order) that started after
 // everything stored of the device: latest stored before the write and its latest stored fix
-// with no ignored flag (prev, when hasPrev).
-func (t *deviceTails) wrote(device int, rows []patrol.Fix, latest time.Time, prev patrol.Fix, hasPrev bool) {
+// with no ignored flag (prev, when hasPrev). probed says that latest and prev were read from
+// the database by this write rather than taken from the hint: then they replace what the hint
+// held even when it was later (fixes deleted meanwhile: a TRUNCATE, retention), which would
+// otherwise keep every later batch of the device probing the database.
+func (t *deviceTails) wrote(device int, rows []patrol.Fix, latest time.Time, prev patrol.Fix, hasPrev, probed bool) {
 	e := deviceTail{latest: latest, prev: prev, hasPrev: hasPrev}
 	for _, f := range rows {
 		if f.Time.After(e.latest) {
@@ -65,7 +68,7 @@ func (t *deviceTails) wrote(device int, rows []patrol.Fix, latest time.Time, pre
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old, ok := t.m[device]; ok && old.latest.After(e.latest) {
+	if old, ok := t.m[device]; ok && !probed && old.latest.After(e.latest) {
 		return // a later write of the same device got here first
 	}
 	if len(t.m) >= t.max {
