@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -522,14 +521,11 @@ func candidateFromInput(in fixInput, now time.Time) fixCandidate {
 	return candidateFromFields(fieldsFromInput(in), now)
 }
 
-// validIdent reports whether s can be a device id: at most 128 bytes of UTF-8 text without NUL
-// (which PostgreSQL text cannot hold). Only such ids are ever looked up.
-func validIdent(s string) bool {
-	return len(s) <= 128 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
+// validIdent reports whether s can be a device id (app/ingest's rule).
+func validIdent(s string) bool { return ingest.ValidIdent(s) }
 
 // identProblem is why an id is not a device id.
-const identProblem = "must be UTF-8 text without NUL, at most 128 bytes"
+const identProblem = ingest.IdentProblem
 
 // candidateFromFields validates one JSON fix.
 func candidateFromFields(ff fixFields, now time.Time) fixCandidate {
@@ -565,6 +561,27 @@ func checkedCandidate(ident string, f patrol.Fix, now time.Time) fixCandidate {
 		return fixCandidate{Ident: ident, Fix: f, Invalid: fe}
 	}
 	return fixCandidate{Ident: ident, Fix: f}
+}
+
+// protocolFields names the fields of a fix (app/ingest's neutral names: lat, lon, time,
+// accuracy, speed, heading, altitude, battery) as one protocol spells them; a name it does not
+// list gets the prefix.
+type protocolFields struct {
+	names  map[string]string
+	prefix string
+}
+
+// checkedAs is checkedCandidate with the invalid field named as the protocol p spells it.
+func checkedAs(p protocolFields, ident string, f patrol.Fix, now time.Time) fixCandidate {
+	c := checkedCandidate(ident, f, now)
+	if fe := c.Invalid; fe != nil {
+		if name, ok := p.names[fe.Field]; ok {
+			fe.Field = name
+		} else {
+			fe.Field = p.prefix + fe.Field
+		}
+	}
+	return c
 }
 
 // validateFix checks a fix through app/ingest's ValidateFix, as this package's FieldError.
@@ -603,103 +620,47 @@ func (s *Server) postFixes(c *gin.Context) {
 	s.ingest(c, list, "api")
 }
 
-// ingest authorizes and stores a batch of decoded fixes in one transaction and answers only
-// after commit: the valid fixes are stored, the others listed with index and reason and written
-// to the rejection log. A fix of a device the caller may not write refuses the whole request
-// (403); an unknown device refuses its items.
+// ingest stores a batch of decoded fixes through app/ingest (authorization, rejection log, one
+// transaction) and answers only after commit: the stored fixes counted, the others listed with
+// index and reason; 403 when a fix names a device the caller may not write.
 func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
-	ctx := c.Request.Context()
-	auth := s.newDeviceAuthorizer(callerOf(c))
-	reply := IngestReply{Rejected: []RejectedItem{}}
-	fixes := make([]patrol.Fix, 0, len(list))
-	var rejections []patrol.Rejection
-	unknown := map[string]bool{}
-	addr := c.ClientIP()
-	idents := make([]string, 0, len(list))
-	for _, cand := range list {
-		if validIdent(cand.Ident) {
-			idents = append(idents, cand.Ident)
-		}
-	}
-	if err := auth.Preload(ctx, idents); err != nil {
-		fail(c, err)
+	res, err := s.ingestService().StoreBatch(c.Request.Context(), callerOf(c), batchItems(list), source, c.ClientIP())
+	var forbidden *ingest.ForbiddenDeviceError
+	if errors.As(err, &forbidden) {
+		writeProblem(c, problem(http.StatusForbidden, forbidden.Error(),
+			FieldError{Field: fmt.Sprintf("fixes[%d].device", forbidden.Index), Message: "not allowed for this caller"}))
 		return
 	}
-	for i, cand := range list {
-		if !validIdent(cand.Ident) {
-			fe := cand.Invalid
-			if fe == nil {
-				fe = &FieldError{"device", identProblem}
-			}
-			reply.Rejected = append(reply.Rejected, rejectedItem(i, fe))
-			continue
-		}
-		d, err := auth.Device(ctx, cand.Ident)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if d != nil {
-			ok, err := auth.May(ctx, d)
-			if err != nil {
-				fail(c, err)
-				return
-			}
-			if !ok {
-				writeProblem(c, problem(http.StatusForbidden, "you may not send fixes for device "+strconv.Quote(d.Ident),
-					FieldError{Field: fmt.Sprintf("fixes[%d].device", i), Message: "not allowed for this caller"}))
-				return
-			}
-		}
-		switch {
-		case cand.Invalid != nil:
-			reply.Rejected = append(reply.Rejected, rejectedItem(i, cand.Invalid))
-			r := patrol.Rejection{DeviceIdent: cand.Ident, Source: source, Reason: cand.Invalid.Field + ": " + cand.Invalid.Message, Raw: string(cand.Raw), Addr: addr}
-			if d != nil {
-				r.UnitID, r.DeviceIdent = d.UnitID, d.Ident
-			}
-			rejections = append(rejections, r)
-		case d == nil && cand.Ident == "":
-			reply.Rejected = append(reply.Rejected, rejectedItem(i, &FieldError{"device", "required"}))
-		case d == nil:
-			reply.Rejected = append(reply.Rejected, rejectedItem(i, &FieldError{"device", "unknown device " + strconv.Quote(cand.Ident)}))
-			if !unknown[cand.Ident] {
-				unknown[cand.Ident] = true
-				rejections = append(rejections, patrol.Rejection{DeviceIdent: cand.Ident, Source: source, Reason: "unknown device", Raw: string(cand.Raw), Addr: addr})
-			}
-		case !d.Active:
-			reply.Rejected = append(reply.Rejected, rejectedItem(i, &FieldError{"device", "deactivated"}))
-		default:
-			f := cand.Fix
-			f.UnitID, f.DeviceID, f.Source = d.UnitID, d.ID, source
-			fixes = append(fixes, f)
-		}
-	}
-	stored, err := s.db.StoreFixes(ctx, fixes)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	for _, o := range stored {
-		switch o {
-		case patrol.FixStored:
-			reply.Accepted++
-		case patrol.FixOffDuty:
-			reply.OffDuty++
-		default:
-			reply.Duplicates++
+	reply := IngestReply{Accepted: res.Accepted, Duplicates: res.Duplicates, OffDuty: res.OffDuty, Rejected: make([]RejectedItem, len(res.Rejected))}
+	for i, r := range res.Rejected {
+		reply.Rejected[i] = rejectedItem(r.Index, &FieldError{r.Field, r.Reason})
+	}
+	s.countIngest(res)
+	c.JSON(http.StatusOK, reply)
+}
+
+// batchItems hands decoded fixes to app/ingest.
+func batchItems(list []fixCandidate) []ingest.Item {
+	items := make([]ingest.Item, len(list))
+	for i, cand := range list {
+		items[i] = ingest.Item{Ident: cand.Ident, Fix: cand.Fix, Raw: cand.Raw}
+		if fe := cand.Invalid; fe != nil {
+			items[i].Invalid = &patrol.FieldError{Field: fe.Field, Reason: fe.Message}
 		}
 	}
-	if err := s.db.RejectMany(ctx, rejections); err != nil {
-		// The fixes are committed and the client is told what was refused; only the log entry
-		// is missing, which is not worth making the client send the whole batch again.
-		s.log.Warn("could not write the rejection log", "source", source, "entries", len(rejections), "err", err)
-	}
-	s.metrics.add("patrolmap_fixes_accepted_total", reply.Accepted)
-	s.metrics.add("patrolmap_fixes_duplicate_total", reply.Duplicates)
-	s.metrics.add("patrolmap_fixes_off_duty_total", reply.OffDuty)
-	s.metrics.add("patrolmap_fixes_rejected_total", len(reply.Rejected))
-	c.JSON(http.StatusOK, reply)
+	return items
+}
+
+// countIngest adds what a batch did to the ingest metrics.
+func (s *Server) countIngest(res ingest.BatchResult) {
+	s.metrics.add("patrolmap_fixes_accepted_total", res.Accepted)
+	s.metrics.add("patrolmap_fixes_duplicate_total", res.Duplicates)
+	s.metrics.add("patrolmap_fixes_off_duty_total", res.OffDuty)
+	s.metrics.add("patrolmap_fixes_rejected_total", len(res.Rejected))
 }
 
 // getFixes exports stored fixes as GeoJSON (default), CSV or GPX, streaming them.

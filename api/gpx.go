@@ -222,20 +222,13 @@ func gpxCandidate(p *gpxPoint, creator string, now time.Time) fixCandidate {
 	if !math.IsNaN(f.Accuracy) && !strings.HasPrefix(strings.ToLower(creator), "osmand") {
 		f.Accuracy *= 5
 	}
-	c := checkedCandidate("", f, now)
+	c := checkedAs(gpxFields, "", f, now)
 	c.Raw = raw
-	if fe := c.Invalid; fe != nil {
-		switch fe.Field {
-		case "altitude":
-			fe.Field = "ele"
-		case "heading":
-			fe.Field = "course"
-		case "accuracy":
-			fe.Field = "hdop"
-		}
-	}
 	return c
 }
+
+// gpxFields are the GPX elements of the fix fields (hdop stands for the accuracy).
+var gpxFields = protocolFields{names: map[string]string{"altitude": "ele", "heading": "course", "accuracy": "hdop"}}
 
 // GPXFixes reads a GPX 1.0 or 1.1 document, as POST /api/v1/gpx does, and returns its valid
 // track points as fixes (without unit, device or source) and the others with their index and

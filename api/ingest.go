@@ -78,12 +78,18 @@ func (s *Server) deviceCaller(ctx context.Context, secret string) (patrol.Caller
 	return s.db.CallerByDeviceSecret(ctx, secret)
 }
 
+// ingestService returns the process's ingest use cases (a fresh Service before ingestRoutes
+// ran, as some tests build the Server).
+func (s *Server) ingestService() *ingest.Service {
+	if g := s.ingestState(); g != nil {
+		return g.svc
+	}
+	return ingest.New(s.db, ingest.Config{Now: s.cfg.Now, Log: s.log})
+}
+
 // newDeviceAuthorizer returns who-may-write for one request's caller.
 func (s *Server) newDeviceAuthorizer(caller patrol.Caller) *ingest.Writers {
-	if g := s.ingestState(); g != nil {
-		return g.svc.Writers(caller)
-	}
-	return ingest.New(s.db, ingest.Config{Now: s.cfg.Now, Log: s.log}).Writers(caller)
+	return s.ingestService().Writers(caller)
 }
 
 // rejectAttempt logs a refused attempt (unknown device, missing or wrong key), throttled.

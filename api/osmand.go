@@ -226,26 +226,7 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	if f.Battery, fe = num("batt"); fe != nil {
 		return fixCandidate{Ident: ident, Invalid: fe}
 	}
-	c := checkedCandidate(ident, f, now)
-	if c.Invalid != nil {
-		c.Invalid = osmandField(c.Invalid, latField, lonField)
-	}
-	return c
-}
-
-// osmandField renames a validation error to the parameter the client sent.
-func osmandField(fe *FieldError, latField, lonField string) *FieldError {
-	switch fe.Field {
-	case "lat":
-		return &FieldError{latField, fe.Message}
-	case "lon":
-		return &FieldError{lonField, fe.Message}
-	case "time":
-		return &FieldError{"timestamp", fe.Message}
-	case "battery":
-		return &FieldError{"batt", fe.Message}
-	}
-	return fe
+	return checkedAs(protocolFields{names: map[string]string{"lat": latField, "lon": lonField, "time": "timestamp", "battery": "batt"}}, ident, f, now)
 }
 
 func unknownIfNegative(v float64) float64 {
@@ -286,6 +267,10 @@ type traccarBattery struct {
 	Level      *float64 `json:"level"`
 	IsCharging *bool    `json:"is_charging"`
 }
+
+// traccarJSONFields are the keys of the fix fields in Traccar Client's JSON.
+var traccarJSONFields = protocolFields{prefix: "location.coords.", names: map[string]string{
+	"lat": "location.coords.latitude", "lon": "location.coords.longitude", "time": "location.timestamp", "battery": "location.battery.level"}}
 
 // decodeTraccarJSON reads a Traccar Client 9 body.
 func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
@@ -358,21 +343,7 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 	if truthyJSON(loc.Mock) || truthyJSON(loc.IsMock) || truthyJSON(m.Mock) || truthyJSON(m.IsMock) {
 		f.Flags |= patrol.FlagMock
 	}
-	req.Fix = checkedCandidate(ident, f, now)
-	if fe := req.Fix.Invalid; fe != nil {
-		switch fe.Field {
-		case "lat":
-			fe.Field = "location.coords.latitude"
-		case "lon":
-			fe.Field = "location.coords.longitude"
-		case "time":
-			fe.Field = "location.timestamp"
-		case "battery":
-			fe.Field = "location.battery.level"
-		default:
-			fe.Field = "location.coords." + fe.Field
-		}
-	}
+	req.Fix = checkedAs(traccarJSONFields, ident, f, now)
 	return req, nil
 }
 

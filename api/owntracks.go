@@ -119,25 +119,11 @@ func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
 	if truthyJSON(m.Mock) || strings.TrimSpace(string(m.M)) == "true" {
 		f.Flags |= patrol.FlagMock
 	}
-	c := checkedCandidate("", f, now)
-	if fe := c.Invalid; fe != nil {
-		switch fe.Field {
-		case "time":
-			fe.Field = "tst"
-		case "accuracy":
-			fe.Field = "acc"
-		case "speed":
-			fe.Field = "vel"
-		case "heading":
-			fe.Field = "cog"
-		case "altitude":
-			fe.Field = "alt"
-		case "battery":
-			fe.Field = "batt"
-		}
-	}
-	return c
+	return checkedAs(ownTracksFields, "", f, now)
 }
+
+// ownTracksFields are the OwnTracks keys of the fix fields.
+var ownTracksFields = protocolFields{names: map[string]string{"time": "tst", "accuracy": "acc", "speed": "vel", "heading": "cog", "altitude": "alt", "battery": "batt"}}
 
 // owntracks handles one OwnTracks HTTP request: `[]` once its locations are committed (or
 // found to be duplicates, or logged as invalid), 401 without the device's credentials, 503
@@ -210,45 +196,16 @@ func (g *ingester) owntracks(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", []byte("[]"))
 }
 
-// storeMany writes several fixes of one device in one transaction and logs the invalid ones; on
-// failure it has answered the request itself.
+// storeMany writes several fixes of the calling device d in one transaction through app/ingest
+// and logs the invalid ones; on failure it has answered the request itself.
 func (g *ingester) storeMany(c *gin.Context, d *patrol.Device, list []fixCandidate, source string) bool {
-	s := g.s
-	var fixes []patrol.Fix
-	var rejections []patrol.Rejection
-	for _, cand := range list {
-		if cand.Invalid != nil {
-			rejections = append(rejections, patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: source,
-				Reason: cand.Invalid.Field + ": " + cand.Invalid.Message, Raw: string(cand.Raw), Addr: c.ClientIP()})
-			continue
-		}
-		f := cand.Fix
-		f.UnitID, f.DeviceID, f.Source = d.UnitID, d.ID, source
-		fixes = append(fixes, f)
-	}
-	if err := s.db.RejectMany(c.Request.Context(), rejections); err != nil {
-		fail(c, err)
-		return false
-	}
-	stored, err := s.db.StoreFixes(c.Request.Context(), fixes)
+	res, err := g.svc.StoreBatch(c.Request.Context(), patrol.Caller{Kind: patrol.CallerDevice, Device: *d}, batchItems(list), source, c.ClientIP())
 	if err != nil {
 		fail(c, err)
 		return false
 	}
 	// Off-duty fixes the unit does not keep are answered like stored ones (so the phone does
 	// not send them again) and counted.
-	n, off := 0, 0
-	for _, o := range stored {
-		switch o {
-		case patrol.FixStored:
-			n++
-		case patrol.FixOffDuty:
-			off++
-		}
-	}
-	s.metrics.add("patrolmap_fixes_accepted_total", n)
-	s.metrics.add("patrolmap_fixes_off_duty_total", off)
-	s.metrics.add("patrolmap_fixes_duplicate_total", len(stored)-n-off)
-	s.metrics.add("patrolmap_fixes_rejected_total", len(rejections))
+	g.s.countIngest(res)
 	return true
 }

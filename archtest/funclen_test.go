@@ -20,10 +20,8 @@ var debt = map[string]struct {
 	lines int
 	owner string
 }{
-	"store/ingest.go:readHistory":         {127, "issue 17 (app/ingest)"},
 	"app/reporting/reporting.go:BuildFor": {126, "issue 15 (app/reporting)"},
 	"api/owntracks.go:owntracks":          {67, "issue 17 (app/ingest)"},
-	"api/fixes.go:ingest":                 {94, "issue 17 (app/ingest)"},
 	"api/osmand.go:trackerDevice":         {94, "issue 17 (app/ingest)"},
 	"api/live.go:live":                    {83, "issue 16/17"},
 }

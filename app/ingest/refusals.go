@@ -159,15 +159,7 @@ func (s *Service) Replay(ctx context.Context, caller patrol.Caller, ident string
 		}
 		return ReplayResult{}, d, err
 	}
-	for _, o := range outcomes {
-		switch o {
-		case patrol.FixStored:
-			res.Accepted++
-		case patrol.FixOffDuty:
-			res.OffDuty++
-		default:
-			res.Duplicates++
-		}
-	}
+	n := Count(outcomes)
+	res.Accepted, res.Duplicates, res.OffDuty = n.Accepted, n.Duplicates, n.OffDuty
 	return res, d, nil
 }

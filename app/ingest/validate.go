@@ -3,7 +3,9 @@ package ingest
 import (
 	"errors"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -38,4 +40,13 @@ func ValidateFix(f patrol.Fix, now time.Time) *patrol.FieldError {
 		return patrol.Invalid("battery", "must be 0–100 percent")
 	}
 	return nil
+}
+
+// IdentProblem is why a text is not a device id (ValidIdent).
+const IdentProblem = "must be UTF-8 text without NUL, at most 128 bytes"
+
+// ValidIdent reports whether s can be a device id: at most MaxIdentBytes of UTF-8 text without
+// NUL (which PostgreSQL text cannot hold). Only such ids are ever looked up.
+func ValidIdent(s string) bool {
+	return len(s) <= MaxIdentBytes && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
