@@ -264,6 +264,7 @@ func nullableTime(t time.Time, inf string) any {
 // open-ended). It fails with ErrOverlap (wrapping patrol.ErrConflict) when the device is
 // assigned to anyone for part of that period.
 func (s *Store) CreateAssignment(ctx context.Context, deviceID int, userID int64, from, to time.Time) (patrol.Assignment, error) {
+	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return patrol.Assignment{}, classify(fmt.Errorf("assign device: %w", err))
@@ -330,6 +331,7 @@ func (s *Store) ListAssignments(ctx context.Context, deviceID int) ([]patrol.Ass
 // EndAssignment ends a device's assignment at `at`: one that has started is cut there (its
 // history stays), one that starts later is removed.
 func (s *Store) EndAssignment(ctx context.Context, deviceID int, assignmentID int64, at time.Time) error {
+	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
 	tag, err := s.pool.Exec(ctx, `WITH cut AS (
 			UPDATE device_assignment SET valid_to = $3 WHERE id = $1 AND device_id = $2 AND valid_from < $3 AND valid_to > $3 RETURNING id),
 		gone AS (

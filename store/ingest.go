@@ -178,14 +178,18 @@ func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool)
 			prev[d] = p
 		}
 	}
-	h, err := readHistory(ctx, conn, spans, known, useCopy)
+	duty := map[int]*deviceDuty{}
+	missing, gen := s.duties.lookup(slices.Collect(maps.Keys(spans)), duty, time.Now())
+	h, err := readHistory(ctx, conn, spans, known, missing, useCopy)
 	if err != nil {
 		return nil, err
 	}
+	s.duties.put(missing, h.duty, gen, time.Now())
+	maps.Copy(duty, h.duty)
 	for d, p := range h.prev {
 		prev[d] = p
 	}
-	write, at, outcome := applyDuty(rows, h.duty)
+	write, at, outcome := applyDuty(rows, duty)
 	if len(write) == 0 {
 		return outcome, nil
 	}
@@ -313,36 +317,37 @@ type history struct {
 	existing map[fixKey]bool     // stored keys within the batch's spans
 }
 
-// readHistory reads, in one round trip: the duty of each device that has assignments (see
-// deviceDuty; a device without any is absent) — always, for every device; and for the devices
-// not in known: its latest stored fix with no ignored flag before its span (within
-// prevLookback), the time of its latest stored fix, and, when withKeys, which keys of its span
-// are stored already (a range scan of the primary key).
-func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known map[int]bool, withKeys bool) (history, error) {
+// readHistory reads, in one round trip (none when there is nothing to read): the duty of each
+// device in dutyOf that has assignments (see deviceDuty; a device without any is absent), with
+// all its assignments; and for the devices not in known: its latest stored fix with no ignored
+// flag before its span (within prevLookback), the time of its latest stored fix, and, when
+// withKeys, which keys of its span are stored already (a range scan of the primary key).
+func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known map[int]bool, dutyOf []int, withKeys bool) (history, error) {
 	h := history{prev: map[int]patrol.Fix{}, duty: map[int]*deviceDuty{}, latest: map[int]time.Time{}, existing: map[fixKey]bool{}}
-	var all, probe []int32
-	var allLo, allHi, probeLo, probeHi []time.Time
+	var probe []int32
+	var probeLo, probeHi []time.Time
 	for d, sp := range spans {
-		all, allLo, allHi = append(all, int32(d)), append(allLo, sp.lo), append(allHi, sp.hi)
 		if !known[d] {
 			probe, probeLo, probeHi = append(probe, int32(d)), append(probeLo, sp.lo), append(probeHi, sp.hi)
 		}
 	}
 	batch := &pgx.Batch{}
-	// The assignments that overlap each device's span, clipped to it (so no infinity reaches
-	// Go), and one row of NULLs for every device that has any assignment at all.
-	batch.Queue(`SELECT q.d, un.store_off_duty, a.lo, a.hi
-		FROM unnest($1::int[], $2::timestamptz[], $3::timestamptz[]) AS q(d, lo, hi)
-		JOIN device dv ON dv.id = q.d
-		JOIN unit un ON un.id = dv.unit_id
-		CROSS JOIN LATERAL (
-			SELECT greatest(a.valid_from, q.lo) AS lo, least(a.valid_to, q.hi + interval '1 microsecond') AS hi
-			FROM device_assignment a
-			WHERE a.device_id = q.d AND a.valid_from <= q.hi AND a.valid_to > q.lo
-			UNION ALL
-			SELECT NULL, NULL WHERE EXISTS (SELECT 1 FROM device_assignment a WHERE a.device_id = q.d)) a`,
-		all, allLo, allHi)
-	reads := []historyRead{{"assignments", h.scanDuty}}
+	var reads []historyRead
+	if len(dutyOf) > 0 {
+		// Every assignment of each device, clipped to 1970–2100 so that no infinity reaches Go,
+		// or one row of NULLs for a device without any.
+		ids := make([]int32, len(dutyOf))
+		for i, d := range dutyOf {
+			ids[i] = int32(d)
+		}
+		batch.Queue(`SELECT q.d, un.store_off_duty,
+				greatest(a.valid_from, '1970-01-01Z'::timestamptz), least(a.valid_to, '2100-01-01Z'::timestamptz)
+			FROM unnest($1::int[]) AS q(d)
+			JOIN device dv ON dv.id = q.d
+			JOIN unit un ON un.id = dv.unit_id
+			LEFT JOIN device_assignment a ON a.device_id = q.d`, ids)
+		reads = append(reads, historyRead{"assignments", h.scanDuty})
+	}
 	if len(probe) > 0 {
 		batch.Queue(`SELECT q.d, p.ts, ST_X(p.geom), ST_Y(p.geom)
 			FROM unnest($1::int[], $2::timestamptz[]) AS q(d, t)
@@ -364,6 +369,9 @@ func readHistory(ctx context.Context, q fixQuerier, spans map[int]*span, known m
 					SELECT f.ts FROM fix f WHERE f.device_id = q.d AND f.ts >= q.lo AND f.ts <= q.hi OFFSET 0) k`, probe, probeLo, probeHi)
 			reads = append(reads, historyRead{"stored keys", h.scanExisting})
 		}
+	}
+	if len(reads) == 0 {
+		return h, nil
 	}
 	br := q.SendBatch(ctx, batch)
 	defer br.Close()
@@ -409,14 +417,15 @@ func (h history) scanDuty(rows pgx.Rows) error {
 	if err := rows.Scan(&d, &keep, &lo, &hi); err != nil {
 		return err
 	}
+	if lo == nil || hi == nil {
+		return nil // no assignment: always on duty
+	}
 	dd := h.duty[int(d)]
 	if dd == nil {
 		dd = &deviceDuty{store: keep}
 		h.duty[int(d)] = dd
 	}
-	if lo != nil && hi != nil {
-		dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
-	}
+	dd.periods = append(dd.periods, [2]time.Time{*lo, *hi})
 	return nil
 }
 

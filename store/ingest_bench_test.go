@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,7 +147,8 @@ func unnestInsert(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, er
 
 // checkedCopy is the COPY path with its check for stored keys.
 func checkedCopy(ctx context.Context, tx pgx.Tx, rows []patrol.Fix) ([]bool, error) {
-	h, err := readHistory(ctx, tx, deviceSpans(rows), nil, true)
+	spans := deviceSpans(rows)
+	h, err := readHistory(ctx, tx, spans, nil, slices.Collect(maps.Keys(spans)), true)
 	if err != nil {
 		return nil, err
 	}

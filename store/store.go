@@ -23,6 +23,8 @@ type Store struct {
 	tails *deviceTails // what StoreFixes knows of each device's stored track (ingest.go)
 	// callers remembers the callers of bearer tokens checked a moment ago (callers.go).
 	callers *callerCache
+	// duties remembers what StoreFixes read of devices' assignments (duties.go).
+	duties *dutyCache
 }
 
 // Options tune a Store; the zero value is sensible.
@@ -53,7 +55,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: newCallerCache(callerTTL, 10000)}
+	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: newCallerCache(callerTTL, 10000), duties: newDutyCache(dutyTTL, 100000)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {
