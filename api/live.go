@@ -79,7 +79,6 @@ func liveNumber(v float64) any {
 // position changes, an "unavailable" event when the store fails (the stream carries on), and
 // comment lines to keep the connection open.
 func (s *Server) live(c *gin.Context) {
-	lb := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -104,44 +103,9 @@ func (s *Server) live(c *gin.Context) {
 	var lastAlerts []byte // the alerts of the last "alerts" event (night.go)
 	failing := false
 	for {
-		positions, err := lb.LatestPositions(ctx, u.ID, liveWindow)
-		switch {
-		case ctx.Err() != nil:
+		var err error
+		if last, failing, err = s.sendLivePositions(ctx, stream, u, offDuty, last, failing); err != nil || ctx.Err() != nil {
 			return
-		case err != nil:
-			if !failing {
-				s.log.Warn("live positions", "unit", u.Code, "err", err)
-				if stream.send("unavailable", `{"detail":"the positions could not be read; retrying"}`, "") != nil {
-					return
-				}
-			}
-			failing = true
-		default:
-			failing = false
-			features := make([]Feature, 0, len(positions))
-			for _, f := range positions {
-				if !offDuty && patrol.FixFlag(f.Flags)&patrol.FlagOffDuty != 0 {
-					continue
-				}
-				features = append(features, liveFeature(f))
-			}
-			key, err := json.Marshal(features)
-			if err != nil {
-				s.log.Error("live positions", "err", err)
-				return
-			}
-			if last == nil || !bytes.Equal(key, last) {
-				body, err := json.Marshal(livePositions{Type: "FeatureCollection", Features: features, Unit: u.Code,
-					Now: rfc3339(s.cfg.Now()), WindowS: int(liveWindow / time.Second)})
-				if err != nil {
-					s.log.Error("live positions", "err", err)
-					return
-				}
-				if stream.send("positions", string(body), "") != nil {
-					return
-				}
-				last = key
-			}
 		}
 		if lastAlerts, err = s.sendLiveAlerts(ctx, stream, u, lastAlerts); err != nil {
 			return
@@ -160,6 +124,51 @@ func (s *Server) live(c *gin.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// sendLivePositions sends a "positions" event when the unit's latest positions differ from
+// last (the previous event's, without the clock; off-duty ones only with offDuty), or once an
+// "unavailable" event when they cannot be read (failing says it was sent). It returns the
+// positions sent last and whether reading fails; an error ends the stream.
+func (s *Server) sendLivePositions(ctx context.Context, stream *liveStream, u patrol.Unit, offDuty bool, last []byte, failing bool) ([]byte, bool, error) {
+	positions, err := s.db.LatestPositions(ctx, u.ID, liveWindow)
+	switch {
+	case ctx.Err() != nil:
+		return last, failing, ctx.Err()
+	case err != nil:
+		if !failing {
+			s.log.Warn("live positions", "unit", u.Code, "err", err)
+			if err := stream.send("unavailable", `{"detail":"the positions could not be read; retrying"}`, ""); err != nil {
+				return last, true, err
+			}
+		}
+		return last, true, nil
+	}
+	features := make([]Feature, 0, len(positions))
+	for _, f := range positions {
+		if !offDuty && patrol.FixFlag(f.Flags)&patrol.FlagOffDuty != 0 {
+			continue
+		}
+		features = append(features, liveFeature(f))
+	}
+	key, err := json.Marshal(features)
+	if err != nil {
+		s.log.Error("live positions", "err", err)
+		return last, false, err
+	}
+	if last != nil && bytes.Equal(key, last) {
+		return last, false, nil
+	}
+	body, err := json.Marshal(livePositions{Type: "FeatureCollection", Features: features, Unit: u.Code,
+		Now: rfc3339(s.cfg.Now()), WindowS: int(liveWindow / time.Second)})
+	if err != nil {
+		s.log.Error("live positions", "err", err)
+		return last, false, err
+	}
+	if err := stream.send("positions", string(body), ""); err != nil {
+		return last, false, err
+	}
+	return key, false, nil
 }
 
 // liveStream writes server-sent events and flushes each one.
