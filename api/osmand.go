@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -425,104 +424,35 @@ func (g *ingester) osmand(c *gin.Context) {
 	c.JSON(http.StatusOK, reply)
 }
 
-// trackerDevice authenticates the device of a single-fix report: by its key, or by the
-// credentials the request authenticated with (a device secret as bearer token or Basic auth,
-// or a user token for a device the user may write). A refusal is answered and logged; when the
-// device is not registered or its key is missing or wrong, and keep returns a request (it holds
-// a fix), the request is kept whole for a replay once the device is registered.
+// trackerDevice authenticates the device of a single-fix report through app/ingest's
+// TrackerDevice (which logs a refusal, and keeps a request that holds a fix for a replay), and
+// answers a refusal itself.
 func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField string, raw func() []byte, keep func() *patrol.KeptRequest) (*patrol.Device, bool) {
-	s := g.s
-	ctx := c.Request.Context()
-	caller := callerOf(c)
-	refuse := func(status int, reason string, fe FieldError, keepable bool) (*patrol.Device, bool) {
-		var k *patrol.KeptRequest
-		if keepable && ident != "" {
-			k = keep()
-		}
-		if k != nil {
-			k.DeviceIdent, k.Reason, k.Raw, k.Addr = ident, reason, string(raw()), c.ClientIP()
-			g.svc.KeepRefused(ctx, *k)
-		} else {
-			g.rejectAttempt(c, patrol.Rejection{DeviceIdent: ident, Source: source, Reason: reason, Raw: string(raw())})
-		}
-		if status == http.StatusUnauthorized {
-			if source == "owntracks" {
-				c.Header("WWW-Authenticate", `Basic realm="patrolmap"`)
-			} else {
-				c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
-			}
-		}
-		writeProblem(c, problem(status, reason, fe))
+	r := ingest.TrackerReport{Source: source, Caller: callerOf(c), Ident: ident, IdentField: identField, Key: key, Addr: c.ClientIP(), Raw: raw, Keep: keep}
+	if user, ok := c.Get(basicRefusedKey); ok {
+		r.BasicRefused, r.BasicUser = true, user.(string)
+	}
+	d, err := g.svc.TrackerDevice(c.Request.Context(), r)
+	var why *ingest.Refusal
+	switch {
+	case errors.As(err, &why) && why.Kind == ingest.RefusedBadIdent:
+		writeProblem(c, badField(why.Field, why.Message))
 		return nil, false
-	}
-	if !validIdent(ident) {
-		g.rejectAttempt(c, patrol.Rejection{DeviceIdent: ident, Source: source, Reason: "not a device id", Raw: string(raw())})
-		writeProblem(c, badField(identField, identProblem))
+	case errors.As(err, &why):
+		status := map[ingest.RefusalKind]int{ingest.RefusedUnauthenticated: http.StatusUnauthorized,
+			ingest.RefusedForbidden: http.StatusForbidden, ingest.RefusedUnknown: http.StatusNotFound}[why.Kind]
+		if status == http.StatusUnauthorized && source == "owntracks" {
+			c.Header("WWW-Authenticate", `Basic realm="patrolmap"`)
+		} else if status == http.StatusUnauthorized {
+			c.Header("WWW-Authenticate", `Bearer realm="patrolmap"`)
+		}
+		writeProblem(c, problem(status, why.Reason, FieldError{why.Field, why.Message}))
 		return nil, false
-	}
-	keyField := "key"
-	if source == "owntracks" {
-		keyField = "authorization"
-	}
-	if refused, ok := c.Get(basicRefusedKey); ok {
-		// OwnTracks with a Basic user that is not registered, or a wrong password.
-		ident = refused.(string)
-		return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{keyField, "unknown or revoked"}, true)
-	}
-	if key != "" {
-		cl, err := s.deviceCaller(ctx, key)
-		if errors.Is(err, patrol.ErrNotFound) {
-			return refuse(http.StatusUnauthorized, "unknown or revoked device key", FieldError{"key", "unknown or revoked"}, true)
-		}
-		if err != nil {
-			fail(c, err)
-			return nil, false
-		}
-		caller = cl
-	}
-	switch caller.Kind {
-	case patrol.CallerDevice:
-		d := caller.Device
-		if ident != "" && ident != d.Ident {
-			return refuse(http.StatusForbidden, "the key belongs to another device", FieldError{identField, "does not match the device of the key"}, true)
-		}
-		return &d, true
-	case patrol.CallerUser:
-		auth := s.newDeviceAuthorizer(caller)
-		d, err := auth.Device(ctx, ident)
-		if err != nil {
-			fail(c, err)
-			return nil, false
-		}
-		if d == nil {
-			return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)}, false)
-		}
-		ok, err := auth.May(ctx, d)
-		if err != nil {
-			fail(c, err)
-			return nil, false
-		}
-		if !ok {
-			writeProblem(c, problem(http.StatusForbidden, "you may not send fixes for device "+strconv.Quote(d.Ident), FieldError{identField, "not allowed for this caller"}))
-			return nil, false
-		}
-		if !d.Active {
-			return refuse(http.StatusForbidden, "device deactivated", FieldError{identField, "deactivated"}, false)
-		}
-		return d, true
-	}
-	if ident == "" {
-		return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"}, false)
-	}
-	_, err := s.db.DeviceByIdent(ctx, ident)
-	if errors.Is(err, patrol.ErrNotFound) {
-		return refuse(http.StatusNotFound, "unknown device", FieldError{identField, "unknown device " + strconv.Quote(ident)}, true)
-	}
-	if err != nil {
+	case err != nil:
 		fail(c, err)
 		return nil, false
 	}
-	return refuse(http.StatusUnauthorized, "no device credentials", FieldError{keyField, "required: the device's secret"}, true)
+	return &d, true
 }
 
 // storeOne writes one fix of device d through the group commit, or logs it when it is invalid,

@@ -152,13 +152,16 @@ func (g *ingester) owntracks(c *gin.Context) {
 		ident = c.GetHeader("X-Limit-D")
 	}
 	now := s.cfg.Now()
-	keep := func() *patrol.KeptRequest {
-		msgs, err := decodeOwnTracks(body, now)
-		if err != nil {
-			return nil
+	msgs, decodeErr := decodeOwnTracks(body, now)
+	var locations []fixCandidate
+	for _, m := range msgs {
+		if m.Type == "location" {
+			locations = append(locations, m.Fix)
 		}
-		for _, m := range msgs {
-			if m.Type == "location" && m.Fix.Invalid == nil {
+	}
+	keep := func() *patrol.KeptRequest {
+		for _, l := range locations {
+			if l.Invalid == nil {
 				k := keptRequest(c, "owntracks", body, now)
 				return &k
 			}
@@ -169,31 +172,28 @@ func (g *ingester) owntracks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	msgs, err := decodeOwnTracks(body, now)
-	if err != nil {
+	if decodeErr != nil {
 		g.rejectAttempt(c, patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: "owntracks", Reason: "malformed request", Raw: string(body)})
-		fail(c, err)
+		fail(c, decodeErr)
 		return
 	}
-	var locations []fixCandidate
-	for _, m := range msgs {
-		if m.Type == "location" {
-			locations = append(locations, m.Fix)
-		}
+	if g.storeLocations(c, d, locations) {
+		c.Data(http.StatusOK, "application/json", []byte("[]"))
 	}
+}
+
+// storeLocations writes the locations of one OwnTracks request of device d: one through the
+// group commit, a list (rare: a client flushing its queue) as one ordinary batch. On failure it
+// has answered the request itself.
+func (g *ingester) storeLocations(c *gin.Context, d *patrol.Device, locations []fixCandidate) bool {
 	switch len(locations) {
 	case 0:
+		return true
 	case 1:
-		if _, ok := g.storeOne(c, d, locations[0], "owntracks"); !ok {
-			return
-		}
-	default:
-		// A list (rare: a client flushing its queue) is one ordinary batch.
-		if !g.storeMany(c, d, locations, "owntracks") {
-			return
-		}
+		_, ok := g.storeOne(c, d, locations[0], "owntracks")
+		return ok
 	}
-	c.Data(http.StatusOK, "application/json", []byte("[]"))
+	return g.storeMany(c, d, locations, "owntracks")
 }
 
 // storeMany writes several fixes of the calling device d in one transaction through app/ingest

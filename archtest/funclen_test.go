@@ -21,8 +21,6 @@ var debt = map[string]struct {
 	owner string
 }{
 	"app/reporting/reporting.go:BuildFor": {126, "issue 15 (app/reporting)"},
-	"api/owntracks.go:owntracks":          {67, "issue 17 (app/ingest)"},
-	"api/osmand.go:trackerDevice":         {94, "issue 17 (app/ingest)"},
 }
 
 // isHandler reports whether fn takes a *gin.Context: an HTTP handler or a helper of one.
