@@ -36,26 +36,9 @@ func KeyAreaCells(geom orb.Geometry, bufferM float64, res int) ([]h3.Cell, error
 	}
 	switch g := geom.(type) {
 	case orb.Polygon, orb.MultiPolygon:
-		polys, err := polygonsOf(g)
-		if err != nil {
-			return nil, err
-		}
-		var cells []h3.Cell
-		for i, p := range polys {
-			gp, err := geoPolygonOf(p)
-			if err != nil {
-				return nil, fmt.Errorf("geo: area polygon %d: %w", i, err)
-			}
-			if err := checkFillSize(p, res); err != nil {
-				return nil, fmt.Errorf("geo: area polygon %d: %w", i, err)
-			}
-			cs, err := h3.PolygonToCellsExperimental(gp, res, h3.ContainmentOverlapping)
-			if err != nil {
-				return nil, fmt.Errorf("geo: area polygon %d at resolution %d: %w", i, res, err)
-			}
-			cells = append(cells, cs...)
-		}
-		return sortedCells(cells), nil
+		return fillPolygons(g, res, "area", func(gp h3.GeoPolygon, res int) ([]h3.Cell, error) {
+			return h3.PolygonToCellsExperimental(gp, res, h3.ContainmentOverlapping)
+		})
 	case orb.LineString:
 		return bufferCells([][]orb.Point{g}, bufferM, res)
 	case orb.MultiLineString:

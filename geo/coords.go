@@ -102,7 +102,14 @@ func CellCentre(c h3.Cell) (orb.Point, error) {
 // sorted and without duplicates. Boundaries that cross the antimeridian are
 // not supported.
 func StudyCells(boundary orb.Geometry, res int) ([]h3.Cell, error) {
-	polys, err := polygonsOf(boundary)
+	return fillPolygons(boundary, res, "study area", h3.PolygonToCells)
+}
+
+// fillPolygons returns the cells that fill finds at resolution res in each polygon of g (a
+// Polygon or MultiPolygon), sorted and without duplicates; errors name the polygon as a
+// polygon of what.
+func fillPolygons(g orb.Geometry, res int, what string, fill func(h3.GeoPolygon, int) ([]h3.Cell, error)) ([]h3.Cell, error) {
+	polys, err := polygonsOf(g)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +117,14 @@ func StudyCells(boundary orb.Geometry, res int) ([]h3.Cell, error) {
 	for i, p := range polys {
 		gp, err := geoPolygonOf(p)
 		if err != nil {
-			return nil, fmt.Errorf("geo: study area polygon %d: %w", i, err)
+			return nil, fmt.Errorf("geo: %s polygon %d: %w", what, i, err)
 		}
 		if err := checkFillSize(p, res); err != nil {
-			return nil, fmt.Errorf("geo: study area polygon %d: %w", i, err)
+			return nil, fmt.Errorf("geo: %s polygon %d: %w", what, i, err)
 		}
-		cs, err := h3.PolygonToCells(gp, res)
+		cs, err := fill(gp, res)
 		if err != nil {
-			return nil, fmt.Errorf("geo: study area polygon %d at resolution %d: %w", i, res, err)
+			return nil, fmt.Errorf("geo: %s polygon %d at resolution %d: %w", what, i, res, err)
 		}
 		cells = append(cells, cs...)
 	}
