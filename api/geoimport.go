@@ -174,12 +174,11 @@ func prepareProblem(err error) *Problem {
 // tiling answers GET /api/v1/units/{code}/tiling: whether the residential groups tile the
 // unit's boundary, with every gap, overlap and overhang in m².
 func (s *Server) tiling(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "code", c.Param("code"))
 	if !ok {
 		return
 	}
-	t, err := db.TilingReport(c.Request.Context(), u.ID)
+	t, err := s.db.TilingReport(c.Request.Context(), u.ID)
 	if err != nil {
 		fail(c, err)
 		return
