@@ -415,6 +415,7 @@ func TestReportOfficialPDF(t *testing.T) {
 	if err != nil || !strings.Contains(string(info), "(A4)") {
 		t.Errorf("not A4: %s %v", info, err)
 	}
+	checkMargins(t, file)
 	// The verification address printed and in the QR code is the one /verify answers.
 	if !strings.Contains(strings.ReplaceAll(text, " ", ""), "/verify/"+sum) {
 		t.Error("the PDF does not print the verification address")
@@ -442,6 +443,35 @@ func TestReportOfficialPDF(t *testing.T) {
 		readings = append(readings, fmt.Sprintf("%v: %q %v", args, scanned, err))
 	}
 	t.Errorf("QR code on the last page does not read as the verification address: %s", strings.Join(readings, "; "))
+}
+
+// checkMargins measures the ink of every page of the PDF against Decree 30/2020's margins:
+// top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm. Every page keeps clear of them
+// (0.5 mm for anti-aliasing); the body starts within the top margin's range on every page, and
+// the widest page reaches within the left and right ranges, so the form cannot drift inwards
+// either. The bottom of the body ends where the last row that fits ends, so only its limit is
+// checked; the footer (number, page, cut-off, hash) sits below it, in the bottom margin.
+func checkMargins(t *testing.T, file string) {
+	t.Helper()
+	const slack = 0.5
+	pages, err := reporttest.PDFMargins(file, "Trang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, right := 1000.0, 1000.0
+	for _, m := range pages {
+		t.Log(m)
+		if m.Left < 30-slack || m.Right < 15-slack || m.Top < 20-slack || m.Top > 25+slack || m.Bottom < 20-slack {
+			t.Errorf("%s: outside Decree 30's margins (top 20–25, right 15–20, bottom ≥ 20, left 30–35 mm)", m)
+		}
+		if m.Footer < 5 || m.Footer > m.Bottom {
+			t.Errorf("%s: the footer is not in the bottom margin", m)
+		}
+		left, right = min(left, m.Left), min(right, m.Right)
+	}
+	if left > 35+slack || right > 20+slack {
+		t.Errorf("the widest page leaves %.1f mm left and %.1f mm right, want at most 35 and 20", left, right)
+	}
 }
 
 // scanQR decodes the QR code in the PNG file at path.
