@@ -487,3 +487,57 @@ func scanQR(path string) (string, error) {
 	}
 	return goqr.Decode(img)
 }
+
+// TestReportLineSettings sets the thresholds of the key-area and coverage lines on a unit that
+// nobody patrolled: every cell is a gap, so the coverage line passes only when 100 % may be;
+// the settings are printed in the report and its content, and a PUT without them restores the
+// defaults (100, 0).
+func TestReportLineSettings(t *testing.T) {
+	e := newEnv(t)
+	q := "/api/v1/report?unit=w1&from=2025-02-01&to=2025-03-01"
+	put := func(extra map[string]any) response {
+		body := map[string]any{"min_incidents": 5, "min_weeks": 3, "gi_min_incidents": 30}
+		for k, v := range extra {
+			body[k] = v
+		}
+		return e.as("admin", http.MethodPut, "/api/v1/units/w1/report-settings", body)
+	}
+	type lines struct {
+		Settings struct {
+			KeyPct   int `json:"key_area_nights_pct"`
+			CoverPct int `json:"max_unpatrolled_pct"`
+		} `json:"settings"`
+		CoveragePass bool `json:"coverage_pass"`
+	}
+	for _, tc := range []struct {
+		extra      map[string]any
+		key, cover int
+		pass       bool
+	}{
+		{map[string]any{"key_area_nights_pct": 80, "max_unpatrolled_pct": 100}, 80, 100, true},
+		{nil, 100, 0, false},
+	} {
+		if r := put(tc.extra); r.status != http.StatusOK {
+			t.Fatalf("settings %v: %d %s", tc.extra, r.status, r.body)
+		}
+		var got map[string]any
+		e.as("analyst1", http.MethodGet, "/api/v1/units/w1/report-settings", nil).json(t, &got)
+		if got["key_area_nights_pct"] != float64(tc.key) || got["max_unpatrolled_pct"] != float64(tc.cover) {
+			t.Errorf("settings read back %v, want %d and %d", got, tc.key, tc.cover)
+		}
+		var c lines
+		e.as("analyst1", http.MethodGet, q+"&format=json", nil).json(t, &c)
+		if c.Settings.KeyPct != tc.key || c.Settings.CoverPct != tc.cover || c.CoveragePass != tc.pass {
+			t.Errorf("content %+v, want %d, %d, coverage pass %v", c, tc.key, tc.cover, tc.pass)
+		}
+		page := string(e.as("analyst1", http.MethodGet, q, nil).body)
+		for _, want := range []string{fmt.Sprintf("key_area_nights_pct = %d", tc.key), fmt.Sprintf("max_unpatrolled_pct = %d", tc.cover),
+			fmt.Sprintf("đạt khi không quá %d %% số ô", tc.cover)} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the report does not print %q", want)
+			}
+		}
+	}
+	wantProblem(t, put(map[string]any{"key_area_nights_pct": 0}), http.StatusBadRequest, "key_area_nights_pct")
+	wantProblem(t, put(map[string]any{"max_unpatrolled_pct": 101}), http.StatusBadRequest, "max_unpatrolled_pct")
+}

@@ -93,6 +93,12 @@ type ReportSettings struct {
 	MinIncidents   int // a problem hotspot holds at least this many of its group's incidents (5)
 	MinWeeks       int // on at least this many distinct weeks of the period (3)
 	GiMinIncidents int // under this many incidents of a group Gi* is not run for it (30)
+	// KeyAreaNightsPct is the share of the period's nights, in percent, on which every key area
+	// must meet its requirement for the key-area line to pass (100: every night).
+	KeyAreaNightsPct int
+	// MaxUnpatrolledPct is the share of study cells, in percent, that may go unpatrolled at
+	// night with the coverage line still passing (0: none).
+	MaxUnpatrolledPct int
 
 	ParentAgency string   // CÔNG AN TP. SÔNG CÔNG
 	Agency       string   // CÔNG AN PHƯỜNG …; the unit's name in capitals when empty

@@ -227,6 +227,8 @@ type Criterion struct {
 
 	KeyAreas, KeyAreasBelow int
 	KeyAreasPass            bool
+	KeyAreaNightsPct        int // a key area passes on at least this percent of the nights
+	MaxUnpatrolledPct       int // the coverage line passes with at most this percent of cells never patrolled
 	StudyCells              int
 	UnpatrolledCells        int
 	CoveragePass            bool

@@ -220,13 +220,15 @@ func (s *Store) ReportBySHA256(ctx context.Context, sum []byte) (patrol.ReportSn
 }
 
 // ReportSettings returns a unit's report settings; a unit that set none gets the defaults
-// (5 incidents, 3 weeks, Gi* from 30 incidents, no form fields).
+// (5 incidents, 3 weeks, Gi* from 30 incidents, key areas met every night, no cell unpatrolled,
+// no form fields).
 func (s *Store) ReportSettings(ctx context.Context, unitID int) (patrol.ReportSettings, error) {
-	st := patrol.ReportSettings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30}
-	err := s.pool.QueryRow(ctx, `SELECT min_incidents, min_weeks, gi_min_incidents, parent_agency, agency, number_suffix, place,
-			chief_title, chief_name, preparer_name, recipients FROM unit_report_settings WHERE unit_id = $1`, unitID).
-		Scan(&st.MinIncidents, &st.MinWeeks, &st.GiMinIncidents, &st.ParentAgency, &st.Agency, &st.NumberSuffix, &st.Place,
-			&st.ChiefTitle, &st.ChiefName, &st.Preparer, &st.Recipients)
+	st := patrol.ReportSettings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30, KeyAreaNightsPct: 100}
+	err := s.pool.QueryRow(ctx, `SELECT min_incidents, min_weeks, gi_min_incidents, key_area_nights_pct, max_unpatrolled_pct,
+			parent_agency, agency, number_suffix, place, chief_title, chief_name, preparer_name, recipients
+		FROM unit_report_settings WHERE unit_id = $1`, unitID).
+		Scan(&st.MinIncidents, &st.MinWeeks, &st.GiMinIncidents, &st.KeyAreaNightsPct, &st.MaxUnpatrolledPct,
+			&st.ParentAgency, &st.Agency, &st.NumberSuffix, &st.Place, &st.ChiefTitle, &st.ChiefName, &st.Preparer, &st.Recipients)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return st, nil
 	}
@@ -242,15 +244,16 @@ func (s *Store) SetReportSettings(ctx context.Context, unitID int, st patrol.Rep
 		st.Recipients = []string{}
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO unit_report_settings (unit_id, min_incidents, min_weeks, gi_min_incidents, parent_agency,
-			agency, number_suffix, place, chief_title, chief_name, preparer_name, recipients)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			agency, number_suffix, place, chief_title, chief_name, preparer_name, recipients, key_area_nights_pct, max_unpatrolled_pct)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (unit_id) DO UPDATE SET min_incidents = EXCLUDED.min_incidents, min_weeks = EXCLUDED.min_weeks,
-			gi_min_incidents = EXCLUDED.gi_min_incidents, parent_agency = EXCLUDED.parent_agency, agency = EXCLUDED.agency,
+			gi_min_incidents = EXCLUDED.gi_min_incidents, key_area_nights_pct = EXCLUDED.key_area_nights_pct,
+			max_unpatrolled_pct = EXCLUDED.max_unpatrolled_pct, parent_agency = EXCLUDED.parent_agency, agency = EXCLUDED.agency,
 			number_suffix = EXCLUDED.number_suffix, place = EXCLUDED.place, chief_title = EXCLUDED.chief_title,
 			chief_name = EXCLUDED.chief_name, preparer_name = EXCLUDED.preparer_name, recipients = EXCLUDED.recipients,
 			updated_at = now()`,
 		unitID, st.MinIncidents, st.MinWeeks, st.GiMinIncidents, st.ParentAgency, st.Agency, st.NumberSuffix, st.Place,
-		st.ChiefTitle, st.ChiefName, st.Preparer, st.Recipients)
+		st.ChiefTitle, st.ChiefName, st.Preparer, st.Recipients, st.KeyAreaNightsPct, st.MaxUnpatrolledPct)
 	if err != nil {
 		return classify(fmt.Errorf("report settings of unit %d: %w", unitID, err))
 	}

@@ -72,6 +72,9 @@ type ContentSetting struct {
 	GiMinIncidents int     `json:"gi_min_incidents"`
 	K              int     `json:"k"`
 	Alpha          float64 `json:"alpha"`
+	// The thresholds of the key-area and coverage lines.
+	KeyAreaPct     int `json:"key_area_nights_pct"`
+	UnpatrolledPct int `json:"max_unpatrolled_pct"`
 }
 
 // ContentGroup is how one group was judged.
@@ -149,7 +152,7 @@ func contentOf(d *Draft) Content {
 		Unit:   ContentUnit{Code: d.Unit.Code, Name: d.Unit.Name, TimeZone: d.Unit.TimeZone, H3Res: r.Unit.H3Res},
 		Period: ContentPeriod{From: d.Request.From, To: d.Request.To, FromInstant: utc(d.Period.From), ToInstant: utc(d.Period.To)},
 		Settings: ContentSetting{MinIncidents: c.MinIncidents, MinWeeks: c.MinWeeks, GiMinIncidents: c.GiMinIncidents,
-			K: c.K, Alpha: c.Alpha},
+			K: c.K, Alpha: c.Alpha, KeyAreaPct: c.KeyAreaNightsPct, UnpatrolledPct: c.MaxUnpatrolledPct},
 		Verdict: c.Verdict, Nights: c.Nights, NightsWithFixes: c.NightsWithFixes,
 		ProblemHotspots: hotspotContent(c.Hotspots), StudyCells: c.StudyCells, UnpatrolledCells: c.UnpatrolledCells,
 		CoveragePass: c.CoveragePass, KeyAreasPass: c.KeyAreasPass, KeyAreas: []ContentKeyArea{}, Groups: []ContentGroup{},

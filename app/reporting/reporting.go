@@ -393,16 +393,24 @@ func (s *Service) judge(d *Draft, cov Coverage, sum patrol.PatrolSummary, curren
 	if c.Resolved, err = conv(cmpr.Resolved); err != nil {
 		return err
 	}
-	c.KeyAreas = len(cov.KeyAreas)
-	for _, ar := range cov.KeyAreas {
-		if ar.NightsMet < ar.Nights {
-			c.KeyAreasBelow++
-		}
-	}
-	c.KeyAreasPass = c.KeyAreasBelow == 0 && len(cov.Nights) > 0
-	c.CoveragePass = len(cov.Gaps) == 0 && len(cov.Nights) > 0
+	c.KeyAreas, c.KeyAreaNightsPct, c.MaxUnpatrolledPct = len(cov.KeyAreas), d.Settings.KeyAreaNightsPct, d.Settings.MaxUnpatrolledPct
+	c.KeyAreasBelow, c.KeyAreasPass, c.CoveragePass = Lines(cov, d.Settings)
 	d.Report.Criterion = c
 	return nil
+}
+
+// Lines judges the two lines stated beside the verdict with a unit's settings: how many key
+// areas met their requirement on fewer than KeyAreaNightsPct percent of the period's nights,
+// whether none did, and whether at most MaxUnpatrolledPct percent of the study cells were
+// never patrolled at night. A period without nights passes neither.
+func Lines(cov Coverage, s Settings) (keyAreasBelow int, keyAreasPass, coveragePass bool) {
+	for _, ar := range cov.KeyAreas {
+		if ar.NightsMet*100 < s.KeyAreaNightsPct*ar.Nights {
+			keyAreasBelow++
+		}
+	}
+	nights := len(cov.Nights) > 0
+	return keyAreasBelow, keyAreasBelow == 0 && nights, nights && len(cov.Gaps)*100 <= s.MaxUnpatrolledPct*len(cov.Study)
 }
 
 // problemHotspot describes a problem hotspot for the page: where it is and what it holds.

@@ -63,7 +63,7 @@ type Settings = patrol.ReportSettings
 
 // DefaultSettings are the settings of a unit that set none.
 func DefaultSettings() Settings {
-	return Settings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30}
+	return Settings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30, KeyAreaNightsPct: 100}
 }
 
 // Fixed parameters of the verdict's Gi*.

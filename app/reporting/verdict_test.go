@@ -224,3 +224,41 @@ func TestWeekOf(t *testing.T) {
 		t.Errorf("before the spring change: week %d, want 0", got)
 	}
 }
+
+// TestLines judges the key-area and coverage lines with their thresholds: a key area passes on
+// at least KeyAreaNightsPct percent of the nights, coverage with at most MaxUnpatrolledPct
+// percent of the cells never patrolled; no nights passes neither.
+func TestLines(t *testing.T) {
+	cells := make([]h3.Cell, 10)
+	dates := make([]geo.Date, 10)
+	area := func(met int) KeyArea { return KeyArea{Nights: 10, NightsMet: met} }
+	for _, tc := range []struct {
+		name          string
+		met           []int // nights met of each key area, of 10
+		gaps          int   // study cells never patrolled, of 10
+		nights        []geo.Date
+		keyPct, cover int
+		below         int
+		keyOK, coverO bool
+	}{
+		{"defaults: every night, no gap", []int{10, 10}, 0, dates, 100, 0, 0, true, true},
+		{"defaults: one night missed, one gap", []int{10, 9}, 1, dates, 100, 0, 1, false, false},
+		{"90 % of nights, 10 % of cells", []int{10, 9}, 1, dates, 90, 10, 0, true, true},
+		{"just under the thresholds", []int{8, 9}, 2, dates, 90, 10, 1, false, false},
+		{"no key areas", nil, 0, dates, 100, 0, 0, true, true},
+		{"no nights", nil, 0, nil, 100, 100, 0, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cov := Coverage{Study: cells, Nights: tc.nights, Gaps: make([]CoverageGap, tc.gaps)}
+			for _, m := range tc.met {
+				cov.KeyAreas = append(cov.KeyAreas, area(m))
+			}
+			s := DefaultSettings()
+			s.KeyAreaNightsPct, s.MaxUnpatrolledPct = tc.keyPct, tc.cover
+			below, keyOK, coverOK := Lines(cov, s)
+			if below != tc.below || keyOK != tc.keyOK || coverOK != tc.coverO {
+				t.Errorf("Lines = %d below, key areas %v, coverage %v; want %d, %v, %v", below, keyOK, coverOK, tc.below, tc.keyOK, tc.coverO)
+			}
+		})
+	}
+}

@@ -213,7 +213,7 @@ func cmdDevice(ctx context.Context, args []string, stdout io.Writer) error {
 
 // demoReportSettings are the official form of the demo ward's reports: a fictional agency,
 // chief and recipients, so that its report reads like the real thing.
-var demoReportSettings = patrol.ReportSettings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30,
+var demoReportSettings = patrol.ReportSettings{MinIncidents: 5, MinWeeks: 3, GiMinIncidents: 30, KeyAreaNightsPct: 100,
 	ParentAgency: "CÔNG AN THÀNH PHỐ MẪU", Agency: "CÔNG AN PHƯỜNG MẪU", NumberSuffix: "CAP", Place: "Phường Mẫu",
 	ChiefTitle: "TRƯỞNG CÔNG AN PHƯỜNG", ChiefName: "Nguyễn Văn An", Preparer: "Trần Thị Bình",
 	Recipients: []string{"Công an thành phố Mẫu (để báo cáo)", "Đảng ủy, UBND phường Mẫu (để báo cáo)", "Đội Cảnh sát quản lý hành chính về trật tự xã hội"}}

@@ -132,14 +132,16 @@ export function createReportPanel({ container, getView, canArchive }) {
     if (previewing) return h('p', { class: 'muted', testid: 'report-previewing' }, t('report.previewing'));
     if (!preview) return null;
     const v = preview.verdict;
+    const keyPct = preview.settings?.key_area_nights_pct ?? 100;
+    const coverPct = preview.settings?.max_unpatrolled_pct ?? 0;
     const lines = [
       [t('report.line.hotspots'), preview.problem_hotspots.length ? t('report.fail') : t('report.pass'),
         preview.problem_hotspots.length ? preview.problem_hotspots.map((p) => `${t(`report.group.${p.group}`)}: ${p.place} (${formatNumber(p.incidents)} ${t('report.incidents')}, ${formatNumber(p.weeks)} ${t('report.weeks')})`).join('; ') : t('report.noHotspot')],
       [t('report.line.data'), 2 * preview.nights_with_fixes >= preview.nights && preview.nights > 0 ? t('report.enough') : t('report.notEnough'), t('report.nightsWithFixes', { n: formatNumber(preview.nights_with_fixes), of: formatNumber(preview.nights) })],
       [t('report.line.keyAreas'), preview.key_areas_pass ? t('report.pass') : t('report.fail'),
-        t('report.keyAreasMet', { n: formatNumber(preview.key_areas.filter((k) => k.nights_met >= k.nights_required).length), of: formatNumber(preview.key_areas.length) })],
+        t('report.keyAreasMet', { n: formatNumber(preview.key_areas.filter((k) => k.nights_met * 100 >= keyPct * k.nights_required).length), of: formatNumber(preview.key_areas.length), pct: formatNumber(keyPct) })],
       [t('report.line.coverage'), preview.coverage_pass ? t('report.pass') : t('report.fail'),
-        t('report.unpatrolled', { n: formatNumber(preview.unpatrolled_cells), of: formatNumber(preview.study_cells) })],
+        t('report.unpatrolled', { n: formatNumber(preview.unpatrolled_cells), of: formatNumber(preview.study_cells), pct: formatNumber(coverPct) })],
       [t('report.line.compare'), '', t('report.compare', {
         new: formatNumber(preview.comparison.new.length), persisting: formatNumber(preview.comparison.persisting.length),
         resolved: formatNumber(preview.comparison.resolved.length),
