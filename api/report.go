@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/reporting"
+	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report"
@@ -54,43 +55,6 @@ const reportPDFTimeout = 90 * time.Second
 // reporting returns the report use case on this server's storage and clock.
 func (s *Server) reporting() *reporting.Service {
 	return &reporting.Service{Repo: s.db, Now: s.cfg.Now, Version: s.cfg.Version}
-}
-
-// ReportRequest asks for a proof report: a unit code, from and to (local dates or RFC 3339
-// instants, as for every period) and the language (vi by default, or en).
-type ReportRequest = reporting.Request
-
-// ReportResult is a rendered report that is not archived.
-type ReportResult struct {
-	HTML    []byte
-	Verdict string // pass, fail or insufficient
-	SHA256  string // hex SHA-256 of the report's canonical content (no archive knows it)
-	Cutoff  time.Time
-	Unit    patrol.Unit
-	Period  geo.Period
-	Content reporting.Content
-	Footer  string // the PDF footer of every page
-}
-
-// Report builds and renders the proof report of a unit, as GET /api/v1/report does, for callers
-// without HTTP such as `patrolmap report`. Bad input comes back as a *Problem naming the field.
-func (s *Server) Report(ctx context.Context, req ReportRequest) (ReportResult, error) {
-	if !validCode(req.Unit) {
-		return ReportResult{}, badField("unit", "not a unit code")
-	}
-	d, err := s.reporting().Build(ctx, req)
-	if errors.Is(err, patrol.ErrNotFound) {
-		return ReportResult{}, problem(http.StatusNotFound, "no unit with code "+strconv.Quote(req.Unit), FieldError{Field: "unit", Message: "unknown unit"})
-	}
-	if err != nil {
-		return ReportResult{}, reportError(err)
-	}
-	html, sum, err := d.Render("")
-	if err != nil {
-		return ReportResult{}, err
-	}
-	return ReportResult{HTML: html, Verdict: d.Verdict.Value, SHA256: sum, Cutoff: d.Cutoff, Unit: d.Unit, Period: d.Period, Content: d.Content,
-		Footer: pdfFooter(d.Request.Lang, "", d.Report.DateTimeText(d.Cutoff), sum)}, nil
 }
 
 // reportError turns the use case's errors into problems.
@@ -137,36 +101,6 @@ func reportFormat(c *gin.Context, json bool) (string, bool) {
 		writeProblem(c, badField("format", "must be html or pdf"))
 	}
 	return "", false
-}
-
-// pdfFooter is the footer printed on every page: number, page x/y, data cut-off, SHA-256.
-func pdfFooter(lang, number, cutoff, sum string) string {
-	l := map[bool][4]string{true: {"Số", "Trang", "Số liệu đến", "Bản nháp, chưa lưu trữ"}, false: {"No.", "Page", "Data up to", "Draft, not archived"}}[lang != report.LangEN]
-	if number == "" {
-		number = l[3]
-	}
-	return fmt.Sprintf(`<div style="font-family:'Liberation Serif','Times New Roman',serif;font-size:7.5pt;width:100%%;box-sizing:border-box;padding:0 15mm 0 30mm;color:#222"><div style="display:flex;justify-content:space-between"><span>%s %s</span><span>%s <span class="pageNumber"></span>/<span class="totalPages"></span></span><span>%s %s</span></div><div style="font-family:'Liberation Mono',monospace;font-size:6.5pt;text-align:center">SHA-256: %s</div></div>`,
-		l[0], template(number), l[1], l[2], template(cutoff), template(sum))
-}
-
-// template escapes text for the footer's HTML.
-func template(s string) string {
-	var b bytes.Buffer
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '"':
-			b.WriteString("&quot;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // writeReport answers a report page as HTML, or printed to PDF with its footer.
@@ -226,7 +160,7 @@ func (s *Server) getReport(c *gin.Context) {
 		c.JSON(http.StatusOK, d.Content)
 		return
 	}
-	footer := pdfFooter(d.Request.Lang, "", d.Report.DateTimeText(d.Cutoff), sum)
+	footer := d.PDFFooter("", sum)
 	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%s-%s-%s", u.Code, c.Query("from"), c.Query("to")), html, d.Verdict.Value, sum, footer, d.Cutoff)
 }
 
@@ -335,8 +269,8 @@ func (s *Server) getReportSnapshot(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	p := report.NewPrinter(snap.Lang, reporting.Location(u))
-	footer := pdfFooter(snap.Lang, snap.NumberText, p.DateTime(snap.Cutoff), hexSum)
+	p := report.NewPrinter(snap.Lang, unit.Location(u))
+	footer := report.PDFFooter(snap.Lang, snap.NumberText, p.DateTime(snap.Cutoff), hexSum)
 	s.writeReport(c, format, fmt.Sprintf("patrolmap-report-%d", id), snap.HTML, snap.Verdict, hexSum, footer, snap.Cutoff)
 }
 

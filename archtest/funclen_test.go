@@ -20,7 +20,6 @@ var debt = map[string]struct {
 	lines int
 	owner string
 }{
-	"app/reporting/reporting.go:BuildFor": {126, "issue 15 (app/reporting)"},
 }
 
 // isHandler reports whether fn takes a *gin.Context: an HTTP handler or a helper of one.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -84,7 +85,7 @@ func Verify(ctx context.Context, store ArchiveStore, units interface {
 		From: r.FromText, To: r.ToText, IssuedAt: r.CreatedAt.UTC().Format(time.RFC3339)}
 	if _, e1 := geo.ParseDate(r.FromText); e1 == nil {
 		if _, e2 := geo.ParseDate(r.ToText); e2 == nil {
-			v.LastDay = geo.DateOf(r.To.Add(-time.Nanosecond), Location(u)).String()
+			v.LastDay = geo.DateOf(r.To.Add(-time.Nanosecond), unit.Location(u)).String()
 		}
 	}
 	return v, nil

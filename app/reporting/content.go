@@ -235,3 +235,9 @@ func (d *Draft) official(number, sum string) report.Official {
 		SHA256: sum, Issued: d.Cutoff}
 	return o
 }
+
+// PDFFooter is the footer of every page of the draft's PDF, numbered number ("" for a draft)
+// and carrying sum, the SHA-256 of its content.
+func (d *Draft) PDFFooter(number, sum string) string {
+	return report.PDFFooter(d.Request.Lang, number, d.Report.DateTimeText(d.Cutoff), sum)
+}

@@ -11,7 +11,6 @@ package reporting
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -132,12 +131,6 @@ func (s *Service) Build(ctx context.Context, req Request) (*Draft, error) {
 	return s.BuildFor(ctx, u, req)
 }
 
-// Location returns a unit's time zone (UTC when unknown).
-func Location(u patrol.Unit) *time.Location { return unit.Location(u) }
-
-// NightWindowOf returns a unit's night window (the default when unset).
-func NightWindowOf(u patrol.Unit) geo.NightWindow { return unit.NightWindow(u) }
-
 // Periods parses from and to for a unit: the night period (coverage, patrols) and the whole-day
 // period (incidents), and whether both ends were dates.
 func Periods(u patrol.Unit, from, to string) (night, all geo.Period, dates bool, err error) {
@@ -148,7 +141,7 @@ func Periods(u patrol.Unit, from, to string) (night, all geo.Period, dates bool,
 		}
 		return night, all, false, patrol.Invalid(field, "required: a local date YYYY-MM-DD or an RFC 3339 time")
 	}
-	loc, nw := Location(u), NightWindowOf(u)
+	loc, nw := unit.Location(u), unit.NightWindow(u)
 	for _, w := range []geo.Window{geo.WindowNight, geo.WindowAll} {
 		p, err := geo.ParsePeriod(from, to, loc, w, nw)
 		if err != nil {
@@ -201,29 +194,68 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 		return nil, err
 	}
 	cutoff := s.Now().UTC()
-	loc, nw := Location(u), NightWindowOf(u)
+	loc, nw := unit.Location(u), unit.NightWindow(u)
 	gaps, err := coverage.FindGaps(ctx, s.Repo, u, nightP, reportMinNights)
 	if err != nil {
 		return nil, err
 	}
 	cov := coverageOf(gaps)
-	lang := req.Lang
 	r := &report.Report{
-		Lang: lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.Version),
+		Lang: req.Lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.Version),
 		Unit: report.Unit{Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Location: loc, H3Res: cov.Res,
 			NightStart: nw.Start.String(), NightEnd: nw.End.String()},
-		Period: report.Period{From: allP.From, To: allP.To, Dates: dates},
+		Period:  report.Period{From: allP.From, To: allP.To, Dates: dates},
+		LeftOut: gaps.LeftOut,
 	}
 	d := &Draft{Report: r, Unit: u, Period: allP, Request: req, Cutoff: cutoff, Settings: settings}
 
 	// 1. Data summary.
-	sum, err := s.Repo.PatrolSummary(ctx, u.ID, nw.Periods(nightP, loc, geo.WindowNight))
+	sum, err := s.summarize(ctx, u, nw.Periods(nightP, loc, geo.WindowNight), allP, cov, r)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.Repo.IncidentCounts(ctx, u.ID, allP.From, allP.To)
+	// The incidents of the period and of the previous one, the base map and the places named.
+	prevP := previousPeriod(allP, dates, loc)
+	current, previous, err := s.incidents(ctx, u, prevP, allP)
 	if err != nil {
 		return nil, err
+	}
+	pl, err := s.places(ctx, u, cov, current)
+	if err != nil {
+		return nil, err
+	}
+	r.Base = pl.base
+	// 2. Compliance; 3. coverage and the largest gaps.
+	if err := coverageSections(r, cov, pl, req.Lang); err != nil {
+		return nil, err
+	}
+	// The verdict, its three lines and the comparison with the previous period.
+	if err := s.judge(d, cov, sum, current, previous, prevP, pl); err != nil {
+		return nil, err
+	}
+	// 4. Hot spots of all incidents, for information; 5. emerging hot spots.
+	if err := s.hotspots(ctx, u, cov.Res, allP, r, pl, req.Lang); err != nil {
+		return nil, err
+	}
+	if err := s.emerging(ctx, u, cov.Res, allP, r, pl, req.Lang); err != nil {
+		return nil, err
+	}
+	// 6. The queries that reproduce it.
+	r.Queries = queries(u.Code, req, cov.Res, r.Emerging)
+	d.Content = contentOf(d)
+	return d, nil
+}
+
+// summarize fills section 1, the data summary: the night patrols, the incidents per category
+// and the mock fixes left out.
+func (s *Service) summarize(ctx context.Context, u patrol.Unit, nights []geo.Period, allP geo.Period, cov Coverage, r *report.Report) (patrol.PatrolSummary, error) {
+	sum, err := s.Repo.PatrolSummary(ctx, u.ID, nights)
+	if err != nil {
+		return sum, err
+	}
+	counts, err := s.Repo.IncidentCounts(ctx, u.ID, allP.From, allP.To)
+	if err != nil {
+		return sum, err
 	}
 	r.Summary = report.Summary{Nights: len(cov.Nights), NightsPatrolled: sum.NightsPatrolled, NightsWithFixes: sum.NightsWithFixes,
 		Devices: sum.Devices, Fixes: sum.Fixes, Hours: sum.Hours, DistanceKm: sum.DistanceKm}
@@ -232,28 +264,21 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 	}
 	mocks, err := s.Repo.MockFixCounts(ctx, u.ID, allP.From, allP.To)
 	if err != nil {
-		return nil, err
+		return sum, err
 	}
 	for _, m := range mocks {
 		r.Summary.MockFixes = append(r.Summary.MockFixes, report.DeviceCount{Device: m.Device, Fixes: m.Fixes})
 	}
+	return sum, nil
+}
 
-	// The base map and the places named in the tables.
-	roads, err := s.Repo.ListRoads(ctx, u.ID)
+// incidents returns the counted (not void) incidents of the period and of the previous one.
+func (s *Service) incidents(ctx context.Context, u patrol.Unit, prevP, allP geo.Period) (current, previous []patrol.Incident, err error) {
+	list, err := s.Repo.ListIncidents(ctx, u.ID, prevP.From, allP.To, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	groups, err := s.Repo.ListAreas(ctx, u.ID, patrol.KindResidentialGroup)
-	if err != nil {
-		return nil, err
-	}
-	prevP := previousPeriod(allP, dates, loc)
-	incidents, err := s.Repo.ListIncidents(ctx, u.ID, prevP.From, allP.To, false)
-	if err != nil {
-		return nil, err
-	}
-	var current, previous []patrol.Incident
-	for _, in := range incidents {
+	for _, in := range list {
 		switch {
 		case in.Status == patrol.StatusVoid:
 		case !in.Time.Before(allP.From) && in.Time.Before(allP.To):
@@ -262,11 +287,26 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 			previous = append(previous, in)
 		}
 	}
-	pl := newPlaces(cov, roads, groups, current)
-	r.Base = pl.base
-	r.LeftOut = gaps.LeftOut
+	return current, previous, nil
+}
 
-	// 2. Compliance.
+// places reads the roads and residential groups that name the report's places and draw its
+// base map.
+func (s *Service) places(ctx context.Context, u patrol.Unit, cov Coverage, current []patrol.Incident) (*Places, error) {
+	roads, err := s.Repo.ListRoads(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.Repo.ListAreas(ctx, u.ID, patrol.KindResidentialGroup)
+	if err != nil {
+		return nil, err
+	}
+	return newPlaces(cov, roads, groups, current), nil
+}
+
+// coverageSections fills section 2 (every key area's nights met) and section 3 (the coverage
+// of every study cell and the largest gaps, by risk).
+func coverageSections(r *report.Report, cov Coverage, pl *Places, lang string) error {
 	for _, ar := range cov.KeyAreas {
 		pct := -1.0
 		if ar.Nights > 0 {
@@ -275,8 +315,6 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 		r.Compliance = append(r.Compliance, report.ComplianceRow{Name: ar.Area.Name, Kind: ar.Area.Kind, Required: ar.Area.RequiredNightVisits,
 			MinDwellMin: ar.Area.MinDwellMin, NightsMet: ar.NightsMet, Nights: ar.Nights, Percent: nanIfNegative(pct)})
 	}
-
-	// 3. Coverage and the largest gaps.
 	r.Coverage = report.Coverage{Nights: len(cov.Nights), MinNights: reportMinNights, GapCells: len(cov.Gaps)}
 	for _, c := range cov.Study {
 		r.Coverage.Cells = append(r.Coverage.Cells, report.CoverageCell{Cell: c, Nights: cov.Visited[c]})
@@ -287,29 +325,12 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 		}
 		centre, err := geo.CellCentre(g.Cell)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.Coverage.Gaps = append(r.Coverage.Gaps, report.Gap{Rank: i + 1, Cell: g.Cell, Centre: centre,
 			Place: pl.Describe(centre, []h3.Cell{g.Cell}, lang), Risk: g.Risk, Incidents: g.Incidents})
 	}
-
-	// The verdict, its three lines and the comparison with the previous period.
-	if err := s.judge(d, cov, sum, current, previous, prevP, pl); err != nil {
-		return nil, err
-	}
-
-	// 4. Hot spots of all incidents, for information.
-	if err := s.hotspots(ctx, u, cov.Res, allP, r, pl, lang); err != nil {
-		return nil, err
-	}
-	// 5. Emerging hot spots.
-	if err := s.emerging(ctx, u, cov.Res, allP, r, pl, lang); err != nil {
-		return nil, err
-	}
-	// 6. The queries that reproduce it.
-	r.Queries = queries(u.Code, req, cov.Res, r.Emerging)
-	d.Content = contentOf(d)
-	return d, nil
+	return nil
 }
 
 func nanIfNegative(x float64) float64 {
@@ -509,11 +530,6 @@ func coverageOf(g *coverage.Gaps) Coverage {
 	return cov
 }
 
-// errNoCells is returned when the study area is too small for Gi*.
-func errNoCells(unit string, n, res int) error {
-	return &geo.AnalysisInputError{Msg: fmt.Sprintf("the study area of unit %s has %d cell(s) at resolution %d; Gi* needs at least 2", unit, n, res)}
-}
-
 // ProblemHotspots judges the counted incidents of allP over the study cells of the gap model g
 // with the unit's settings, as the report's verdict does, and describes each problem hotspot:
 // what the map's summary shows. Patrol data is not checked here (the summary says it apart).
@@ -532,7 +548,7 @@ func (s *Service) ProblemHotspots(ctx context.Context, u patrol.Unit, g *coverag
 			counted = append(counted, in)
 		}
 	}
-	v, err := Judge(VerdictInput{Study: g.Study, Incidents: binned(counted, g.Res), From: allP.From, Location: Location(u),
+	v, err := Judge(VerdictInput{Study: g.Study, Incidents: binned(counted, g.Res), From: allP.From, Location: unit.Location(u),
 		Nights: 1, NightsWithFixes: 1, Settings: settings})
 	if err != nil {
 		return nil, err

@@ -9,7 +9,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/app/reporting"
+	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report/pdf"
 )
 
@@ -17,8 +18,9 @@ const reportUsage = "report --unit CODE --from DATE --to DATE -o FILE.html [--la
 
 // cmdReport runs `patrolmap report --unit CODE --from DATE --to DATE -o FILE.html [--lang en]
 // [--pdf FILE.pdf]`: the proof report that GET /api/v1/report serves, written to a file, and
-// printed to PDF through headless Chromium when --pdf is given. It prints the verdict and the
-// SHA-256 of the HTML; the exit status is 0 for either verdict.
+// printed to PDF through headless Chromium when --pdf is given. It calls the report use case
+// (app/reporting) and its renderer directly, and prints the verdict and the SHA-256 of the
+// report's content; the exit status is 0 for any verdict.
 func cmdReport(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -45,29 +47,32 @@ func cmdReport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	srv := api.New(api.Config{Version: version}, s, nil, nil)
-	res, err := srv.Report(ctx, api.ReportRequest{Unit: *unit, From: *from, To: *to, Lang: *lang})
-	var p *api.Problem
-	if errors.As(err, &p) {
-		return errors.New(p.Detail)
+	svc := &reporting.Service{Repo: s, Now: time.Now, Version: version}
+	d, err := svc.Build(ctx, reporting.Request{Unit: *unit, From: *from, To: *to, Lang: *lang})
+	if errors.Is(err, patrol.ErrNotFound) {
+		return fmt.Errorf("report: no unit with code %q", *unit)
 	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	html, sum, err := d.Render("")
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(*out, res.HTML); err != nil {
+	if err := writeFileAtomic(*out, html); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "report %s: %s, %s, verdict %s, content sha256 %s (a draft: archive it with POST /api/v1/reports to number it and make the hash verifiable), data up to %s\n",
-		res.Unit.Code, *out, periodWords(res), res.Verdict, res.SHA256, res.Cutoff.Format(time.RFC3339))
+		d.Unit.Code, *out, periodWords(d.Content.Period), d.Verdict.Value, sum, d.Cutoff.Format(time.RFC3339))
 	if *pdfOut != "" {
-		doc, err := pdf.Render(ctx, res.HTML, pdf.Options{Timeout: 2 * time.Minute, Footer: res.Footer})
+		doc, err := pdf.Render(ctx, html, pdf.Options{Timeout: 2 * time.Minute, Footer: d.PDFFooter("", sum)})
 		if err != nil {
 			return fmt.Errorf("report: PDF: %w", err)
 		}
 		if err := writeFileAtomic(*pdfOut, doc); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "report %s: %s (%d bytes)\n", res.Unit.Code, *pdfOut, len(doc))
+		fmt.Fprintf(stdout, "report %s: %s (%d bytes)\n", d.Unit.Code, *pdfOut, len(doc))
 	}
 	return nil
 }
@@ -107,9 +112,9 @@ func dirOf(name string) string {
 }
 
 // periodWords writes the period as the report does: the first day and the last day included.
-func periodWords(res api.ReportResult) string {
-	if res.Content.Period.LastDay != "" {
-		return "from " + res.Content.Period.From + " through " + res.Content.Period.LastDay + " (đến hết ngày " + res.Content.Period.LastDay + ")"
+func periodWords(p reporting.ContentPeriod) string {
+	if p.LastDay != "" {
+		return "from " + p.From + " through " + p.LastDay + " (đến hết ngày " + p.LastDay + ")"
 	}
-	return "from " + res.Content.Period.FromInstant + " to " + res.Content.Period.ToInstant
+	return "from " + p.FromInstant + " to " + p.ToInstant
 }
