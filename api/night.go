@@ -104,10 +104,8 @@ func (s *Server) getHandover(c *gin.Context) {
 	}
 	if format == "html" {
 		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-		c.Data(http.StatusOK, "text/html; charset=utf-8", page.Bytes())
-		return
 	}
-	s.writePDF(c, page.Bytes(), "giao-ca-"+h.UnitCode+"-"+h.Night+".pdf")
+	answerPage(c, format, page.Bytes(), "giao-ca-"+h.UnitCode+"-"+h.Night+".pdf", pdf.Options{Timeout: handoverPDFTimeout})
 }
 
 // alertJSON writes an alert as GET /api/v1/alerts lists it.
@@ -362,18 +360,3 @@ func (s *Server) sendLiveAlerts(ctx context.Context, stream *liveStream, u patro
 
 // handoverPDFTimeout bounds printing a handover to PDF.
 const handoverPDFTimeout = 60 * time.Second
-
-// writePDF prints a self-contained page to PDF with the server's headless Chromium.
-func (s *Server) writePDF(c *gin.Context, page []byte, filename string) {
-	out, err := pdf.Render(c.Request.Context(), page, pdf.Options{Timeout: handoverPDFTimeout})
-	if errors.Is(err, pdf.ErrNoBrowser) {
-		writeProblem(c, problem(http.StatusNotImplemented, "PDF needs headless Chromium on the server, which is not installed; print the HTML page instead"))
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="%s"`, filename))
-	c.Data(http.StatusOK, "application/pdf", out)
-}

@@ -106,21 +106,7 @@ func reportFormat(c *gin.Context, json bool) (string, bool) {
 // writeReport answers a report page as HTML, or printed to PDF with its footer.
 func (s *Server) writeReport(c *gin.Context, format, name string, html []byte, verdict, contentSHA, footer string, cutoff time.Time) {
 	reportHeaders(c, html, verdict, contentSHA, cutoff)
-	if format == "html" {
-		c.Data(http.StatusOK, "text/html; charset=utf-8", html)
-		return
-	}
-	out, err := pdf.Render(c.Request.Context(), html, pdf.Options{Timeout: reportPDFTimeout, Footer: footer})
-	if errors.Is(err, pdf.ErrNoBrowser) {
-		writeProblem(c, problem(http.StatusNotImplemented, "PDF needs headless Chromium on the server, which is not installed; print the HTML page instead"))
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="%s.pdf"`, name))
-	c.Data(http.StatusOK, "application/pdf", out)
+	answerPage(c, format, html, name+".pdf", pdf.Options{Timeout: reportPDFTimeout, Footer: footer})
 }
 
 // buildReport parses the request of a report for a unit in scope and builds its draft.
