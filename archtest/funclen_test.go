@@ -19,8 +19,7 @@ const (
 var debt = map[string]struct {
 	lines int
 	owner string
-}{
-}
+}{}
 
 // isHandler reports whether fn takes a *gin.Context: an HTTP handler or a helper of one.
 func isHandler(fn *ast.FuncDecl) bool {
