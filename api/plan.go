@@ -564,7 +564,6 @@ func routeFeature(r patrol.Route) Feature {
 // listRoutes answers GET /api/v1/routes?unit[&night][&from&to]: the saved routes of a night
 // (or of the nights from ≤ night < to; all when neither is given).
 func (s *Server) listRoutes(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -584,7 +583,7 @@ func (s *Server) listRoutes(c *gin.Context) {
 			return
 		}
 	}
-	list, err := db.ListRoutes(c.Request.Context(), u.ID, from, to)
+	list, err := s.db.ListRoutes(c.Request.Context(), u.ID, from, to)
 	if err != nil {
 		fail(c, err)
 		return
@@ -600,7 +599,6 @@ func (s *Server) listRoutes(c *gin.Context) {
 // LineString or MultiLineString with properties name, kind (planned or suggested) and night;
 // other properties (such as the stops of a suggested route) are kept.
 func (s *Server) createRoute(c *gin.Context) {
-	db := s.db
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
@@ -616,7 +614,7 @@ func (s *Server) createRoute(c *gin.Context) {
 	}
 	caller := callerOf(c)
 	r.CreatedBy, r.CreatedByName = caller.User.ID, caller.User.Username
-	saved, err := db.CreateRoute(c.Request.Context(), r)
+	saved, err := s.db.CreateRoute(c.Request.Context(), r)
 	if err != nil {
 		fail(c, err)
 		return
@@ -687,13 +685,12 @@ func routeRecord(c *gin.Context, u patrol.Unit, lines orb.MultiLineString, props
 
 // deleteRoute answers DELETE /api/v1/routes/{id}.
 func (s *Server) deleteRoute(c *gin.Context) {
-	db := s.db
 	id, ok := pathID(c, "id")
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	r, err := db.RouteByID(ctx, id)
+	r, err := s.db.RouteByID(ctx, id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -702,7 +699,7 @@ func (s *Server) deleteRoute(c *gin.Context) {
 		writeProblem(c, problem(http.StatusForbidden, "this route is outside your scope"))
 		return
 	}
-	if err := db.DeleteRoute(ctx, id); err != nil {
+	if err := s.db.DeleteRoute(ctx, id); err != nil {
 		fail(c, err)
 		return
 	}

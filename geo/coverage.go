@@ -175,9 +175,9 @@ func DeviceVisits(device string, fixes []patrol.Fix, opt CoverageOptions) ([]Cel
 				w++
 			}
 			for j := w; j < len(windows) && windows[j].From.Before(p.to); j++ {
-				from, to := laterOf(p.from, windows[j].From), earlierOf(p.to, windows[j].To)
-				if from.Before(to) {
-					passes.add(p.cell, from.UTC(), to.UTC())
+				in := Period{From: p.from, To: p.to}.Intersect(windows[j])
+				if in.From.Before(in.To) {
+					passes.add(p.cell, in.From.UTC(), in.To.UTC())
 				}
 			}
 		}
@@ -246,13 +246,6 @@ func lerpPoint(a, b orb.Point, f float64) orb.Point {
 
 func laterOf(a, b time.Time) time.Time {
 	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlierOf(a, b time.Time) time.Time {
-	if a.Before(b) {
 		return a
 	}
 	return b

@@ -287,7 +287,7 @@ func (w NightWindow) Periods(p Period, loc *time.Location, win Window) []Period 
 		nights := w.nightsIn(p, loc)
 		out := make([]Period, len(nights))
 		for i, n := range nights {
-			out[i] = n.Period.intersect(p)
+			out[i] = n.Period.Intersect(p)
 		}
 		return out
 	case WindowDay:
@@ -360,8 +360,8 @@ func (p Period) Contains(t time.Time) bool {
 	return (p.From.IsZero() || !t.Before(p.From)) && (p.To.IsZero() || t.Before(p.To))
 }
 
-// intersect returns the overlap of two bounded periods; it may be empty.
-func (p Period) intersect(q Period) Period {
+// Intersect returns the overlap of two bounded periods; it may be empty (To not after From).
+func (p Period) Intersect(q Period) Period {
 	out := p
 	if q.From.After(out.From) {
 		out.From = q.From

@@ -282,7 +282,7 @@ func (u rollupUnit) keyPasses(device int, fixes []patrol.Fix, d geo.Date, res in
 			if !pc.overlaps(clip) {
 				continue
 			}
-			period = geo.Period{From: later(period.From, clip.From), To: earlier(period.To, clip.To)}
+			period = period.Intersect(clip)
 		}
 		lo, _ := slices.BinarySearchFunc(kept, period.From.Add(-geo.MaxSegmentGap), func(f patrol.Fix, t time.Time) int { return f.Time.Compare(t) })
 		hi, found := slices.BinarySearchFunc(kept, period.To.Add(geo.MaxSegmentGap), func(f patrol.Fix, t time.Time) int { return f.Time.Compare(t) })
@@ -303,20 +303,6 @@ func (u rollupUnit) keyPasses(device int, fixes []patrol.Fix, d geo.Date, res in
 		}
 	}
 	return out, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // dateValue is a geo.Date as pgx sends a SQL date.
