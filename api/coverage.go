@@ -49,28 +49,11 @@ func newCoverageCollection(fs []Feature, query map[string]any) coverageCollectio
 
 // coverage answers GET /api/v1/coverage: the cells with at least one pass.
 func (s *Server) coverage(c *gin.Context) {
-	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	q, ok := s.coverageQuery(c, true)
 	if !ok {
 		return
 	}
-	window, err := geo.ParseWindow(c.Query("window"))
-	if err != nil {
-		coverageFieldError(c, err, "window")
-		return
-	}
-	res, ok := coverageRes(c, u)
-	if !ok {
-		return
-	}
-	p, ok := s.period(c, u, window)
-	if !ok {
-		return
-	}
-	device, ok := s.coverageDevice(c, u)
-	if !ok {
-		return
-	}
-	visits, err := s.db.CoverageVisits(c.Request.Context(), u.ID, device.ID, res, window, p, nil)
+	visits, err := s.db.CoverageVisits(c.Request.Context(), q.unit.ID, q.device.ID, q.res, q.window, q.period, nil)
 	if err != nil {
 		fail(c, err)
 		return
@@ -88,12 +71,56 @@ func (s *Server) coverage(c *gin.Context) {
 			"last_visit": rfc3339(cc.LastVisit),
 		}})
 	}
-	q := coveragePeriodQuery(u, p, window)
-	q["res"] = res
-	if device.ID > 0 {
-		q["device"] = device.Ident
+	writeGeoJSON(c, newCoverageCollection(fs, q.describe()))
+}
+
+// deviceQuery is what /coverage and /tracks read: the unit (in the caller's scope), the window,
+// for /coverage the resolution, the period and the optional device.
+type deviceQuery struct {
+	unit   patrol.Unit
+	window geo.Window
+	res    int
+	hasRes bool // res was read (for /coverage)
+	period geo.Period
+	device patrol.Device
+}
+
+// coverageQuery reads a deviceQuery in that order (res only when withRes), answering the
+// problem itself when a parameter is bad.
+func (s *Server) coverageQuery(c *gin.Context, withRes bool) (deviceQuery, bool) {
+	var q deviceQuery
+	var ok bool
+	if q.unit, ok = s.unitInScope(c, "unit", c.Query("unit")); !ok {
+		return q, false
 	}
-	writeGeoJSON(c, newCoverageCollection(fs, q))
+	window, err := geo.ParseWindow(c.Query("window"))
+	if err != nil {
+		coverageFieldError(c, err, "window")
+		return q, false
+	}
+	q.window = window
+	if q.hasRes = withRes; withRes {
+		if q.res, ok = coverageRes(c, q.unit); !ok {
+			return q, false
+		}
+	}
+	if q.period, ok = s.period(c, q.unit, window); !ok {
+		return q, false
+	}
+	q.device, ok = s.coverageDevice(c, q.unit)
+	return q, ok
+}
+
+// describe is the query member of an answer: the period, and res and device when set.
+func (q deviceQuery) describe() map[string]any {
+	out := coveragePeriodQuery(q.unit, q.period, q.window)
+	if q.hasRes {
+		out["res"] = q.res
+	}
+	if q.device.ID > 0 {
+		out["device"] = q.device.Ident
+	}
+	return out
 }
 
 // compliance answers GET /api/v1/compliance: every key area and key road, night by night.
@@ -250,24 +277,11 @@ func coverageNonNil(s []string) []string {
 // tracks answers GET /api/v1/tracks: per device, its fixes cleaned as coverage cleans them and
 // joined into lines (coverage.Tracks).
 func (s *Server) tracks(c *gin.Context) {
-	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
+	q, ok := s.coverageQuery(c, false)
 	if !ok {
 		return
 	}
-	window, err := geo.ParseWindow(c.Query("window"))
-	if err != nil {
-		coverageFieldError(c, err, "window")
-		return
-	}
-	p, ok := s.period(c, u, window)
-	if !ok {
-		return
-	}
-	device, ok := s.coverageDevice(c, u)
-	if !ok {
-		return
-	}
-	list, err := coverage.Tracks(c.Request.Context(), s.db, u, device.ID, window, p)
+	list, err := coverage.Tracks(c.Request.Context(), s.db, q.unit, q.device.ID, q.window, q.period)
 	if err != nil {
 		fail(c, err)
 		return
@@ -281,11 +295,7 @@ func (s *Server) tracks(c *gin.Context) {
 		}
 		fs = append(fs, Feature{Type: "Feature", ID: t.Device, Geometry: coverageMultiLine(t.Lines), Properties: props})
 	}
-	q := coveragePeriodQuery(u, p, window)
-	if device.ID > 0 {
-		q["device"] = device.Ident
-	}
-	writeGeoJSON(c, newCoverageCollection(fs, q))
+	writeGeoJSON(c, newCoverageCollection(fs, q.describe()))
 }
 
 // minNightsParam reads min_nights, 1 to coverage.MaxMinNights, default 1.
