@@ -5,7 +5,7 @@
 
 import { h } from './dom.js';
 import { t, label } from './i18n.js';
-import { errorMessage } from './notify.js';
+import { fieldIn, fieldSet, serverErrors } from './formfields.js';
 
 const POLYGON_KINDS = ['key_area', 'residential_group', 'other'];
 const LINE_KINDS = ['key_road', 'other'];
@@ -17,9 +17,7 @@ const FIELDS = ['name', 'kind', 'buffer_m', 'required_night_visits', 'min_dwell_
 // fieldOf maps a server error's field ("properties.name", "/properties/name",
 // "name") to one of FIELDS, or null.
 export function fieldOf(path) {
-  if (typeof path !== 'string') return null;
-  const last = path.split(/[./]/).filter(Boolean).pop();
-  return FIELDS.includes(last) ? last : null;
+  return fieldIn(FIELDS, path);
 }
 
 // openAreaForm shows the form. values holds the starting properties;
@@ -30,15 +28,7 @@ export function openAreaForm({ title, values = {}, isLine = false, save }) {
   return new Promise((resolve) => {
     const v = { ...DEFAULT_AREA, ...values };
     const kinds = isLine ? LINE_KINDS : POLYGON_KINDS;
-    const inputs = {};
-    const errors = {};
-
-    const field = (name, labelText, input) => {
-      inputs[name] = input;
-      errors[name] = h('p', { class: 'field-error', id: `area-error-${name}`, testid: `area-error-${name}`, hidden: true });
-      input.setAttribute('aria-describedby', errors[name].id);
-      return h('label', { class: 'field' }, h('span', {}, labelText), input, errors[name]);
-    };
+    const { inputs, general, field, show: showErrors } = fieldSet('area');
 
     const kindSelect = h('select', { name: 'kind', testid: 'area-kind' },
       kinds.map((k) => h('option', { value: k, selected: k === v.kind }, label('kind', k))));
@@ -47,7 +37,6 @@ export function openAreaForm({ title, values = {}, isLine = false, save }) {
     const number = (name, testid, min, step) =>
       h('input', { type: 'number', name, testid, min, step, inputmode: 'numeric', required: true, value: String(v[name] ?? '') });
 
-    const general = h('p', { class: 'form-error', testid: 'area-form-error', role: 'alert', hidden: true });
     const saveButton = h('button', { type: 'submit', class: 'button primary', testid: 'area-save' }, t('area.save'));
     const cancelButton = h('button', { type: 'button', class: 'button', testid: 'area-cancel' }, t('area.cancel'));
 
@@ -74,19 +63,6 @@ export function openAreaForm({ title, values = {}, isLine = false, save }) {
     });
     cancelButton.addEventListener('click', finish);
 
-    const showErrors = (byField, message) => {
-      for (const name of Object.keys(errors)) {
-        const text = byField[name];
-        errors[name].textContent = text || '';
-        errors[name].hidden = !text;
-        inputs[name].setAttribute('aria-invalid', text ? 'true' : 'false');
-      }
-      general.textContent = message || '';
-      general.hidden = !message;
-      const first = Object.keys(byField).find((name) => inputs[name]);
-      if (first) inputs[first].focus();
-    };
-
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const { props, problems } = collect(inputs, isLine);
@@ -102,14 +78,7 @@ export function openAreaForm({ title, values = {}, isLine = false, save }) {
         saved = true;
         finish();
       } catch (err) {
-        const byField = {};
-        const unmatched = [];
-        for (const e of err.errors || []) {
-          const name = fieldOf(e.field);
-          if (name && inputs[name]) byField[name] = String(e.message || '');
-          else unmatched.push(String(e.message || ''));
-        }
-        const message = Object.keys(byField).length > 0 && unmatched.length === 0 ? '' : [errorMessage(err), ...unmatched].join(' ');
+        const { byField, message } = serverErrors(err, inputs, fieldOf);
         showErrors(byField, message);
       } finally {
         saveButton.disabled = false;

@@ -5,7 +5,7 @@
 
 import { h } from './dom.js';
 import { t, label, formatFixed } from './i18n.js';
-import { errorMessage } from './notify.js';
+import { fieldIn, fieldSet, serverErrors } from './formfields.js';
 import { localDateTimeIn, zonedToInstant } from './time.js';
 
 export const CATEGORIES = ['theft', 'robbery', 'drugs', 'gambling', 'prostitution', 'disorder', 'traffic_accident', 'fire', 'fraud', 'other'];
@@ -17,9 +17,7 @@ const MAX_DESCRIPTION = 4000;
 // incidentFieldOf maps a server error's field ("time", "incidents[0].time",
 // "/incidents/0/category") to one of the form's fields, or null.
 export function incidentFieldOf(path) {
-  if (typeof path !== 'string') return null;
-  const last = path.split(/[./[\]]/).filter(Boolean).pop();
-  return FIELDS.includes(last) ? last : null;
+  return fieldIn(FIELDS, path);
 }
 
 // validateIncident checks the form values ({category, severity, time,
@@ -50,14 +48,7 @@ export function validateIncident(values, timeZone, now = new Date()) {
 // promise resolves to what save resolved to, or null when cancelled.
 export function openIncidentForm({ title, values = {}, latlng, timeZone, editing = false, save }) {
   return new Promise((resolve) => {
-    const inputs = {};
-    const errors = {};
-    const field = (name, labelText, input) => {
-      inputs[name] = input;
-      errors[name] = h('p', { class: 'field-error', id: `incident-error-${name}`, testid: `incident-error-${name}`, hidden: true });
-      input.setAttribute('aria-describedby', errors[name].id);
-      return h('label', { class: 'field' }, h('span', {}, labelText), input, errors[name]);
-    };
+    const { inputs, general, field, show: showErrors } = fieldSet('incident');
 
     const category = h('select', { name: 'category', testid: 'incident-category', required: true },
       h('option', { value: '', disabled: true, selected: !values.category }, t('incident.choose')),
@@ -75,7 +66,6 @@ export function openIncidentForm({ title, values = {}, latlng, timeZone, editing
         STATUSES.map((s) => h('option', { value: s, selected: s === (values.status || 'open') }, label('status', s))))
       : null;
 
-    const general = h('p', { class: 'form-error', testid: 'incident-form-error', role: 'alert', hidden: true });
     const saveButton = h('button', { type: 'submit', class: 'button primary', testid: 'incident-save' }, t('incident.save'));
     const cancelButton = h('button', { type: 'button', class: 'button', testid: 'incident-cancel' }, t('area.cancel'));
     const where = latlng
@@ -104,19 +94,6 @@ export function openIncidentForm({ title, values = {}, latlng, timeZone, editing
     });
     cancelButton.addEventListener('click', () => dialog.close());
 
-    const showErrors = (byField, message) => {
-      for (const name of Object.keys(errors)) {
-        const text = byField[name];
-        errors[name].textContent = text || '';
-        errors[name].hidden = !text;
-        inputs[name].setAttribute('aria-invalid', text ? 'true' : 'false');
-      }
-      general.textContent = message || '';
-      general.hidden = !message;
-      const first = Object.keys(byField).find((name) => inputs[name]);
-      if (first) inputs[first].focus();
-    };
-
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const { incident, problems } = validateIncident({
@@ -133,14 +110,7 @@ export function openIncidentForm({ title, values = {}, latlng, timeZone, editing
         result = (await save(incident)) ?? true;
         dialog.close();
       } catch (err) {
-        const byField = {};
-        const unmatched = [];
-        for (const e of err.errors || []) {
-          const name = incidentFieldOf(e.field);
-          if (name && inputs[name]) byField[name] = String(e.message || e.error || '');
-          else unmatched.push(String(e.message || e.error || ''));
-        }
-        const message = Object.keys(byField).length > 0 && unmatched.length === 0 ? '' : [errorMessage(err), ...unmatched].filter(Boolean).join(' ');
+        const { byField, message } = serverErrors(err, inputs, incidentFieldOf);
         showErrors(byField, message);
       } finally {
         saveButton.disabled = false;
