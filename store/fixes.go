@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -88,21 +90,31 @@ func (s *Store) EachFix(ctx context.Context, f patrol.FixFilter, fn func(patrol.
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var sf patrol.StoredFix
-		var acc, speed, heading, alt, batt *float32
-		var flags int16
-		if err := rows.Scan(&sf.UnitID, &sf.DeviceID, &sf.DeviceIdent, &sf.Time, &sf.Lat, &sf.Lon,
-			&acc, &speed, &heading, &alt, &batt, &sf.Source, &flags, &sf.ReceivedAt); err != nil {
+		sf, err := scanStoredFix(rows)
+		if err != nil {
 			return classify(fmt.Errorf("read fixes: %w", err))
 		}
-		sf.Time = sf.Time.UTC()
-		sf.Flags = patrol.FixFlag(flags)
-		sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
 		if err := fn(sf); err != nil {
 			return err
 		}
 	}
 	return classify(rows.Err())
+}
+
+// scanStoredFix reads a row of unit_id, device_id, ident, ts, lat, lon, accuracy, speed, heading,
+// altitude, battery, source, flags and received_at: the time in UTC, a missing measure as NaN.
+func scanStoredFix(row pgx.Row) (patrol.StoredFix, error) {
+	var sf patrol.StoredFix
+	var acc, speed, heading, alt, batt *float32
+	var flags int16
+	if err := row.Scan(&sf.UnitID, &sf.DeviceID, &sf.DeviceIdent, &sf.Time, &sf.Lat, &sf.Lon,
+		&acc, &speed, &heading, &alt, &batt, &sf.Source, &flags, &sf.ReceivedAt); err != nil {
+		return sf, err
+	}
+	sf.Time = sf.Time.UTC()
+	sf.Flags = patrol.FixFlag(flags)
+	sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
+	return sf, nil
 }
 
 func orNaN(p *float32) float64 {

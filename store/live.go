@@ -30,17 +30,11 @@ func (s *Store) LatestPositions(ctx context.Context, unitID int, since time.Dura
 	defer rows.Close()
 	var out []patrol.StoredFix
 	for rows.Next() {
-		var sf patrol.StoredFix
-		var acc, speed, heading, alt, batt *float32
-		var flags int16
-		if err := rows.Scan(&sf.UnitID, &sf.DeviceID, &sf.DeviceIdent, &sf.Time, &sf.Lat, &sf.Lon,
-			&acc, &speed, &heading, &alt, &batt, &sf.Source, &flags, &sf.ReceivedAt); err != nil {
+		sf, err := scanStoredFix(rows)
+		if err != nil {
 			return nil, classify(fmt.Errorf("latest positions: %w", err))
 		}
-		sf.Time = sf.Time.UTC()
 		sf.ReceivedAt = sf.ReceivedAt.UTC()
-		sf.Flags = patrol.FixFlag(flags)
-		sf.Accuracy, sf.Speed, sf.Heading, sf.Altitude, sf.Battery = orNaN(acc), orNaN(speed), orNaN(heading), orNaN(alt), orNaN(batt)
 		out = append(out, sf)
 	}
 	if err := rows.Err(); err != nil {

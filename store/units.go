@@ -61,16 +61,12 @@ func (s *Store) ListUnits(ctx context.Context, unitID int) ([]patrol.Unit, error
 
 // CreateUnit stores a new unit.
 func (s *Store) CreateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
-	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
+	boundary, err := s.boundaryText(ctx, u.Boundary)
+	if err != nil {
 		return patrol.Unit{}, err
 	}
-	var boundary *string
-	if u.Boundary != nil {
-		b := string(u.Boundary)
-		boundary = &b
-	}
 	var id int
-	err := s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res,
+	err = s.pool.QueryRow(ctx, `INSERT INTO unit (code, name, timezone, boundary, night_start, night_end, h3_res,
 			store_off_duty, off_duty_retention, night_deadline)
 		VALUES ($1, $2, $3, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), $5::time, $6::time, $7,
 			$8, make_interval(days => $9), nullif($10, '')::time)
@@ -94,13 +90,9 @@ func retentionDays(u patrol.Unit) int {
 // off-duty settings.
 func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
 	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
-	if err := s.checkBoundary(ctx, u.Boundary); err != nil {
+	boundary, err := s.boundaryText(ctx, u.Boundary)
+	if err != nil {
 		return patrol.Unit{}, err
-	}
-	var boundary *string
-	if u.Boundary != nil {
-		b := string(u.Boundary)
-		boundary = &b
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE unit SET name = $2, timezone = $3,
 		boundary = coalesce(ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON($4::text), 4326)), boundary),
@@ -117,10 +109,15 @@ func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, err
 	return s.UnitByID(ctx, u.ID)
 }
 
-// checkBoundary validates a GeoJSON Polygon or MultiPolygon boundary (nil: none given).
-func (s *Store) checkBoundary(ctx context.Context, geojson json.RawMessage) error {
+// boundaryText validates a GeoJSON Polygon or MultiPolygon boundary and returns it as the text
+// the unit's SQL reads; nil when none is given.
+func (s *Store) boundaryText(ctx context.Context, geojson json.RawMessage) (*string, error) {
 	if geojson == nil {
-		return nil
+		return nil, nil
 	}
-	return s.checkGeometry(ctx, "boundary", geojson, "Polygon", "MultiPolygon")
+	if err := s.checkGeometry(ctx, "boundary", geojson, "Polygon", "MultiPolygon"); err != nil {
+		return nil, err
+	}
+	text := string(geojson)
+	return &text, nil
 }
