@@ -256,7 +256,7 @@ func gapFeature(rank int, gp coverage.Gap, reason string, nights int) (Feature, 
 	props["cell"] = gp.Cell.Cell.String()
 	props["nights_visited"] = gp.Cell.Nights
 	props["nights"] = nights
-	props["key_areas"] = coverageNonNil(gp.Cell.KeyAreas)
+	props["key_areas"] = orEmpty(gp.Cell.KeyAreas)
 	return Feature{Type: "Feature", ID: rank, Geometry: geom, Properties: props}, nil
 }
 
@@ -265,13 +265,6 @@ func gapHistory(gp coverage.Gap) (in, near coverage.Incidents) {
 		return gp.Area.In, gp.Area.Near
 	}
 	return gp.Cell.In, gp.Cell.Near
-}
-
-func coverageNonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // tracks answers GET /api/v1/tracks: per device, its fixes cleaned as coverage cleans them and

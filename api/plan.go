@@ -302,7 +302,7 @@ func stopFeature(i int, st planning.Stop, along float64) Feature {
 		props["risk"] = math.Round(st.Gap.Risk*100) / 100
 		props["incidents"] = st.Gap.In.Count
 		props["incidents_near"] = st.Gap.Near.Count
-		props["key_areas"] = nonNilStrings(st.Gap.KeyAreas)
+		props["key_areas"] = orEmpty(st.Gap.KeyAreas)
 	case st.Area != nil:
 		props["area_id"] = st.Area.Area.ID
 		props["area_kind"] = st.Area.Area.Kind
@@ -315,13 +315,6 @@ func stopFeature(i int, st planning.Stop, along float64) Feature {
 		}
 	}
 	return Feature{Type: "Feature", ID: fmt.Sprintf("stop-%d", i), Geometry: pointGeometry(st.Point[1], st.Point[0]), Properties: props}
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // GPX 1.1 as OsmAnd imports it: waypoints for the stops, one track for the route.
@@ -517,7 +510,7 @@ func evaluationCollection(u patrol.Unit, e *planning.Evaluation) (evaluation, er
 		}
 		fs = append(fs, Feature{Type: "Feature", ID: g.Cell.String(), Geometry: geom, Properties: map[string]any{
 			"kind": "gap", "cell": g.Cell.String(), "risk": math.Round(g.Risk*100) / 100, "incidents": g.In.Count,
-			"incidents_near": g.Near.Count, "key_areas": nonNilStrings(g.KeyAreas)}})
+			"incidents_near": g.Near.Count, "key_areas": orEmpty(g.KeyAreas)}})
 	}
 	areaList := []map[string]any{}
 	for _, ar := range e.KeyAreas {
