@@ -820,20 +820,29 @@ func createAreas(ctx context.Context, tx pgx.Tx, unitID int, items []*importedIt
 			SELECT $1, k, n, ST_SetSRID(ST_GeomFromWKB(w), 4326), coalesce(b, 25), coalesce(v, 1), coalesce(d, 0)
 			FROM unnest($2::text[], $3::text[], $4::bytea[], $5::float8[], $6::int[], $7::int[]) WITH ORDINALITY AS u(k, n, w, b, v, d, i)
 			ORDER BY i RETURNING id`, unitID, kinds, names, wkbs, buffers, visits, dwells)
-		if err != nil {
-			return classify(fmt.Errorf("create areas: %w", err))
+		if err := created(rows, err, batch, "areas"); err != nil {
+			return err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return classify(fmt.Errorf("create areas: %w", err))
-		}
-		if len(ids) != len(batch) {
-			return fmt.Errorf("create areas: %d ids for %d areas", len(ids), len(batch))
-		}
-		slices.Sort(ids)
-		for k, ii := range batch {
-			ii.Action, ii.ID = "create", ids[k]
-		}
+	}
+	return nil
+}
+
+// created reads the ids a batched INSERT … RETURNING id answered (rows, err from tx.Query) and
+// marks items created with them: the sequence numbers the rows in the order of the items.
+func created(rows pgx.Rows, err error, items []*importedItem, what string) error {
+	if err != nil {
+		return classify(fmt.Errorf("create %s: %w", what, err))
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return classify(fmt.Errorf("create %s: %w", what, err))
+	}
+	if len(ids) != len(items) {
+		return fmt.Errorf("create %s: %d ids for %d %s", what, len(ids), len(items), what)
+	}
+	slices.Sort(ids)
+	for k, ii := range items {
+		ii.Action, ii.ID = "create", ids[k]
 	}
 	return nil
 }
@@ -991,19 +1000,8 @@ func writeRoads(ctx context.Context, tx pgx.Tx, req geofile.Request, items []*im
 		rows, err = tx.Query(ctx, `INSERT INTO road (unit_id, name, geom)
 			SELECT $1, n, ST_LineMerge(ST_SetSRID(ST_GeomFromWKB(w), 4326))
 			FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS u(n, w, i) ORDER BY i RETURNING id`, req.UnitID, names, lines)
-		if err != nil {
-			return classify(fmt.Errorf("create roads: %w", err))
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return classify(fmt.Errorf("create roads: %w", err))
-		}
-		if len(ids) != len(kept) {
-			return fmt.Errorf("create roads: %d ids for %d roads", len(ids), len(kept))
-		}
-		slices.Sort(ids)
-		for k, ii := range kept {
-			ii.Action, ii.ID = "create", ids[k]
+		if err := created(rows, err, kept, "roads"); err != nil {
+			return err
 		}
 	}
 	return nil
