@@ -41,12 +41,7 @@ export function confirmButton(text, confirmText, action, props = {}) {
       return;
     }
     disarm();
-    button.disabled = true;
-    try {
-      await action();
-    } finally {
-      button.disabled = false;
-    }
+    await whileDisabled(button, action);
   });
   return button;
 }
@@ -54,15 +49,18 @@ export function confirmButton(text, confirmText, action, props = {}) {
 // actionButton runs an async action with the button disabled meanwhile.
 export function actionButton(text, action, props = {}) {
   const button = h('button', { type: 'button', class: 'button small', ...props }, text);
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    try {
-      await action();
-    } finally {
-      button.disabled = false;
-    }
-  });
+  button.addEventListener('click', () => whileDisabled(button, action));
   return button;
+}
+
+// whileDisabled runs an async action with button disabled until it settles.
+async function whileDisabled(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+  } finally {
+    button.disabled = false;
+  }
 }
 
 // field wraps an input with its label and an optional hint.
