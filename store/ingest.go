@@ -66,8 +66,9 @@ func keyOf(f patrol.Fix) fixKey { return fixKey{f.DeviceID, f.Time.UnixMicro()} 
 // with assignments whose time lies outside all of their [valid_from, valid_to) is off duty: it
 // is stored with patrol.FlagOffDuty when its unit keeps off-duty fixes (unit.store_off_duty), and
 // otherwise not written at all (patrol.FixOffDuty). The assignments and the unit's choice are
-// read with the device history, in the same round trip, on every call, so an assignment
-// change applies to the next batch.
+// read with the device history, in the same round trip, and remembered for 10 s (dutyCache):
+// an assignment or unit change made through this Store applies to the next batch; one made by
+// another process or in SQL within 10 s.
 //
 // The quality flags are computed here, where the device's history is at hand, and stored with
 // each fix (the Flags of the input are kept only for FlagOffDuty and patrol.FlagsReported, what the
