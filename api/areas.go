@@ -126,20 +126,7 @@ func (s *Server) createArea(c *gin.Context) {
 
 // areaInScope loads an area by its path id and checks the caller's scope.
 func (s *Server) areaInScope(c *gin.Context) (patrol.Area, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return patrol.Area{}, false
-	}
-	a, err := s.db.AreaByID(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return patrol.Area{}, false
-	}
-	if !callerOf(c).InScope(a.UnitID) {
-		writeProblem(c, problem(http.StatusForbidden, "this area is outside your scope"))
-		return patrol.Area{}, false
-	}
-	return a, true
+	return inScopeByID(c, "area", s.db.AreaByID, func(a patrol.Area) int { return a.UnitID })
 }
 
 func (s *Server) updateArea(c *gin.Context) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,6 +74,27 @@ func pathID(c *gin.Context, name string) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// inScopeByID loads the record the :id path parameter names and checks that the caller may reach
+// its unit (unitOf); it answers the problem itself, a 403 saying "this <what> is outside your
+// scope", and returns false when not.
+func inScopeByID[T any](c *gin.Context, what string, load func(context.Context, int64) (T, error), unitOf func(T) int) (T, bool) {
+	var none T
+	id, ok := pathID(c, "id")
+	if !ok {
+		return none, false
+	}
+	r, err := load(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return none, false
+	}
+	if !callerOf(c).InScope(unitOf(r)) {
+		writeProblem(c, problem(http.StatusForbidden, "this "+what+" is outside your scope"))
+		return none, false
+	}
+	return r, true
 }
 
 // rfc3339 writes a time in UTC with Z, with fractional seconds when present.

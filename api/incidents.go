@@ -232,20 +232,7 @@ func (s *Server) listIncidents(c *gin.Context) {
 
 // incidentInScope loads an incident by its path id and checks the caller's scope.
 func (s *Server) incidentInScope(c *gin.Context) (patrol.Incident, bool) {
-	id, ok := pathID(c, "id")
-	if !ok {
-		return patrol.Incident{}, false
-	}
-	in, err := s.db.IncidentByID(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return patrol.Incident{}, false
-	}
-	if !callerOf(c).InScope(in.UnitID) {
-		writeProblem(c, problem(http.StatusForbidden, "this incident is outside your scope"))
-		return patrol.Incident{}, false
-	}
-	return in, true
+	return inScopeByID(c, "incident", s.db.IncidentByID, func(in patrol.Incident) int { return in.UnitID })
 }
 
 func (s *Server) updateIncident(c *gin.Context) {

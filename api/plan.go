@@ -678,24 +678,14 @@ func routeRecord(c *gin.Context, u patrol.Unit, lines orb.MultiLineString, props
 
 // deleteRoute answers DELETE /api/v1/routes/{id}.
 func (s *Server) deleteRoute(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	r, ok := inScopeByID(c, "route", s.db.RouteByID, func(r patrol.Route) int { return r.UnitID })
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	r, err := s.db.RouteByID(ctx, id)
-	if err != nil {
+	if err := s.db.DeleteRoute(c.Request.Context(), r.ID); err != nil {
 		fail(c, err)
 		return
 	}
-	if !callerOf(c).InScope(r.UnitID) {
-		writeProblem(c, problem(http.StatusForbidden, "this route is outside your scope"))
-		return
-	}
-	if err := s.db.DeleteRoute(ctx, id); err != nil {
-		fail(c, err)
-		return
-	}
-	s.audit(c, r.UnitID, "route.delete", strconv.FormatInt(id, 10), nil)
+	s.audit(c, r.UnitID, "route.delete", strconv.FormatInt(r.ID, 10), nil)
 	c.Status(http.StatusNoContent)
 }
