@@ -25,6 +25,11 @@ func nan() float64 { return math.NaN() }
 func (s *Service) hotspots(ctx context.Context, u patrol.Unit, res int, p geo.Period, r *report.Report, pl *Places, lang string) error {
 	q := hotspots.Query{Unit: u, Res: res, K: reportK, MinSeverity: 1}
 	result, err := hotspots.Hotspots(ctx, s.Repo, hotspots.HotspotRequest{Query: q, Period: p, Alpha: reportAlpha})
+	var fe *patrol.FieldError
+	if errors.As(err, &fe) && errors.Is(fe.Kind, patrol.ErrUnprocessable) {
+		// The report asks for no resolution: say why the statistics cannot run, naming no field.
+		return &geo.AnalysisInputError{Msg: fe.Error()}
+	}
 	if err != nil {
 		return err
 	}

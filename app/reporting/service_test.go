@@ -321,3 +321,28 @@ func TestServiceBadInput(t *testing.T) {
 		t.Error("settings read for a refused request")
 	}
 }
+
+// oneCellRepo is the fake ward whose incident study area holds a single cell.
+type oneCellRepo struct{ *fakeRepo }
+
+func (r oneCellRepo) IncidentCube(ctx context.Context, unitID, res int, bounds []time.Time, cats []string, minSeverity int) ([]h3.Cell, [][]float64, error) {
+	cells, counts, err := r.fakeRepo.IncidentCube(ctx, unitID, res, bounds, cats, minSeverity)
+	if err != nil || len(cells) == 0 {
+		return cells, counts, err
+	}
+	for t := range counts {
+		counts[t] = counts[t][:1]
+	}
+	return cells[:1], counts, nil
+}
+
+// TestServiceTooFewCells: when Gi* cannot run the report says why without naming a field the
+// caller never gave (the hot spots use case names res, which a report does not take).
+func TestServiceTooFewCells(t *testing.T) {
+	svc := &Service{Repo: oneCellRepo{newFakeRepo(t)}, Now: time.Now}
+	_, err := svc.Build(context.Background(), Request{Unit: "p7", From: "2026-11-01", To: "2026-12-01"})
+	var in *geo.AnalysisInputError
+	if !errors.As(err, &in) || !strings.Contains(in.Msg, "1 cell") {
+		t.Errorf("one study cell: %v, want an analysis input error", err)
+	}
+}
