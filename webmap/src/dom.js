@@ -58,3 +58,20 @@ export function definitionList(rows, className = 'facts') {
   }
   return dl;
 }
+
+// confirmTwice makes button ask once before it acts: the first click turns
+// it into its confirm form (data-confirm="true", testid, text), the second
+// disables it and runs action. It returns button.
+export function confirmTwice(button, testid, text, action) {
+  button.addEventListener('click', async () => {
+    if (button.dataset.confirm !== 'true') {
+      button.dataset.confirm = 'true';
+      button.dataset.testid = testid;
+      button.textContent = text;
+      return;
+    }
+    button.disabled = true;
+    await action();
+  });
+  return button;
+}

@@ -8,7 +8,7 @@
 import L from '../leaflet.js';
 import { api } from '../api.js';
 import { PANES } from '../map.js';
-import { h, definitionList } from '../dom.js';
+import { h, definitionList, confirmTwice } from '../dom.js';
 import { legend } from '../legend.js';
 import { nightsChart } from '../chart.js';
 import { COMPLIANCE_TIERS, complianceTier, complianceByArea, summarizeNights } from '../compliance.js';
@@ -263,15 +263,6 @@ function areaButtons(feature, actions) {
   const edit = h('button', { type: 'button', class: 'button small', testid: 'area-edit' }, t('area.edit'));
   const remove = h('button', { type: 'button', class: 'button small danger', testid: 'area-delete' }, t('area.delete'));
   edit.addEventListener('click', () => actions.edit?.(feature));
-  remove.addEventListener('click', async () => {
-    if (remove.dataset.confirm !== 'true') {
-      remove.dataset.confirm = 'true';
-      remove.dataset.testid = 'area-delete-confirm';
-      remove.textContent = t('area.confirmDelete');
-      return;
-    }
-    remove.disabled = true;
-    await actions.remove?.(feature);
-  });
+  confirmTwice(remove, 'area-delete-confirm', t('area.confirmDelete'), () => actions.remove?.(feature));
   return h('div', { class: 'popup-actions' }, edit, remove);
 }

@@ -6,7 +6,7 @@
 import L from '../leaflet.js';
 import { api } from '../api.js';
 import { PANES } from '../map.js';
-import { h, definitionList } from '../dom.js';
+import { h, definitionList, confirmTwice } from '../dom.js';
 import { legend } from '../legend.js';
 import { gridCluster } from './cluster.js';
 import { t, label, formatNumber, formatDateTime } from '../i18n.js';
@@ -147,15 +147,6 @@ function incidentButtons(feature, actions) {
   const edit = h('button', { type: 'button', class: 'button small', testid: 'incident-edit' }, t('incident.edit'));
   const voidButton = h('button', { type: 'button', class: 'button small danger', testid: 'incident-void' }, t('incident.void'));
   edit.addEventListener('click', () => actions.edit?.(feature));
-  voidButton.addEventListener('click', async () => {
-    if (voidButton.dataset.confirm !== 'true') {
-      voidButton.dataset.confirm = 'true';
-      voidButton.dataset.testid = 'incident-void-confirm';
-      voidButton.textContent = t('incident.confirmVoid');
-      return;
-    }
-    voidButton.disabled = true;
-    await actions.void?.(feature);
-  });
+  confirmTwice(voidButton, 'incident-void-confirm', t('incident.confirmVoid'), () => actions.void?.(feature));
   return h('div', { class: 'popup-actions' }, edit, voidButton);
 }

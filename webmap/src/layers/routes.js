@@ -9,7 +9,7 @@
 import L from '../leaflet.js';
 import { api } from '../api.js';
 import { PANES } from '../map.js';
-import { h, definitionList } from '../dom.js';
+import { h, definitionList, confirmTwice } from '../dom.js';
 import { legend } from '../legend.js';
 import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
 import { stroke } from '../palette.js';
@@ -72,14 +72,7 @@ export function createRoutesLayer({ actions = {} } = {}) {
         buttons.append(save);
       } else if (p.id !== undefined && p.id !== null) {
         const remove = h('button', { type: 'button', class: 'button small danger', testid: 'route-delete' }, t('area.delete'));
-        remove.addEventListener('click', async () => {
-          if (remove.dataset.confirm !== 'true') {
-            remove.dataset.confirm = 'true';
-            remove.dataset.testid = 'route-delete-confirm';
-            remove.textContent = t('area.confirmDelete');
-            return;
-          }
-          remove.disabled = true;
+        confirmTwice(remove, 'route-delete-confirm', t('area.confirmDelete'), async () => {
           if (await actions.remove?.(f)) def.reload?.();
         });
         buttons.append(remove);
