@@ -103,10 +103,20 @@ func (w *Ward) schedule() []Patrol {
 // Fixes streams every GPS fix of the demo to fn: device by device, night by night; within a
 // shift the fixes come in time order, except those marked Late, which follow the shift's
 // others (as a phone that buffered them would send them). The stream is the same on every
-// call, and stops at the first error fn returns.
+// call, and stops at the first error fn returns. When Until is set, fixes recorded after it
+// are left out.
 func (w *Ward) Fixes(fn func(PhoneFix) error) error {
 	if w.sim == nil {
 		return errors.New("demo: fixes: the ward was not made by Generate")
+	}
+	if !w.Until.IsZero() {
+		all, until := fn, w.Until
+		fn = func(f PhoneFix) error {
+			if f.Time.After(until) {
+				return nil
+			}
+			return all(f)
+		}
 	}
 	var late []PhoneFix
 	for oi := range w.Officers {

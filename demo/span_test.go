@@ -52,3 +52,49 @@ func TestFixSpanHoldsEveryFix(t *testing.T) {
 		})
 	}
 }
+
+// TestUntilLeavesOutTheFuture loads the ward as make demo does at 01:30 on 8 December, while
+// the night of the 7th is still being patrolled: no fix lies after that moment, the shift so far
+// is there, and the rest of it is not.
+func TestUntilLeavesOutTheFuture(t *testing.T) {
+	now := time.Date(2026, 12, 8, 1, 30, 0, 0, zone)
+	whole, err := Generate(1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := Generate(1, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut.Until = now
+	count := func(w *Ward) (all, tonight, after int) {
+		err := w.Fixes(func(f PhoneFix) error {
+			all++
+			if !f.Time.Before(now.Add(-3*time.Hour - 30*time.Minute)) { // since 22:00 on the 7th
+				tonight++
+			}
+			if f.Time.After(now) {
+				after++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	wAll, wTonight, wAfter := count(whole)
+	cAll, cTonight, cAfter := count(cut)
+	if wAfter == 0 {
+		t.Fatalf("the whole ward has no fix after %v: the case does not test the cut", now)
+	}
+	if cAfter != 0 {
+		t.Errorf("%d fixes after Until %v", cAfter, now)
+	}
+	if cTonight == 0 || cTonight >= wTonight {
+		t.Errorf("tonight's fixes with Until: %d, without: %d; want some, fewer than without", cTonight, wTonight)
+	}
+	if cAll != wAll-wAfter {
+		t.Errorf("with Until %d fixes, want the %d before it", cAll, wAll-wAfter)
+	}
+}

@@ -51,6 +51,10 @@ type Ward struct {
 
 	Seed int64     // the seed it was generated with
 	Day  time.Time // local midnight starting the day it was generated for
+	// Until, when set, is the moment the demo is loaded: Fixes yields nothing recorded after it,
+	// so a demo loaded between midnight and the end of last night's shift holds that shift as
+	// far as it has gone, not positions from the future. Generate leaves it zero (whole shifts).
+	Until time.Time
 
 	sim *simulation
 }

@@ -61,6 +61,13 @@ func demoServer(t testing.TB) *demoEnv {
 // loadDemo serves the demo ward loaded for the clock's day, with the server on that clock.
 func loadDemo(t testing.TB, now clock, extras bool) *demoEnv {
 	t.Helper()
+	return loadDemoUntil(t, now, extras, now())
+}
+
+// loadDemoUntil is loadDemo with the demo's fixes ending at until, as seed-demo loads it at that
+// moment (the night being patrolled at until holds its fixes so far).
+func loadDemoUntil(t testing.TB, now clock, extras bool, until time.Time) *demoEnv {
+	t.Helper()
 	if !webmap.Built() {
 		t.Fatal("the web map is not built: run `make build` (make test does)")
 	}
@@ -69,6 +76,7 @@ func loadDemo(t testing.TB, now clock, extras bool) *demoEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.Until = until
 	ctx := context.Background()
 	if _, err := load.Demo(ctx, s, w); err != nil {
 		t.Fatal(err)

@@ -73,6 +73,9 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("generate demo ward: %w", err)
 	}
+	if *dayFlag == "" {
+		w.Until = day // loaded during last night's shift: only what has been patrolled so far
+	}
 	res, err := load.Demo(ctx, s, w)
 	if err != nil {
 		return fmt.Errorf("load demo ward: %w", err)
