@@ -72,6 +72,9 @@ func TestOfficerViewOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The demo's fixes end before the night tonightOfCanbo1 moves around now: between 00:00 and
+	// 05:00 ICT the demo's own patrol is under way and its visits made the overdue area met.
+	w.Until = time.Now().Add(-2*time.Hour - time.Minute)
 	if _, err := load.Demo(context.Background(), s, w); err != nil {
 		t.Fatal(err)
 	}
