@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -27,6 +28,7 @@ type fakeRepo struct {
 	unit         patrol.Unit
 	incidents    []patrol.Incident
 	visits       []geo.CellVisit
+	areas        []patrol.Area
 	nightsFixed  int
 	settings     Settings
 	archived     []patrol.ReportSnapshot
@@ -73,8 +75,10 @@ func (f *fakeRepo) ListIncidents(_ context.Context, _ int, from, to time.Time, _
 	}
 	return out, nil
 }
-func (f *fakeRepo) ListAreas(context.Context, int, string) ([]patrol.Area, error) { return nil, nil }
-func (f *fakeRepo) ListRoads(context.Context, int) ([]patrol.Road, error)         { return nil, nil }
+func (f *fakeRepo) ListAreas(context.Context, int, string) ([]patrol.Area, error) {
+	return f.areas, nil
+}
+func (f *fakeRepo) ListRoads(context.Context, int) ([]patrol.Road, error) { return nil, nil }
 func (f *fakeRepo) PatrolSummary(_ context.Context, _ int, nights []geo.Period) (patrol.PatrolSummary, error) {
 	return patrol.PatrolSummary{NightsWithFixes: min(f.nightsFixed, len(nights)), NightsPatrolled: min(f.nightsFixed, len(nights))}, nil
 }
@@ -344,5 +348,61 @@ func TestServiceTooFewCells(t *testing.T) {
 	var in *geo.AnalysisInputError
 	if !errors.As(err, &in) || !strings.Contains(in.Msg, "1 cell") {
 		t.Errorf("one study cell: %v, want an analysis input error", err)
+	}
+}
+
+// TestServiceTonightIsNotMissedYet reports through today on a key area visited every night
+// but tonight: before tonight's shift is over, tonight is not judged (29 of 29 nights, the line
+// passes); once it is over unvisited, it is a missed night (29 of 30); met early, it counts.
+func TestServiceTonightIsNotMissedYet(t *testing.T) {
+	const lat, lon = 21.028, 105.839
+	cell, err := geo.CellOf(orb.Point{lon, lat}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = 0.0003
+	square := fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%f,%f],[%f,%f],[%f,%f],[%f,%f],[%f,%f]]]}`,
+		lon-d, lat-d, lon+d, lat-d, lon+d, lat+d, lon-d, lat+d, lon-d, lat-d)
+	visit := func(night geo.Date) geo.CellVisit {
+		enter := night.At(geo.Clock(23*60), hcm)
+		return geo.CellVisit{Device: "p1", Cell: cell, Enter: enter.UTC(), Leave: enter.Add(15 * time.Minute).UTC(), DwellS: 900,
+			Nights: []geo.Date{night}}
+	}
+	req := Request{Unit: "p7", From: "2026-11-08", To: "2026-12-08"} // 30 nights, the last tonight (7 December)
+	cases := []struct {
+		name          string
+		cutoff        time.Time
+		tonightMet    bool
+		met, required int
+		pass          bool
+	}{
+		{"tonight not begun", time.Date(2026, 12, 7, 16, 30, 0, 0, hcm), false, 29, 29, true},
+		{"tonight under way, not visited yet", time.Date(2026, 12, 8, 1, 0, 0, 0, hcm), false, 29, 29, true},
+		{"tonight under way, met already", time.Date(2026, 12, 8, 1, 0, 0, 0, hcm), true, 30, 30, true},
+		{"tonight over, never visited", time.Date(2026, 12, 8, 6, 0, 0, 0, hcm), false, 29, 30, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeRepo(t)
+			f.nightsFixed = 30
+			f.areas = []patrol.Area{{ID: 1, UnitID: 7, Kind: patrol.KindKeyArea, Name: "Chợ Bảy", Geometry: []byte(square),
+				RequiredNightVisits: 1, MinDwellMin: 10}}
+			first, _ := geo.ParseDate("2026-11-08")
+			for i := 0; i < 29; i++ {
+				f.visits = append(f.visits, visit(first.AddDays(i)))
+			}
+			if tc.tonightMet {
+				f.visits = append(f.visits, visit(first.AddDays(29)))
+			}
+			svc := &Service{Repo: f, Now: func() time.Time { return tc.cutoff }, Version: "test"}
+			dr, err := svc.Build(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := dr.Content.KeyAreas
+			if len(k) != 1 || k[0].NightsMet != tc.met || k[0].NightsRequired != tc.required || dr.Content.KeyAreasPass != tc.pass {
+				t.Fatalf("key areas %+v, pass %v; want %d of %d nights, pass %v", k, dr.Content.KeyAreasPass, tc.met, tc.required, tc.pass)
+			}
+		})
 	}
 }
