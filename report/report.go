@@ -331,6 +331,17 @@ func (v view) DateTime(t time.Time) string { return v.p.dateTime(t) }
 // UTC writes t in RFC 3339 UTC.
 func (v view) UTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// OpenNight reports whether some key area has a night of the period not judged yet: one still
+// under way (or to come) at the cut-off and not met by then.
+func (v view) OpenNight() bool {
+	for _, c := range v.Compliance {
+		if c.Nights < v.Summary.Nights {
+			return true
+		}
+	}
+	return false
+}
+
 // LastDay is the last local day of a date-based period.
 func (v view) LastDay() time.Time { return v.Period.To.Add(-time.Nanosecond) }
 

@@ -216,3 +216,20 @@ func TestMapsRead(t *testing.T) {
 func textOnly(page string) string {
 	return regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
 }
+
+// TestReportOpenNightNote renders the key-area table with every night judged (no note) and with
+// a row judging one night less than the period holds — tonight, not over at the cut-off — which
+// the note under the table explains.
+func TestReportOpenNightNote(t *testing.T) {
+	const note = "Đêm chưa kết thúc tại thời điểm chốt số liệu"
+	r := sampleReport(t, "vi", false)
+	r.Compliance = r.Compliance[:1]
+	r.Compliance[0].Nights = r.Summary.Nights
+	if doc := string(render(t, r)); strings.Contains(doc, note) {
+		t.Error("the note shows though every night of the period is judged")
+	}
+	r.Compliance[0].Nights = r.Summary.Nights - 1
+	if doc := string(render(t, r)); !strings.Contains(doc, note) || !strings.Contains(doc, "30/41") {
+		t.Error("a key area judged on 41 of 42 nights has no note under the table, or its row is not 30/41")
+	}
+}
