@@ -1,17 +1,16 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 )
 
 // decodeJSON reads the whole body as one JSON value into v. Unknown fields are tolerated.
@@ -24,46 +23,7 @@ func decodeJSON(c *gin.Context, v any) error {
 		}
 		return badField("body", "could not be read")
 	}
-	return decodeJSONBytes(body, v)
-}
-
-func decodeJSONBytes(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return badField("body", "empty; a JSON document is required")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &typeErr):
-			field := typeErr.Field
-			if field == "" {
-				field = "body"
-			}
-			return badField(field, fmt.Sprintf("must be a %s, not a JSON %s", typeErr.Type.String(), typeErr.Value))
-		case errors.As(err, &syntaxErr):
-			return badField("body", fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset))
-		default:
-			return badField("body", "malformed JSON")
-		}
-	}
-	if dec.More() {
-		return badField("body", "more than one JSON value")
-	}
-	return nil
-}
-
-// parseTime parses an RFC 3339 time, naming field in the error.
-func parseTime(field, s string) (time.Time, *Problem) {
-	if s == "" {
-		return time.Time{}, badField(field, "required")
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, badField(field, "must be an RFC 3339 time such as 2024-03-01T22:15:00+07:00")
-	}
-	return t, nil
+	return decode.JSON(body, v)
 }
 
 // pathID parses a positive integer path parameter.

@@ -17,12 +17,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/ingest"
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
-
-// MaxFixesPerRequest bounds one batch of fixes (JSON, GeoJSON or GPX); larger requests get 413.
-const MaxFixesPerRequest = 50000
 
 // fixInput is one fix as clients send it to /api/v1/fixes.
 type fixInput struct {
@@ -37,15 +35,6 @@ type fixInput struct {
 	Battery  *float64        `json:"battery"`
 }
 
-// fixCandidate is one fix as a protocol decoded it, before the device is resolved and the caller
-// authorized. Every decoder (JSON, GeoJSON, GPX, OsmAnd, OwnTracks) produces these.
-type fixCandidate struct {
-	Ident   string      // the device id the input names; "" means the caller's own device
-	Fix     patrol.Fix  // the validated fix, when Invalid is nil (UnitID and DeviceID unset)
-	Invalid *FieldError // why the input is not a fix
-	Raw     []byte      // the input as received, for the rejection log
-}
-
 func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
@@ -58,24 +47,18 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return body, nil
 }
 
-// tooManyFixes is the 413 for a batch over MaxFixesPerRequest, naming the field that holds it.
-func tooManyFixes(field string, n int) *Problem {
-	return problem(http.StatusRequestEntityTooLarge, fmt.Sprintf("at most %d fixes per request", MaxFixesPerRequest),
-		FieldError{field, fmt.Sprintf("%d items; the limit is %d", n, MaxFixesPerRequest)})
-}
-
 // decodeFixes reads {"fixes":[...]} or a GeoJSON FeatureCollection of Points and validates each
-// item. A body that is not such a document is a *Problem; a bad item is a candidate with Invalid
+// item. A body that is not such a document is a *Problem or *decode.Error; a bad item is a candidate with Invalid
 // set, naming its field. The common shape goes through decodeFixesFast.
-func decodeFixes(body []byte, now time.Time) ([]fixCandidate, error) {
+func decodeFixes(body []byte, now time.Time) ([]decode.Candidate, error) {
 	list, ok := decodeFixesFast(body)
 	if !ok {
 		return decodeFixesGeneral(body, now)
 	}
-	if len(list) > MaxFixesPerRequest {
-		return nil, tooManyFixes("fixes", len(list))
+	if len(list) > decode.MaxFixesPerRequest {
+		return nil, decode.TooManyFixes("fixes", len(list))
 	}
-	out := make([]fixCandidate, len(list))
+	out := make([]decode.Candidate, len(list))
 	for i, ff := range list {
 		out[i] = candidateFromFields(ff, now)
 		out[i].Raw = ff.raw
@@ -84,13 +67,13 @@ func decodeFixes(body []byte, now time.Time) ([]fixCandidate, error) {
 }
 
 // decodeFixesGeneral is decodeFixes with encoding/json, for every shape and every error.
-func decodeFixesGeneral(body []byte, now time.Time) ([]fixCandidate, error) {
+func decodeFixesGeneral(body []byte, now time.Time) ([]decode.Candidate, error) {
 	var probe struct {
 		Type     string            `json:"type"`
 		Fixes    []json.RawMessage `json:"fixes"`
 		Features []json.RawMessage `json:"features"`
 	}
-	if err := decodeJSONBytes(body, &probe); err != nil {
+	if err := decode.JSON(body, &probe); err != nil {
 		return nil, err
 	}
 	items := probe.Fixes
@@ -101,13 +84,13 @@ func decodeFixesGeneral(body []byte, now time.Time) ([]fixCandidate, error) {
 	} else if probe.Fixes == nil {
 		return nil, badField("fixes", `required: {"fixes":[...]} or a GeoJSON FeatureCollection of Points`)
 	}
-	if len(items) > MaxFixesPerRequest {
-		return nil, tooManyFixes(field, len(items))
+	if len(items) > decode.MaxFixesPerRequest {
+		return nil, decode.TooManyFixes(field, len(items))
 	}
-	out := make([]fixCandidate, len(items))
+	out := make([]decode.Candidate, len(items))
 	for i, raw := range items {
 		var in fixInput
-		var fe *FieldError
+		var fe *decode.FieldError
 		if geojson {
 			in, fe = fixFeatureInput(raw)
 		} else {
@@ -115,7 +98,7 @@ func decodeFixesGeneral(body []byte, now time.Time) ([]fixCandidate, error) {
 		}
 		if fe != nil {
 			ident, _ := jsonString(in.Device)
-			out[i] = fixCandidate{Ident: ident, Invalid: fe, Raw: raw}
+			out[i] = decode.Candidate{Ident: ident, Invalid: fe, Raw: raw}
 			continue
 		}
 		out[i] = candidateFromInput(in, now)
@@ -345,7 +328,7 @@ func (s *jsonScanner) fixItem() (fixFields, bool) {
 }
 
 // unmarshalItem decodes one item of a batch, naming the field that has the wrong type.
-func unmarshalItem(raw json.RawMessage, v any) *FieldError {
+func unmarshalItem(raw json.RawMessage, v any) *decode.FieldError {
 	err := json.Unmarshal(raw, v)
 	if err == nil {
 		return nil
@@ -356,9 +339,9 @@ func unmarshalItem(raw json.RawMessage, v any) *FieldError {
 		if i := strings.LastIndexByte(field, '.'); i >= 0 {
 			field = field[i+1:]
 		}
-		return &FieldError{field, "must be a " + jsonKind(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value}
+		return &decode.FieldError{Field: field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value}
 	}
-	return &FieldError{"item", "must be a JSON object"}
+	return &decode.FieldError{Field: "item", Message: "must be a JSON object"}
 }
 
 func jsonKind(goKind string) string {
@@ -374,7 +357,7 @@ func jsonKind(goKind string) string {
 }
 
 // fixFeatureInput reads one GeoJSON Feature: a Point geometry and the fix's properties.
-func fixFeatureInput(raw json.RawMessage) (fixInput, *FieldError) {
+func fixFeatureInput(raw json.RawMessage) (fixInput, *decode.FieldError) {
 	var f struct {
 		Type     string `json:"type"`
 		Geometry *struct {
@@ -392,12 +375,12 @@ func fixFeatureInput(raw json.RawMessage) (fixInput, *FieldError) {
 	in := f.Properties
 	if f.Geometry == nil {
 		if in.Lat == nil || in.Lon == nil {
-			return in, &FieldError{"geometry", "required: a GeoJSON Point"}
+			return in, &decode.FieldError{Field: "geometry", Message: "required: a GeoJSON Point"}
 		}
 		return in, nil
 	}
 	if f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) < 2 || len(f.Geometry.Coordinates) > 3 {
-		return in, &FieldError{"geometry", "must be a GeoJSON Point [lon, lat] or [lon, lat, altitude]"}
+		return in, &decode.FieldError{Field: "geometry", Message: "must be a GeoJSON Point [lon, lat] or [lon, lat, altitude]"}
 	}
 	lon, lat := f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
 	in.Lon, in.Lat = &lon, &lat
@@ -422,74 +405,6 @@ func jsonString(raw json.RawMessage) (string, bool) {
 		return n.String(), true
 	}
 	return "", false
-}
-
-// fixTimeLayouts are the text times trackers send besides RFC 3339: ISO 8601 with a zone
-// without colon (Java's default), and zone-less times, which are taken as UTC (GPX and Traccar's
-// "yyyy-MM-dd HH:mm:ss" are UTC).
-var fixTimeLayouts = []string{
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-}
-
-// parseFixTime reads a fix time: RFC 3339 / ISO 8601 text, or epoch seconds, or epoch
-// milliseconds when the number is above 2^31 (as Traccar reads OsmAnd timestamps).
-func parseFixTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, errors.New("required: an ISO 8601 time or epoch seconds")
-	}
-	if len(s) > 64 {
-		return time.Time{}, errors.New("must be an ISO 8601 time or epoch seconds/milliseconds")
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, ok := epochTime(s); ok {
-		return t, nil
-	}
-	for _, layout := range fixTimeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, errors.New("must be an ISO 8601 time or epoch seconds/milliseconds")
-}
-
-// epochTime reads epoch seconds, or milliseconds when the value is above 2^31.
-func epochTime(s string) (time.Time, bool) {
-	f, ok := parseNumber(s)
-	if !ok || f < 0 || f > 1e14 {
-		return time.Time{}, false
-	}
-	if f > math.MaxInt32 {
-		ms := int64(math.Round(f))
-		return time.UnixMilli(ms).UTC(), true
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), true
-}
-
-// parseNumber reads a plain decimal number ("21.47", "-3", "1e3"); it refuses what
-// strconv.ParseFloat also takes but no tracker means: NaN, infinities, hex floats, underscores.
-func parseNumber(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 40 {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
-			return 0, false
-		}
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
 }
 
 func orUnknown(p *float64) float64 {
@@ -517,7 +432,7 @@ func fieldsFromInput(in fixInput) fixFields {
 }
 
 // candidateFromInput validates one JSON fix.
-func candidateFromInput(in fixInput, now time.Time) fixCandidate {
+func candidateFromInput(in fixInput, now time.Time) decode.Candidate {
 	return candidateFromFields(fieldsFromInput(in), now)
 }
 
@@ -528,68 +443,30 @@ func validIdent(s string) bool { return ingest.ValidIdent(s) }
 const identProblem = ingest.IdentProblem
 
 // candidateFromFields validates one JSON fix.
-func candidateFromFields(ff fixFields, now time.Time) fixCandidate {
+func candidateFromFields(ff fixFields, now time.Time) decode.Candidate {
 	ident := ff.device
 	if !ff.deviceOK {
-		return fixCandidate{Invalid: &FieldError{"device", "must be a string"}}
+		return decode.Candidate{Invalid: &decode.FieldError{Field: "device", Message: "must be a string"}}
 	}
 	if !validIdent(ident) {
-		return fixCandidate{Invalid: &FieldError{"device", identProblem}}
+		return decode.Candidate{Invalid: &decode.FieldError{Field: "device", Message: identProblem}}
 	}
 	if !ff.timeOK || ff.time == "" {
-		return fixCandidate{Ident: ident, Invalid: &FieldError{"time", "required: an RFC 3339 time or epoch seconds"}}
+		return decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: "time", Message: "required: an RFC 3339 time or epoch seconds"}}
 	}
-	t, err := parseFixTime(ff.time)
+	t, err := decode.ParseFixTime(ff.time)
 	if err != nil {
-		return fixCandidate{Ident: ident, Invalid: &FieldError{"time", err.Error()}}
+		return decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: "time", Message: err.Error()}}
 	}
 	if math.IsNaN(ff.lat) {
-		return fixCandidate{Ident: ident, Invalid: &FieldError{"lat", "required"}}
+		return decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: "lat", Message: "required"}}
 	}
 	if math.IsNaN(ff.lon) {
-		return fixCandidate{Ident: ident, Invalid: &FieldError{"lon", "required"}}
+		return decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: "lon", Message: "required"}}
 	}
 	f := patrol.Fix{Time: t, Lat: ff.lat, Lon: ff.lon, Accuracy: ff.accuracy, Speed: ff.speed, Heading: ff.heading,
 		Altitude: ff.altitude, Battery: ff.battery}
-	return checkedCandidate(ident, f, now)
-}
-
-// checkedCandidate validates f and wraps it as a candidate of device ident.
-func checkedCandidate(ident string, f patrol.Fix, now time.Time) fixCandidate {
-	f.Time = f.Time.UTC().Truncate(time.Microsecond)
-	if fe := validateFix(f, now); fe != nil {
-		return fixCandidate{Ident: ident, Fix: f, Invalid: fe}
-	}
-	return fixCandidate{Ident: ident, Fix: f}
-}
-
-// protocolFields names the fields of a fix (app/ingest's neutral names: lat, lon, time,
-// accuracy, speed, heading, altitude, battery) as one protocol spells them; a name it does not
-// list gets the prefix.
-type protocolFields struct {
-	names  map[string]string
-	prefix string
-}
-
-// checkedAs is checkedCandidate with the invalid field named as the protocol p spells it.
-func checkedAs(p protocolFields, ident string, f patrol.Fix, now time.Time) fixCandidate {
-	c := checkedCandidate(ident, f, now)
-	if fe := c.Invalid; fe != nil {
-		if name, ok := p.names[fe.Field]; ok {
-			fe.Field = name
-		} else {
-			fe.Field = p.prefix + fe.Field
-		}
-	}
-	return c
-}
-
-// validateFix checks a fix through app/ingest's ValidateFix, as this package's FieldError.
-func validateFix(f patrol.Fix, now time.Time) *FieldError {
-	if fe := ingest.ValidateFix(f, now); fe != nil {
-		return &FieldError{fe.Field, fe.Reason}
-	}
-	return nil
+	return decode.CheckedCandidate(ident, f, now)
 }
 
 // IngestReply is the answer to a batch of fixes.
@@ -598,12 +475,8 @@ type IngestReply struct {
 	Duplicates int `json:"duplicates"`
 	// OffDuty counts the valid fixes deliberately not stored: their time lies outside every
 	// assignment of their device and the unit does not keep off-duty fixes.
-	OffDuty  int            `json:"off_duty"`
-	Rejected []RejectedItem `json:"rejected"`
-}
-
-func rejectedItem(i int, fe *FieldError) RejectedItem {
-	return RejectedItem{Index: i, Field: fe.Field, Error: fe.Field + ": " + fe.Message}
+	OffDuty  int                   `json:"off_duty"`
+	Rejected []decode.RejectedItem `json:"rejected"`
 }
 
 func (s *Server) postFixes(c *gin.Context) {
@@ -623,7 +496,7 @@ func (s *Server) postFixes(c *gin.Context) {
 // ingest stores a batch of decoded fixes through app/ingest (authorization, rejection log, one
 // transaction) and answers only after commit: the stored fixes counted, the others listed with
 // index and reason; 403 when a fix names a device the caller may not write.
-func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
+func (s *Server) ingest(c *gin.Context, list []decode.Candidate, source string) {
 	res, err := s.ingestService().StoreBatch(c.Request.Context(), callerOf(c), batchItems(list), source, c.ClientIP())
 	var forbidden *ingest.ForbiddenDeviceError
 	if errors.As(err, &forbidden) {
@@ -635,16 +508,16 @@ func (s *Server) ingest(c *gin.Context, list []fixCandidate, source string) {
 		fail(c, err)
 		return
 	}
-	reply := IngestReply{Accepted: res.Accepted, Duplicates: res.Duplicates, OffDuty: res.OffDuty, Rejected: make([]RejectedItem, len(res.Rejected))}
+	reply := IngestReply{Accepted: res.Accepted, Duplicates: res.Duplicates, OffDuty: res.OffDuty, Rejected: make([]decode.RejectedItem, len(res.Rejected))}
 	for i, r := range res.Rejected {
-		reply.Rejected[i] = rejectedItem(r.Index, &FieldError{r.Field, r.Reason})
+		reply.Rejected[i] = decode.Rejected(r.Index, &decode.FieldError{Field: r.Field, Message: r.Reason})
 	}
 	s.countIngest(res)
 	c.JSON(http.StatusOK, reply)
 }
 
 // batchItems hands decoded fixes to app/ingest.
-func batchItems(list []fixCandidate) []ingest.Item {
+func batchItems(list []decode.Candidate) []ingest.Item {
 	items := make([]ingest.Item, len(list))
 	for i, cand := range list {
 		items[i] = ingest.Item{Ident: cand.Ident, Fix: cand.Fix, Raw: cand.Raw}

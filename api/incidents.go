@@ -3,141 +3,16 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
-
-// maxIncidentsPerRequest bounds one incident upload.
-const maxIncidentsPerRequest = 50000
-
-// incidentInput is one incident as clients send it, in a JSON list or as Feature properties.
-type incidentInput struct {
-	ExternalID  json.RawMessage `json:"external_id"`
-	Time        string          `json:"time"`
-	Lat         *float64        `json:"lat"`
-	Lon         *float64        `json:"lon"`
-	Category    string          `json:"category"`
-	Severity    *int            `json:"severity"`
-	Status      string          `json:"status"`
-	Description string          `json:"description"`
-}
-
-// RejectedItem is one refused item of a batch with its index and reason.
-type RejectedItem struct {
-	Index int    `json:"index"`
-	Field string `json:"field,omitempty"`
-	Error string `json:"error"`
-}
-
-// toIncident validates one incident; now bounds how far in the future its time may be.
-func (in incidentInput) toIncident(now time.Time) (patrol.Incident, *FieldError) {
-	out := patrol.Incident{Category: in.Category, Status: in.Status, Description: in.Description, Severity: 3}
-	if len(in.ExternalID) > 0 && string(in.ExternalID) != "null" {
-		var s string
-		if err := json.Unmarshal(in.ExternalID, &s); err != nil {
-			var n json.Number
-			if err := json.Unmarshal(in.ExternalID, &n); err != nil {
-				return out, &FieldError{"external_id", "must be a string or number"}
-			}
-			s = n.String()
-		}
-		s = strings.TrimSpace(s)
-		if len(s) > 200 || strings.HasPrefix(s, "auto:") || strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
-			return out, &FieldError{"external_id", "at most 200 characters, not starting with auto:"}
-		}
-		out.ExternalID = s
-	}
-	t, p := parseTime("time", in.Time)
-	if p != nil {
-		return out, &p.Errors[0]
-	}
-	if t.After(now.Add(5*time.Minute)) || t.Year() < 1990 {
-		return out, &FieldError{"time", "must not be in the future or before 1990"}
-	}
-	out.Time = t.UTC()
-	if in.Lat == nil || math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90 {
-		return out, &FieldError{"lat", "required, −90 to 90"}
-	}
-	if in.Lon == nil || math.IsNaN(*in.Lon) || *in.Lon < -180 || *in.Lon > 180 {
-		return out, &FieldError{"lon", "required, −180 to 180"}
-	}
-	out.Lat, out.Lon = *in.Lat, *in.Lon
-	if !patrol.ValidCategory(out.Category) {
-		return out, &FieldError{"category", "must be one of " + strings.Join(patrol.Categories, ", ")}
-	}
-	if in.Severity != nil {
-		if *in.Severity < 1 || *in.Severity > 5 {
-			return out, &FieldError{"severity", "must be 1–5"}
-		}
-		out.Severity = *in.Severity
-	}
-	if out.Status == "" {
-		out.Status = patrol.StatusOpen
-	}
-	if !patrol.ValidStatus(out.Status) {
-		return out, &FieldError{"status", "must be open, closed or void"}
-	}
-	if len(out.Description) > 4000 || !utf8.ValidString(out.Description) || strings.ContainsRune(out.Description, 0) {
-		return out, &FieldError{"description", "at most 4000 bytes of UTF-8 without NUL characters"}
-	}
-	return out, nil
-}
-
-// decodeIncidents reads {"incidents":[...]}, a bare list, or a GeoJSON FeatureCollection.
-func decodeIncidents(body []byte) ([]incidentInput, error) {
-	var probe struct {
-		Type      string            `json:"type"`
-		Incidents []incidentInput   `json:"incidents"`
-		Features  []json.RawMessage `json:"features"`
-	}
-	trimmed := strings.TrimSpace(string(body))
-	if strings.HasPrefix(trimmed, "[") {
-		var list []incidentInput
-		if err := decodeJSONBytes(body, &list); err != nil {
-			return nil, err
-		}
-		return list, nil
-	}
-	if err := decodeJSONBytes(body, &probe); err != nil {
-		return nil, err
-	}
-	if probe.Type == "FeatureCollection" {
-		list := make([]incidentInput, len(probe.Features))
-		for i, raw := range probe.Features {
-			var f struct {
-				Geometry *struct {
-					Type        string    `json:"type"`
-					Coordinates []float64 `json:"coordinates"`
-				} `json:"geometry"`
-				Properties incidentInput `json:"properties"`
-			}
-			if err := json.Unmarshal(raw, &f); err != nil {
-				list[i] = incidentInput{Time: "\x00bad feature"}
-				continue
-			}
-			in := f.Properties
-			if f.Geometry != nil && f.Geometry.Type == "Point" && len(f.Geometry.Coordinates) >= 2 {
-				lon, lat := f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
-				in.Lon, in.Lat = &lon, &lat
-			}
-			list[i] = in
-		}
-		return list, nil
-	}
-	if probe.Incidents == nil {
-		return nil, badField("incidents", `required: {"incidents":[...]} or a GeoJSON FeatureCollection`)
-	}
-	return probe.Incidents, nil
-}
 
 func (s *Server) postIncidents(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
@@ -149,7 +24,7 @@ func (s *Server) postIncidents(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	inputs, err := decodeIncidents(body)
+	inputs, err := decode.Incidents(body)
 	if err != nil {
 		fail(c, err)
 		return
@@ -158,20 +33,20 @@ func (s *Server) postIncidents(c *gin.Context) {
 }
 
 // storeIncidents validates, stores and answers a batch of incidents for a unit.
-func (s *Server) storeIncidents(c *gin.Context, u patrol.Unit, inputs []incidentInput, source string) {
-	if len(inputs) > maxIncidentsPerRequest {
-		writeProblem(c, problem(http.StatusRequestEntityTooLarge, fmt.Sprintf("at most %d incidents per request", maxIncidentsPerRequest),
-			FieldError{"incidents", fmt.Sprintf("%d items; the limit is %d", len(inputs), maxIncidentsPerRequest)}))
+func (s *Server) storeIncidents(c *gin.Context, u patrol.Unit, inputs []decode.IncidentInput, source string) {
+	if len(inputs) > decode.MaxIncidentsPerRequest {
+		writeProblem(c, problem(http.StatusRequestEntityTooLarge, fmt.Sprintf("at most %d incidents per request", decode.MaxIncidentsPerRequest),
+			FieldError{"incidents", fmt.Sprintf("%d items; the limit is %d", len(inputs), decode.MaxIncidentsPerRequest)}))
 		return
 	}
 	now := s.cfg.Now()
-	rejected := []RejectedItem{}
+	rejected := []decode.RejectedItem{}
 	valid := make([]patrol.Incident, 0, len(inputs))
 	index := make([]int, 0, len(inputs))
 	for i, in := range inputs {
-		inc, fe := in.toIncident(now)
+		inc, fe := in.ToIncident(now)
 		if fe != nil {
-			rejected = append(rejected, RejectedItem{Index: i, Field: fe.Field, Error: fe.Field + ": " + fe.Message})
+			rejected = append(rejected, decode.RejectedItem{Index: i, Field: fe.Field, Error: fe.Field + ": " + fe.Message})
 			continue
 		}
 		inc.UnitID, inc.Source = u.ID, source
@@ -240,7 +115,7 @@ func (s *Server) updateIncident(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in incidentInput
+	var in decode.IncidentInput
 	if err := decodeJSON(c, &in); err != nil {
 		fail(c, err)
 		return
@@ -268,9 +143,9 @@ func (s *Server) updateIncident(c *gin.Context) {
 		in.Description = old.Description
 	}
 	in.ExternalID = nil
-	inc, fe := in.toIncident(s.cfg.Now())
+	inc, fe := in.ToIncident(s.cfg.Now())
 	if fe != nil {
-		writeProblem(c, problem(http.StatusBadRequest, fe.Field+": "+fe.Message, *fe))
+		writeProblem(c, problem(http.StatusBadRequest, fe.Field+": "+fe.Message, FieldError{Field: fe.Field, Message: fe.Message}))
 		return
 	}
 	inc.ID, inc.UnitID = old.ID, old.UnitID

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/ingest"
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -135,7 +136,7 @@ func decodeKept(k patrol.KeptRequest) ([]ingest.Candidate, error) {
 	return nil, fmt.Errorf("kept request of unknown protocol %q", k.Source)
 }
 
-func candidateOf(c fixCandidate, ident string) ingest.Candidate {
+func candidateOf(c decode.Candidate, ident string) ingest.Candidate {
 	out := ingest.Candidate{Ident: ident, Fix: c.Fix}
 	if c.Invalid != nil {
 		out.Invalid = errors.New(c.Invalid.Field + ": " + c.Invalid.Message)

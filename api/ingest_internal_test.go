@@ -18,20 +18,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
 // fuzzNow is the server's clock in the fuzz targets, after every seed's time.
 var fuzzNow = time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 
-// checkProblem fails unless err is nil or a 400/413 *Problem that names a field.
+// checkProblem fails unless err is nil or a 400/413 *Problem (or a decoder's *decode.Error
+// answered as one) that names a field.
 func checkProblem(t *testing.T, err error) {
 	t.Helper()
 	if err == nil {
 		return
 	}
 	var p *Problem
-	if !errors.As(err, &p) {
+	var de *decode.Error
+	if errors.As(err, &de) {
+		p = decodeProblem(de)
+	} else if !errors.As(err, &p) {
 		t.Fatalf("error %T %v is not a problem", err, err)
 	}
 	if p.Status != http.StatusBadRequest && p.Status != http.StatusRequestEntityTooLarge {
@@ -43,7 +48,7 @@ func checkProblem(t *testing.T, err error) {
 }
 
 // checkCandidate fails unless c is either a valid fix or names the field that is wrong.
-func checkCandidate(t *testing.T, c fixCandidate) {
+func checkCandidate(t *testing.T, c decode.Candidate) {
 	t.Helper()
 	if c.Invalid != nil {
 		if c.Invalid.Field == "" || c.Invalid.Message == "" {
@@ -51,7 +56,7 @@ func checkCandidate(t *testing.T, c fixCandidate) {
 		}
 		return
 	}
-	if fe := validateFix(c.Fix, fuzzNow); fe != nil {
+	if fe := decode.ValidateFix(c.Fix, fuzzNow); fe != nil {
 		t.Fatalf("accepted fix %+v is invalid: %v", c.Fix, fe)
 	}
 	if !validIdent(c.Ident) {
@@ -161,7 +166,7 @@ func FuzzGPX(f *testing.F) {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		list, err := decodeGPX(data, fuzzNow)
+		list, err := decode.GPX(data, fuzzNow)
 		checkProblem(t, err)
 		for _, c := range list {
 			checkCandidate(t, c)
@@ -201,7 +206,7 @@ func FuzzFixesFastMatchesGeneral(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fast, ok := decodeFixesFast(body)
-		if !ok || len(fast) > MaxFixesPerRequest {
+		if !ok || len(fast) > decode.MaxFixesPerRequest {
 			return
 		}
 		general, err := decodeFixesGeneral(body, fuzzNow)
@@ -234,10 +239,10 @@ func FuzzFixesFastMatchesGeneral(f *testing.F) {
 
 // checkIncidents validates decoded incidents as storeIncidents does: each is an incident or
 // names its bad field.
-func checkIncidents(t *testing.T, inputs []incidentInput) {
+func checkIncidents(t *testing.T, inputs []decode.IncidentInput) {
 	t.Helper()
 	for _, in := range inputs {
-		inc, fe := in.toIncident(fuzzNow)
+		inc, fe := in.ToIncident(fuzzNow)
 		if fe != nil {
 			if fe.Field == "" || fe.Message == "" {
 				t.Fatalf("invalid incident names no field: %+v", fe)
@@ -260,7 +265,7 @@ func FuzzIncidentsJSON(f *testing.F) {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		inputs, err := decodeIncidents(body)
+		inputs, err := decode.Incidents(body)
 		checkProblem(t, err)
 		checkIncidents(t, inputs)
 	})
@@ -281,46 +286,10 @@ func FuzzIncidentsCSV(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inputs, err := decodeIncidentsCSV(data, loc)
+		inputs, err := decode.IncidentsCSV(data, loc)
 		checkProblem(t, err)
 		checkIncidents(t, inputs)
 	})
-}
-
-func TestParseFixTime(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"1709305200", "2024-03-01T15:00:00Z"},
-		{"1709305200123", "2024-03-01T15:00:00.123Z"},
-		{"1709305200.25", "2024-03-01T15:00:00.25Z"},
-		{"2024-03-01T22:00:00+07:00", "2024-03-01T15:00:00Z"},
-		{"2024-03-01T22:00:00.5+0700", "2024-03-01T15:00:00.5Z"},
-		{"2024-03-01T15:00:00", "2024-03-01T15:00:00Z"},
-		{"2024-03-01 15:00:00", "2024-03-01T15:00:00Z"},
-		{" 2024-03-01T15:00:00.000Z ", "2024-03-01T15:00:00Z"},
-		{"2024-03-01", ""}, {"yesterday", ""}, {"-5", ""}, {"NaN", ""}, {"0x10", ""}, {"", ""},
-	} {
-		got, err := parseFixTime(tc.in)
-		if tc.want == "" {
-			if err == nil {
-				t.Errorf("parseFixTime(%q) = %v, want an error", tc.in, got)
-			}
-			continue
-		}
-		if err != nil || rfc3339(got) != tc.want {
-			t.Errorf("parseFixTime(%q) = %v, %v; want %s", tc.in, rfc3339(got), err, tc.want)
-		}
-	}
-}
-
-func TestFoldName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Thời gian (giờ VN)": "thoi_gian", "\ufeffMã vụ việc": "ma_vu_viec", "Thoi-Gian": "thoi_gian",
-		"Tho\u0300i gian": "thoi_gian", "ĐỊA CHỈ": "dia_chi", "  lat  ": "lat", "Loại vụ việc": "loai_vu_viec",
-	} {
-		if got := foldName(in); got != want {
-			t.Errorf("foldName(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

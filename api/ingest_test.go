@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/store/storetest"
@@ -239,7 +240,7 @@ func TestFixesLimits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.device("w1", "phone-1", "")
-	big := `{"fixes":[` + strings.Repeat(`{},`, api.MaxFixesPerRequest) + `{}]}`
+	big := `{"fixes":[` + strings.Repeat(`{},`, decode.MaxFixesPerRequest) + `{}]}`
 	r := e.as("admin", "POST", "/api/v1/fixes", big)
 	wantProblem(t, r, http.StatusRequestEntityTooLarge, "fixes")
 	if !strings.Contains(string(r.body), "50000") {

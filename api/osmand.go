@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/patrolmap/patrolmap/app/ingest"
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -43,14 +44,14 @@ const knot = 1852.0 / 3600.0 // m/s
 
 // osmandRequest is one decoded OsmAnd / Traccar Client report.
 type osmandRequest struct {
-	Ident      string       // id, deviceid or device_id; "" when the credentials name the device
-	IdentField string       // the parameter that named the device
-	Key        string       // the device secret
-	Fix        fixCandidate // the fix, or why the report is not one
+	Ident      string           // id, deviceid or device_id; "" when the credentials name the device
+	IdentField string           // the parameter that named the device
+	Key        string           // the device secret
+	Fix        decode.Candidate // the fix, or why the report is not one
 }
 
 // decodeOsmAnd reads one report from the query string and the body. Only a body that cannot be
-// read at all (malformed JSON) is an error, a *Problem naming the field; anything wrong with the
+// read at all (malformed JSON) is an error, a *Problem or *decode.Error naming the field; anything wrong with the
 // fix itself is reported in Fix.Invalid, so that the caller can authenticate the device first
 // and then log the report instead of refusing it.
 func decodeOsmAnd(contentType, rawQuery string, body []byte, now time.Time) (osmandRequest, error) {
@@ -86,9 +87,9 @@ func decodeOsmAnd(contentType, rawQuery string, body []byte, now time.Time) (osm
 	}
 	switch {
 	case qerr != nil:
-		req.Fix = fixCandidate{Ident: req.Ident, Invalid: &FieldError{"query", "malformed query string: " + qerr.Error()}}
+		req.Fix = decode.Candidate{Ident: req.Ident, Invalid: &decode.FieldError{Field: "query", Message: "malformed query string: " + qerr.Error()}}
 	case berr != nil:
-		req.Fix = fixCandidate{Ident: req.Ident, Invalid: &FieldError{"body", "malformed form body: " + berr.Error()}}
+		req.Fix = decode.Candidate{Ident: req.Ident, Invalid: &decode.FieldError{Field: "body", Message: "malformed form body: " + berr.Error()}}
 	default:
 		req.Fix = osmandFix(req.Ident, params, now)
 	}
@@ -133,9 +134,9 @@ func firstParam(v url.Values, names ...string) string {
 }
 
 // osmandFix reads the fix of a query or form report.
-func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
-	bad := func(field, msg string) fixCandidate {
-		return fixCandidate{Ident: ident, Invalid: &FieldError{field, msg}}
+func osmandFix(ident string, p url.Values, now time.Time) decode.Candidate {
+	bad := func(field, msg string) decode.Candidate {
+		return decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: field, Message: msg}}
 	}
 	if !validIdent(ident) {
 		return bad("id", identProblem)
@@ -158,11 +159,11 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	if lonText == "" {
 		return bad("lon", "required")
 	}
-	lat, ok := parseNumber(latText)
+	lat, ok := decode.ParseNumber(latText)
 	if !ok {
 		return bad(latField, "must be a number")
 	}
-	lon, ok := parseNumber(lonText)
+	lon, ok := decode.ParseNumber(lonText)
 	if !ok {
 		return bad(lonField, "must be a number")
 	}
@@ -172,7 +173,7 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	t := now
 	if ts := p.Get("timestamp"); ts != "" {
 		var err error
-		if t, err = parseFixTime(ts); err != nil {
+		if t, err = decode.ParseFixTime(ts); err != nil {
 			return bad("timestamp", err.Error())
 		}
 	} else {
@@ -183,20 +184,20 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 	}
 	f := patrol.Fix{Time: t, Lat: lat, Lon: lon, Accuracy: math.NaN(), Speed: math.NaN(), Heading: math.NaN(), Altitude: math.NaN(), Battery: math.NaN(),
 		Flags: flags}
-	num := func(field string) (float64, *FieldError) {
+	num := func(field string) (float64, *decode.FieldError) {
 		v := p.Get(field)
 		if v == "" {
 			return math.NaN(), nil
 		}
-		x, ok := parseNumber(v)
+		x, ok := decode.ParseNumber(v)
 		if !ok {
-			return 0, &FieldError{field, "must be a number"}
+			return 0, &decode.FieldError{Field: field, Message: "must be a number"}
 		}
 		return x, nil
 	}
-	var fe *FieldError
+	var fe *decode.FieldError
 	if f.Speed, fe = num("speed"); fe != nil {
-		return fixCandidate{Ident: ident, Invalid: fe}
+		return decode.Candidate{Ident: ident, Invalid: fe}
 	}
 	f.Speed = unknownIfNegative(f.Speed) * knot
 	headingField := "bearing"
@@ -204,11 +205,11 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 		headingField = "heading"
 	}
 	if f.Heading, fe = num(headingField); fe != nil {
-		return fixCandidate{Ident: ident, Invalid: fe}
+		return decode.Candidate{Ident: ident, Invalid: fe}
 	}
 	f.Heading = unknownIfNegative(f.Heading)
 	if f.Altitude, fe = num("altitude"); fe != nil {
-		return fixCandidate{Ident: ident, Invalid: fe}
+		return decode.Candidate{Ident: ident, Invalid: fe}
 	}
 	// OsmAnd's {3} is Location.getAccuracy() in metres, sent under the name hdop.
 	// Some clients name the horizontal accuracy hacc.
@@ -219,13 +220,13 @@ func osmandFix(ident string, p url.Values, now time.Time) fixCandidate {
 		}
 	}
 	if f.Accuracy, fe = num(accField); fe != nil {
-		return fixCandidate{Ident: ident, Invalid: fe}
+		return decode.Candidate{Ident: ident, Invalid: fe}
 	}
 	f.Accuracy = unknownIfNegative(f.Accuracy)
 	if f.Battery, fe = num("batt"); fe != nil {
-		return fixCandidate{Ident: ident, Invalid: fe}
+		return decode.Candidate{Ident: ident, Invalid: fe}
 	}
-	return checkedAs(protocolFields{names: map[string]string{"lat": latField, "lon": lonField, "time": "timestamp", "battery": "batt"}}, ident, f, now)
+	return decode.CheckedAs(decode.Fields{Names: map[string]string{"lat": latField, "lon": lonField, "time": "timestamp", "battery": "batt"}}, ident, f, now)
 }
 
 func unknownIfNegative(v float64) float64 {
@@ -268,7 +269,7 @@ type traccarBattery struct {
 }
 
 // traccarJSONFields are the keys of the fix fields in Traccar Client's JSON.
-var traccarJSONFields = protocolFields{prefix: "location.coords.", names: map[string]string{
+var traccarJSONFields = decode.Fields{Prefix: "location.coords.", Names: map[string]string{
 	"lat": "location.coords.latitude", "lon": "location.coords.longitude", "time": "location.timestamp", "battery": "location.battery.level"}}
 
 // decodeTraccarJSON reads a Traccar Client 9 body.
@@ -280,23 +281,23 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err != nil && errors.As(err, &typeErr) && typeErr.Field != "":
-		req.Fix = fixCandidate{Ident: ident, Invalid: &FieldError{typeErr.Field, "must be a " + jsonKind(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value}}
+		req.Fix = decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: typeErr.Field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String()) + ", not a JSON " + typeErr.Value}}
 		return req, nil
 	case err != nil:
 		// Not a JSON object: there is no device to authenticate, so this is the client's error.
 		if !json.Valid(body) {
-			if perr := decodeJSONBytes(body, new(any)); perr != nil {
+			if perr := decode.JSON(body, new(any)); perr != nil {
 				return req, perr
 			}
 			return req, badField("body", "malformed JSON")
 		}
 		return req, badField("body", "must be a JSON object")
 	case !ok:
-		req.Fix = fixCandidate{Invalid: &FieldError{"device_id", "must be a string"}}
+		req.Fix = decode.Candidate{Invalid: &decode.FieldError{Field: "device_id", Message: "must be a string"}}
 		return req, nil
 	}
 	bad := func(field, msg string) (osmandRequest, error) {
-		req.Fix = fixCandidate{Ident: ident, Invalid: &FieldError{field, msg}}
+		req.Fix = decode.Candidate{Ident: ident, Invalid: &decode.FieldError{Field: field, Message: msg}}
 		return req, nil
 	}
 	if !validIdent(ident) {
@@ -310,7 +311,7 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 	if !ok || tsText == "" {
 		return bad("location.timestamp", "required: an ISO 8601 time")
 	}
-	t, err := parseFixTime(tsText)
+	t, err := decode.ParseFixTime(tsText)
 	if err != nil {
 		return bad("location.timestamp", err.Error())
 	}
@@ -342,7 +343,7 @@ func decodeTraccarJSON(body []byte, now time.Time) (osmandRequest, error) {
 	if truthyJSON(loc.Mock) || truthyJSON(loc.IsMock) || truthyJSON(m.Mock) || truthyJSON(m.IsMock) {
 		f.Flags |= patrol.FlagMock
 	}
-	req.Fix = checkedAs(traccarJSONFields, ident, f, now)
+	req.Fix = decode.CheckedAs(traccarJSONFields, ident, f, now)
 	return req, nil
 }
 
@@ -397,9 +398,12 @@ func (g *ingester) osmand(c *gin.Context) {
 	req, err := decodeOsmAnd(c.ContentType(), c.Request.URL.RawQuery, body, now)
 	if err != nil {
 		var p *Problem
+		var de *decode.Error
 		reason := "malformed request"
 		if errors.As(err, &p) {
 			reason = p.Detail
+		} else if errors.As(err, &de) {
+			reason = de.Detail
 		}
 		g.rejectAttempt(c, patrol.Rejection{DeviceIdent: req.Ident, Source: "osmand", Reason: reason, Raw: string(osmandRaw(c, body))})
 		fail(c, err)
@@ -457,9 +461,9 @@ func (g *ingester) trackerDevice(c *gin.Context, source, ident, key, identField 
 
 // storeOne writes one fix of device d through the group commit, or logs it when it is invalid,
 // and returns the reply; on failure it has answered the request itself.
-func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand fixCandidate, source string) (IngestReply, bool) {
+func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand decode.Candidate, source string) (IngestReply, bool) {
 	s := g.s
-	reply := IngestReply{Rejected: []RejectedItem{}}
+	reply := IngestReply{Rejected: []decode.RejectedItem{}}
 	if cand.Invalid != nil {
 		r := patrol.Rejection{UnitID: d.UnitID, DeviceIdent: d.Ident, Source: source, Reason: cand.Invalid.Field + ": " + cand.Invalid.Message,
 			Raw: string(cand.Raw), Addr: c.ClientIP()}
@@ -467,7 +471,7 @@ func (g *ingester) storeOne(c *gin.Context, d *patrol.Device, cand fixCandidate,
 			fail(c, err)
 			return reply, false
 		}
-		reply.Rejected = append(reply.Rejected, rejectedItem(0, cand.Invalid))
+		reply.Rejected = append(reply.Rejected, decode.Rejected(0, cand.Invalid))
 		s.metrics.add("patrolmap_fixes_rejected_total", 1)
 		return reply, true
 	}

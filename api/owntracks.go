@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -45,16 +46,16 @@ type ownTracksLocation struct {
 // ownTracksMessage is one decoded message: its type, and for a location the fix.
 type ownTracksMessage struct {
 	Type string
-	Fix  fixCandidate
+	Fix  decode.Candidate
 }
 
 // decodeOwnTracks reads one message or a list of them. A body that is not JSON objects is a
-// *Problem naming the field; a location that is not a fix has Fix.Invalid set.
+// *Problem or *decode.Error naming the field; a location that is not a fix has Fix.Invalid set.
 func decodeOwnTracks(body []byte, now time.Time) ([]ownTracksMessage, error) {
 	trimmed := bytes.TrimSpace(body)
 	var raws []json.RawMessage
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if err := decodeJSONBytes(trimmed, &raws); err != nil {
+		if err := decode.JSON(trimmed, &raws); err != nil {
 			return nil, err
 		}
 		if len(raws) > 1000 {
@@ -62,7 +63,7 @@ func decodeOwnTracks(body []byte, now time.Time) ([]ownTracksMessage, error) {
 		}
 	} else {
 		var one json.RawMessage
-		if err := decodeJSONBytes(trimmed, &one); err != nil {
+		if err := decode.JSON(trimmed, &one); err != nil {
 			return nil, err
 		}
 		raws = []json.RawMessage{one}
@@ -77,7 +78,7 @@ func decodeOwnTracks(body []byte, now time.Time) ([]ownTracksMessage, error) {
 			case fe.Field == "_type":
 				return nil, badField("_type", "must be a string")
 			case m.Type == "location":
-				out = append(out, ownTracksMessage{Type: m.Type, Fix: fixCandidate{Invalid: fe, Raw: raw}})
+				out = append(out, ownTracksMessage{Type: m.Type, Fix: decode.Candidate{Invalid: fe, Raw: raw}})
 			default:
 				out = append(out, ownTracksMessage{Type: m.Type})
 			}
@@ -94,8 +95,10 @@ func decodeOwnTracks(body []byte, now time.Time) ([]ownTracksMessage, error) {
 }
 
 // ownTracksFix validates a location message.
-func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
-	bad := func(field, msg string) fixCandidate { return fixCandidate{Invalid: &FieldError{field, msg}} }
+func ownTracksFix(m ownTracksLocation, now time.Time) decode.Candidate {
+	bad := func(field, msg string) decode.Candidate {
+		return decode.Candidate{Invalid: &decode.FieldError{Field: field, Message: msg}}
+	}
 	if m.Lat == nil {
 		return bad("lat", "required")
 	}
@@ -106,7 +109,7 @@ func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
 	if !ok || tst == "" {
 		return bad("tst", "required: epoch seconds")
 	}
-	t, ok := epochTime(tst)
+	t, ok := decode.EpochTime(tst)
 	if !ok {
 		return bad("tst", "must be epoch seconds")
 	}
@@ -119,11 +122,11 @@ func ownTracksFix(m ownTracksLocation, now time.Time) fixCandidate {
 	if truthyJSON(m.Mock) || strings.TrimSpace(string(m.M)) == "true" {
 		f.Flags |= patrol.FlagMock
 	}
-	return checkedAs(ownTracksFields, "", f, now)
+	return decode.CheckedAs(ownTracksFields, "", f, now)
 }
 
 // ownTracksFields are the OwnTracks keys of the fix fields.
-var ownTracksFields = protocolFields{names: map[string]string{"time": "tst", "accuracy": "acc", "speed": "vel", "heading": "cog", "altitude": "alt", "battery": "batt"}}
+var ownTracksFields = decode.Fields{Names: map[string]string{"time": "tst", "accuracy": "acc", "speed": "vel", "heading": "cog", "altitude": "alt", "battery": "batt"}}
 
 // owntracks handles one OwnTracks HTTP request: `[]` once its locations are committed (or
 // found to be duplicates, or logged as invalid), 401 without the device's credentials, 503
@@ -153,7 +156,7 @@ func (g *ingester) owntracks(c *gin.Context) {
 	}
 	now := s.cfg.Now()
 	msgs, decodeErr := decodeOwnTracks(body, now)
-	var locations []fixCandidate
+	var locations []decode.Candidate
 	for _, m := range msgs {
 		if m.Type == "location" {
 			locations = append(locations, m.Fix)
@@ -185,7 +188,7 @@ func (g *ingester) owntracks(c *gin.Context) {
 // storeLocations writes the locations of one OwnTracks request of device d: one through the
 // group commit, a list (rare: a client flushing its queue) as one ordinary batch. On failure it
 // has answered the request itself.
-func (g *ingester) storeLocations(c *gin.Context, d *patrol.Device, locations []fixCandidate) bool {
+func (g *ingester) storeLocations(c *gin.Context, d *patrol.Device, locations []decode.Candidate) bool {
 	switch len(locations) {
 	case 0:
 		return true
@@ -198,7 +201,7 @@ func (g *ingester) storeLocations(c *gin.Context, d *patrol.Device, locations []
 
 // storeMany writes several fixes of the calling device d in one transaction through app/ingest
 // and logs the invalid ones; on failure it has answered the request itself.
-func (g *ingester) storeMany(c *gin.Context, d *patrol.Device, list []fixCandidate, source string) bool {
+func (g *ingester) storeMany(c *gin.Context, d *patrol.Device, list []decode.Candidate, source string) bool {
 	res, err := g.svc.StoreBatch(c.Request.Context(), patrol.Caller{Kind: patrol.CallerDevice, Device: *d}, batchItems(list), source, c.ClientIP())
 	if err != nil {
 		fail(c, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -64,12 +65,15 @@ const statusClientClosed = 499
 // Internal details (SQL, stack traces) are logged, never sent.
 func fail(c *gin.Context, err error) {
 	var p *Problem
+	var decodeErr *decode.Error
 	var fieldErr *patrol.FieldError
 	var fieldErrs *patrol.FieldErrors
 	var maxErr *http.MaxBytesError
 	var geomErr interface{ GeometryField() (string, string) }
 	switch {
 	case errors.As(err, &p):
+	case errors.As(err, &decodeErr):
+		p = decodeProblem(decodeErr)
 	case errors.As(err, &fieldErr):
 		slog.Info("refused", "path", c.Request.URL.Path, "err", err)
 		p = fieldProblem(fieldErr)
@@ -99,6 +103,19 @@ func fail(c *gin.Context, err error) {
 		p = problem(http.StatusInternalServerError, "internal error")
 	}
 	writeProblem(c, p)
+}
+
+// decodeProblem answers input a decoder could not read: 413 when it is over a limit, else 400.
+func decodeProblem(e *decode.Error) *Problem {
+	status := http.StatusBadRequest
+	if e.TooLarge {
+		status = http.StatusRequestEntityTooLarge
+	}
+	fields := make([]FieldError, len(e.Fields))
+	for i, fe := range e.Fields {
+		fields[i] = FieldError{Field: fe.Field, Message: fe.Message}
+	}
+	return problem(status, e.Detail, fields...)
 }
 
 // fieldsProblem answers bad input in several fields: 400 with the list's sentence and every

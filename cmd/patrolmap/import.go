@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/app/ingest/decode"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -97,7 +97,7 @@ func importGPX(ctx context.Context, s importStore, unit patrol.Unit, ident, name
 	if d.UnitID != unit.ID {
 		return fmt.Errorf("device %q belongs to unit %s, not %s", ident, d.UnitCode, unit.Code)
 	}
-	fixes, rejected, err := api.GPXFixes(data, time.Now())
+	fixes, rejected, err := decode.GPXFixes(data, time.Now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -128,7 +128,7 @@ func importIncidents(ctx context.Context, s importStore, unit patrol.Unit, name 
 	if err != nil {
 		loc = time.UTC
 	}
-	list, rejected, err := api.ImportIncidents(name, data, loc, time.Now())
+	list, rejected, err := decode.ImportIncidents(name, data, loc, time.Now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -146,7 +146,7 @@ func importIncidents(ctx context.Context, s importStore, unit patrol.Unit, name 
 }
 
 // printRejected lists the first refused items.
-func printRejected(w io.Writer, what string, rejected []api.RejectedItem) {
+func printRejected(w io.Writer, what string, rejected []decode.RejectedItem) {
 	const show = 20
 	for i, r := range rejected {
 		if i == show {
