@@ -35,8 +35,20 @@ type fixInput struct {
 	Battery  *float64        `json:"battery"`
 }
 
+// presizeLimit bounds the buffer readBody reserves from a request's Content-Length.
+const presizeLimit = 4 << 20
+
+// readBody reads the whole request body (limitBody bounds it). It reserves room for the declared
+// length plus the last read that meets the end (bytes.MinRead), so that a batch is read without
+// growing and copying the buffer as it comes; a length beyond presizeLimit grows as it reads, so a
+// false Content-Length cannot make the server reserve more than that.
 func readBody(c *gin.Context) ([]byte, error) {
-	body, err := io.ReadAll(c.Request.Body)
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 {
+		buf.Grow(int(min(n, presizeLimit)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(c.Request.Body)
+	body := buf.Bytes()
 	if err != nil {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
@@ -147,8 +159,35 @@ func decodeFixesFast(body []byte) ([]fixFields, bool) {
 
 // jsonScanner reads the subset of JSON decodeFixesFast accepts.
 type jsonScanner struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	idents map[string]string // the device ids read so far, so that each is allocated once
+}
+
+// maxInternedIdents bounds jsonScanner.idents; a batch naming more devices allocates the rest.
+const maxInternedIdents = 4096
+
+// ident reads the device like textOrNumber, returning the same string for every fix of a device.
+func (s *jsonScanner) ident() (string, bool) {
+	s.space()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return s.textOrNumber()
+	}
+	v, ok := s.text()
+	if !ok {
+		return "", false
+	}
+	if id, seen := s.idents[string(v)]; seen {
+		return id, true
+	}
+	id := string(v)
+	if s.idents == nil {
+		s.idents = make(map[string]string)
+	}
+	if len(s.idents) < maxInternedIdents {
+		s.idents[id] = id
+	}
+	return id, true
 }
 
 func (s *jsonScanner) space() {
@@ -288,7 +327,7 @@ func (s *jsonScanner) fixItem() (fixFields, bool) {
 			var dst *float64
 			switch string(key) {
 			case "device":
-				ff.device, ok = s.textOrNumber()
+				ff.device, ok = s.ident()
 			case "time":
 				ff.time, ok = s.textOrNumber()
 			case "lat":

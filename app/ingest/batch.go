@@ -68,7 +68,7 @@ func (s *Service) StoreBatch(ctx context.Context, caller patrol.Caller, items []
 	if err := auth.Preload(ctx, idents); err != nil {
 		return res, err
 	}
-	b := batchSort{source: source, addr: addr, unknown: map[string]bool{}, res: &res}
+	b := batchSort{source: source, addr: addr, unknown: map[string]bool{}, res: &res, fixes: make([]patrol.Fix, 0, len(items))}
 	for i, it := range items {
 		if err := b.sort(ctx, auth, i, it); err != nil {
 			return BatchResult{}, err

@@ -50,11 +50,13 @@ func ParseFixTime(s string) (time.Time, error) {
 	if len(s) > 64 {
 		return time.Time{}, errors.New("must be an ISO 8601 time or epoch seconds/milliseconds")
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
+	// Epoch numbers first: most trackers send them, and no RFC 3339 time reads as a number, so the
+	// order changes no answer but spares a failed time.Parse (three allocations) per fix.
 	if t, ok := EpochTime(s); ok {
 		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
 	}
 	for _, layout := range fixTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
