@@ -38,6 +38,7 @@ func (s *Server) ingestState() *ingester { return s.ingester }
 // the replay of kept refused requests.
 func (s *Server) ingestRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	svc := ingest.New(s.db, ingest.Config{Now: s.cfg.Now, Log: s.log, Keep: s.cfg.KeepRefused, TrimEvery: s.cfg.KeepTrimEvery})
+	svc.ObserveWrite = s.metrics.observeWrite
 	svc.Observe = func(fixes int) {
 		s.metrics.add("patrolmap_ingest_group_commits_total", 1)
 		s.metrics.add("patrolmap_ingest_group_commit_fixes_total", fixes)

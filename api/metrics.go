@@ -36,12 +36,21 @@ type metrics struct {
 	requests  map[routeKey]uint64
 	durations map[string]*histogram // by route
 	inFlight  atomic.Int64
-	counters  sync.Map // name -> *atomic.Uint64 for ingest counters
+	counters  sync.Map  // name -> *atomic.Uint64 for ingest counters
+	writes    histogram // durations of the database writes of fixes (app/ingest's ObserveWrite)
 	started   time.Time
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[routeKey]uint64{}, durations: map[string]*histogram{}, started: time.Now()}
+	return &metrics{requests: map[routeKey]uint64{}, durations: map[string]*histogram{}, started: time.Now(),
+		writes: histogram{counts: make([]uint64, len(durationBuckets)+1)}}
+}
+
+// observeWrite records one write of fixes to the database, commit included.
+func (m *metrics) observeWrite(_ int, d time.Duration) {
+	m.mu.Lock()
+	m.writes.add(d)
+	m.mu.Unlock()
 }
 
 // metricMethods are the request methods recorded by name; any other is recorded as "other",
@@ -90,9 +99,13 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 		h = &histogram{counts: make([]uint64, len(durationBuckets)+1)}
 		m.durations[route] = h
 	}
+	h.add(d)
+}
+
+// add counts one duration in its bucket (the last one past durationBuckets).
+func (h *histogram) add(d time.Duration) {
 	sec := d.Seconds()
-	i := sort.SearchFloat64s(durationBuckets, sec)
-	h.counts[i]++
+	h.counts[sort.SearchFloat64s(durationBuckets, sec)]++
 	h.sum += sec
 	h.n++
 }
@@ -206,6 +219,15 @@ func (m *metrics) text() []byte {
 		fmt.Fprintf(&b, "patrolmap_http_request_duration_seconds_sum{route=%q} %g\n", r, h.sum)
 		fmt.Fprintf(&b, "patrolmap_http_request_duration_seconds_count{route=%q} %d\n", r, h.n)
 	}
+	b.WriteString("# HELP patrolmap_ingest_write_duration_seconds Database writes of fixes (a batch, a group commit, a replay), commit included.\n# TYPE patrolmap_ingest_write_duration_seconds histogram\n")
+	var cum uint64
+	for i, le := range durationBuckets {
+		cum += m.writes.counts[i]
+		fmt.Fprintf(&b, "patrolmap_ingest_write_duration_seconds_bucket{le=\"%g\"} %d\n", le, cum)
+	}
+	fmt.Fprintf(&b, "patrolmap_ingest_write_duration_seconds_bucket{le=\"+Inf\"} %d\n", m.writes.n)
+	fmt.Fprintf(&b, "patrolmap_ingest_write_duration_seconds_sum %g\n", m.writes.sum)
+	fmt.Fprintf(&b, "patrolmap_ingest_write_duration_seconds_count %d\n", m.writes.n)
 	m.mu.Unlock()
 	b.WriteString("# HELP patrolmap_http_in_flight_requests Requests being served.\n# TYPE patrolmap_http_in_flight_requests gauge\n")
 	fmt.Fprintf(&b, "patrolmap_http_in_flight_requests %d\n", m.inFlight.Load())

@@ -155,3 +155,43 @@ func TestMetricsNeedTheTokenOrAnAdmin(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsTimeTheDatabaseWrites: each batch with fixes to store adds one database write to
+// patrolmap_ingest_write_duration_seconds, so an operator can tell the database's part of an
+// ingest request from the rest; a batch with nothing to store adds none.
+func TestMetricsTimeTheDatabaseWrites(t *testing.T) {
+	t.Parallel()
+	e := newEnvWithStore(t, storetest.New(t), api.Config{})
+	e.device("w1", "phone-metrics", "")
+	writes := func() (int, float64) {
+		t.Helper()
+		r := e.as("admin", "GET", "/metrics", nil)
+		var n int
+		var sum float64
+		for _, line := range strings.Split(string(r.body), "\n") {
+			if v, ok := strings.CutPrefix(line, "patrolmap_ingest_write_duration_seconds_count "); ok {
+				n, _ = strconv.Atoi(v)
+			}
+			if v, ok := strings.CutPrefix(line, "patrolmap_ingest_write_duration_seconds_sum "); ok {
+				sum, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		return n, sum
+	}
+	if n, _ := writes(); n != 0 {
+		t.Fatalf("%d writes before any fix", n)
+	}
+	for i := 0; i < 2; i++ {
+		body := fmt.Sprintf(`{"fixes":[{"device":"phone-metrics","time":%d,"lat":21.47,"lon":105.85,"accuracy":5}]}`, 1709305200+i)
+		if r := e.as("admin", "POST", "/api/v1/fixes", body); r.status != 200 {
+			t.Fatalf("post: %d %s", r.status, r.body)
+		}
+	}
+	// Only an unknown device: nothing to write.
+	if r := e.as("admin", "POST", "/api/v1/fixes", `{"fixes":[{"device":"nobody","time":1709305300,"lat":21.47,"lon":105.85}]}`); r.status != 200 {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	if n, sum := writes(); n != 2 || sum <= 0 {
+		t.Errorf("writes: %d taking %g s, want 2 taking some time", n, sum)
+	}
+}

@@ -74,7 +74,7 @@ func (s *Service) StoreBatch(ctx context.Context, caller patrol.Caller, items []
 			return BatchResult{}, err
 		}
 	}
-	stored, err := s.repo.StoreFixes(ctx, b.fixes)
+	stored, err := s.write(ctx, b.fixes)
 	if err != nil {
 		return BatchResult{}, err
 	}

@@ -148,7 +148,7 @@ func (s *Service) Replay(ctx context.Context, caller patrol.Caller, ident string
 			fixes = append(fixes, f)
 		}
 	}
-	outcomes, err := s.repo.StoreFixes(ctx, fixes)
+	outcomes, err := s.write(ctx, fixes)
 	if err != nil {
 		ids := make([]int64, len(kept))
 		for i, k := range kept {
