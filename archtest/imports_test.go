@@ -35,6 +35,7 @@ var rules = []rule{
 	{"patrol", false, []string{gin, pgx, store, api, app, demo, module + "/geo"}, "patrol is the records and errors everything shares"},
 	{"demo", false, []string{gin, pgx, store, api, app}, "the generator is pure; demo/load uses store"},
 	{"demo/load", false, []string{api, app, gin}, "the loader puts a ward into the database through store's public API"},
+	{"demo/live", false, []string{store, pgx, api, app, gin}, "the live player writes through the small Store interface it declares"},
 	{"report", false, []string{gin, pgx, store, api, "net/http", "os"}, "the report renders what it is given"},
 	{"report", true, []string{gin, pgx, store, api, app}, "the report and its printing know nothing of the layers above"},
 	{"geofile", false, []string{gin, pgx, store, api, app, demo, "net/http", "os", "database/sql"}, "reading geography files is pure: bytes in, features out"},

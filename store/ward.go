@@ -35,6 +35,9 @@ type WardLoad struct {
 	// nothing.
 	Seed int64
 	Day  string
+	// Through, when set, is the moment the ward's timed data is loaded up to: where a live play
+	// of it (WardPlay, AdvanceWardPlay) starts. Zero leaves the ward unplayed.
+	Through time.Time
 }
 
 // WardAccount is an account of a loaded ward, created or updated in place (its id may be
@@ -102,8 +105,13 @@ func (s *Store) LoadWard(ctx context.Context, w WardLoad) (WardResult, error) {
 	if res.Fixes, err = copyWardFixes(ctx, tx, w.Fixes, unitID, deviceIDs); err != nil {
 		return res, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO demo_seed (unit_code, seed, day) VALUES ($1, $2, $3::date)
-		ON CONFLICT (unit_code) DO UPDATE SET seed = EXCLUDED.seed, day = EXCLUDED.day, loaded_at = now()`, w.Unit.Code, w.Seed, w.Day); err != nil {
+	var through *time.Time
+	if !w.Through.IsZero() {
+		through = &w.Through
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO demo_seed (unit_code, seed, day, played_until) VALUES ($1, $2, $3::date, $4)
+		ON CONFLICT (unit_code) DO UPDATE SET seed = EXCLUDED.seed, day = EXCLUDED.day, loaded_at = now(),
+		  played_until = EXCLUDED.played_until`, w.Unit.Code, w.Seed, w.Day, through); err != nil {
 		return res, classify(fmt.Errorf("write ward marker: %w", err))
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -277,4 +285,33 @@ func copyWardBatch(ctx context.Context, tx pgx.Tx, batch []patrol.StoredFix, uni
 		return 0, classify(fmt.Errorf("copy ward fixes: %w", err))
 	}
 	return int(n), nil
+}
+
+// WardPlay returns the seed of the loaded ward of unit code and the moment through which its
+// fixes and incidents are stored (zero when the ward is not played). patrol.ErrNotFound when no
+// ward of that code was loaded by LoadWard: a unit made any other way is never played.
+func (s *Store) WardPlay(ctx context.Context, code string) (seed int64, through time.Time, err error) {
+	var t *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT seed, played_until FROM demo_seed WHERE unit_code = $1`, code).Scan(&seed, &t)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, time.Time{}, fmt.Errorf("ward %s: %w", code, patrol.ErrNotFound)
+	}
+	if err != nil {
+		return 0, time.Time{}, classify(fmt.Errorf("read ward play %s: %w", code, err))
+	}
+	if t != nil {
+		through = t.UTC()
+	}
+	return seed, through, nil
+}
+
+// AdvanceWardPlay records that the loaded ward of unit code is stored through the moment
+// through. It only moves forward: a second player that lags behind never moves it back, and a
+// ward that is not played (or not loaded) is left alone.
+func (s *Store) AdvanceWardPlay(ctx context.Context, code string, through time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE demo_seed SET played_until = $2
+		WHERE unit_code = $1 AND played_until < $2`, code, through); err != nil {
+		return classify(fmt.Errorf("advance ward play %s: %w", code, err))
+	}
+	return nil
 }

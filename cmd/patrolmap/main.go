@@ -20,7 +20,7 @@ var version = "dev"
 const usage = `patrolmap — night patrol coverage and hot spot analysis for ward police
 
 Usage:
-  patrolmap serve [--addr HOST:PORT] [--osmand-addr HOST:PORT] [--basemap FILE.pmtiles]
+  patrolmap serve [--addr HOST:PORT] [--osmand-addr HOST:PORT] [--basemap FILE.pmtiles] [--demo-live]
   patrolmap migrate
   patrolmap seed-demo [--seed N] [--day YYYY-MM-DD]
   patrolmap demo-basemap -o FILE.pmtiles
@@ -36,7 +36,7 @@ Usage:
   patrolmap version
 
 Environment: DATABASE_URL (required), PATROLMAP_ADDR, PATROLMAP_BASEMAP, PATROLMAP_TILE_URL, PATROLMAP_LOG_FORMAT,
-PATROLMAP_LOG_LEVEL, PATROLMAP_SECURE_COOKIES. See README.md.
+PATROLMAP_LOG_LEVEL, PATROLMAP_SECURE_COOKIES, PATROLMAP_DEMO_LIVE. See README.md.
 `
 
 func main() {

@@ -16,6 +16,7 @@ import (
 	"github.com/patrolmap/patrolmap/api"
 	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/basemap"
+	"github.com/patrolmap/patrolmap/demo/live"
 	"github.com/patrolmap/patrolmap/store"
 	"github.com/patrolmap/patrolmap/webmap"
 )
@@ -38,6 +39,7 @@ type serveConfig struct {
 	drain                         time.Duration
 	basemap                       string
 	retention                     time.Duration
+	demoLive                      bool       // play the demo ward on as its time comes (demo/live)
 	api                           api.Config // without the basemap, which opening the file fills in
 }
 
@@ -52,10 +54,14 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	fs.DurationVar(&cfg.drain, "drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
 	fs.StringVar(&cfg.basemap, "basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
+	demoLive, err := strconv.ParseBool(envOr("PATROLMAP_DEMO_LIVE", "false"))
+	if err != nil {
+		return cfg, usageError{fmt.Sprintf("PATROLMAP_DEMO_LIVE=%q: want true or false", os.Getenv("PATROLMAP_DEMO_LIVE"))}
+	}
+	fs.BoolVar(&cfg.demoLive, "demo-live", demoLive, "keep the synthetic demo ward playing: write its fixes and incidents as their time comes (only for the demo; never on a real deployment)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err.Error()}
 	}
-	var err error
 	c := &cfg.api
 	if c.HeavyAnalyses, err = envInt("PATROLMAP_HEAVY_ANALYSES"); err != nil {
 		return cfg, usageError{err.Error()}
@@ -107,6 +113,15 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	// at most that late; unique keys keep a restart (or a second server) from raising or
 	// archiving one twice.
 	go night.NewScheduler(db, log).Run(ctx, night.AlertEvery, time.Now)
+	if cfg.demoLive {
+		// The demo keeps playing: its fixes and incidents are written as their time comes.
+		player, err := live.New(db, time.Now, log)
+		if err != nil {
+			return err
+		}
+		log.Info("demo live play: the demo ward's fixes and incidents are written as their time comes", "every", live.Every)
+		go player.Run(ctx, live.Every)
+	}
 
 	if !webmap.Built() {
 		log.Warn("the web map is not built; run `make build` (npm ci && npm run build in webmap/)")

@@ -70,10 +70,14 @@ func wardOf(w *demo.Ward) (store.WardLoad, error) {
 		return store.WardLoad{}, fmt.Errorf("demo boundary: %w", err)
 	}
 	first, last := w.FixSpan()
+	through := w.Until // a live play (demo/live) goes on from the moment of loading,
+	if through.IsZero() {
+		through = last // or from the end of the last shift when the whole ward is loaded
+	}
 	out := store.WardLoad{
 		Unit: patrol.Unit{Code: w.Code, Name: w.Name, TimeZone: w.TimeZone, Boundary: boundary,
 			NightStart: w.NightStart, NightEnd: w.NightEnd, H3Res: w.H3Res},
-		FixFrom: first, FixTo: last, Seed: w.Seed, Day: w.Day.Format(time.DateOnly),
+		FixFrom: first, FixTo: last, Seed: w.Seed, Day: w.Day.Format(time.DateOnly), Through: through,
 		Fixes: func(fn func(patrol.StoredFix) error) error {
 			return w.Fixes(func(f demo.PhoneFix) error { return fn(storedFix(f)) })
 		},
