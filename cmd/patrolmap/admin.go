@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/demo"
+	"github.com/patrolmap/patrolmap/demo/live"
 	"github.com/patrolmap/patrolmap/demo/load"
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/store"
@@ -49,6 +50,7 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed-demo", flag.ContinueOnError)
 	seed := fs.Int64("seed", 1, "seed of the synthetic data")
 	dayFlag := fs.String("day", "", "the day to place the data relative to (YYYY-MM-DD, default today in Asia/Ho_Chi_Minh)")
+	keepPlayed := fs.Bool("live", false, "the demo will be played on (serve --demo-live): keep a ward of this seed played within the last 7 days instead of loading a new day's")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -68,6 +70,12 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	if *keepPlayed && *dayFlag == "" {
+		kept, err := keepPlayedWard(ctx, s, *seed, time.Now(), stdout)
+		if err != nil || kept {
+			return err
+		}
+	}
 	start := time.Now()
 	w, err := demo.Generate(*seed, day)
 	if err != nil {
@@ -89,11 +97,51 @@ func cmdSeedDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "demo ward %q already loaded for seed %d and day %s\n", w.Code, *seed, w.Day.Format("2006-01-02"))
 	}
+	printDemoLogins(stdout, res.Logins)
+	return nil
+}
+
+// printDemoLogins lists the demo accounts and their password.
+func printDemoLogins(stdout io.Writer, logins []load.Login) {
 	fmt.Fprintf(stdout, "demo logins (password %q for each):\n", load.Password)
-	for _, l := range res.Logins {
+	for _, l := range logins {
 		fmt.Fprintf(stdout, "  %-10s %-8s %s\n", l.Username, l.Role, l.FullName)
 	}
-	return nil
+}
+
+// keepPlayedWard reports whether the demo ward in the database is one to keep rather than
+// replace with a new day's: loaded with this seed and played (serve --demo-live) through a
+// moment at most live.MaxCatchUp before now, so the player can bring it up to now and the nights
+// the chief has already seen stay as they were. A kept ward's logins are printed.
+func keepPlayedWard(ctx context.Context, s *store.Store, seed int64, now time.Time, stdout io.Writer) (bool, error) {
+	had, through, err := s.WardPlay(ctx, demo.Code)
+	if errors.Is(err, patrol.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("demo ward: %w", err)
+	}
+	if !playedRecently(had, through, seed, now) {
+		return false, nil
+	}
+	if err := setDemoReportSettings(ctx, s, demo.Code); err != nil {
+		return false, err
+	}
+	w, err := demo.Generate(seed, now)
+	if err != nil {
+		return false, fmt.Errorf("generate demo ward: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo ward %q kept: seed %d, played until %s; serve --demo-live plays it on from there\n",
+		demo.Code, seed, through.Format(time.RFC3339))
+	printDemoLogins(stdout, load.Logins(w))
+	return true, nil
+}
+
+// playedRecently reports whether a ward of seed had, played through `through`, is close enough to
+// now for a live play to catch up with (live.MaxCatchUp), and holds nothing from the future (as
+// a ward loaded with a later --day would).
+func playedRecently(had int64, through time.Time, seed int64, now time.Time) bool {
+	return had == seed && !through.IsZero() && !through.After(now) && !through.Before(now.Add(-live.MaxCatchUp))
 }
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {

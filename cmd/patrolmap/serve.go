@@ -54,9 +54,12 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	fs.DurationVar(&cfg.drain, "drain", 0, "time between /readyz turning 503 and the listener closing on shutdown")
 	fs.StringVar(&cfg.basemap, "basemap", envOr("PATROLMAP_BASEMAP", ""), "a local vector basemap (PMTiles, Protomaps schema) served from this origin; wins over PATROLMAP_TILE_URL")
 	retentionFlag := fs.String("fix-retention", envOr("PATROLMAP_FIX_RETENTION", ""), "drop fix partitions older than this (for example 400d or 9600h); empty keeps everything")
-	demoLive, err := strconv.ParseBool(envOr("PATROLMAP_DEMO_LIVE", "false"))
-	if err != nil {
-		return cfg, usageError{fmt.Sprintf("PATROLMAP_DEMO_LIVE=%q: want true or false", os.Getenv("PATROLMAP_DEMO_LIVE"))}
+	demoLive := false
+	var err error
+	if v := os.Getenv("PATROLMAP_DEMO_LIVE"); v != "" {
+		if demoLive, err = strconv.ParseBool(v); err != nil {
+			return cfg, usageError{fmt.Sprintf("PATROLMAP_DEMO_LIVE=%q: want true or false", v)}
+		}
 	}
 	fs.BoolVar(&cfg.demoLive, "demo-live", demoLive, "keep the synthetic demo ward playing: write its fixes and incidents as their time comes (only for the demo; never on a real deployment)")
 	if err := fs.Parse(args); err != nil {
