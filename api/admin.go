@@ -33,8 +33,8 @@ type AdminBackend interface {
 	// TouchToken records a token's use (at most once a minute); authenticate may call it.
 	TouchToken(ctx context.Context, id int64) error
 
-	ListDeviceStatus(ctx context.Context, unitID int) ([]patrol.DeviceStatus, error)
-	DeviceStatusByIdent(ctx context.Context, ident string) (patrol.DeviceStatus, error)
+	ListDeviceStatus(ctx context.Context, unitID int, now time.Time) ([]patrol.DeviceStatus, error)
+	DeviceStatusByIdent(ctx context.Context, ident string, now time.Time) (patrol.DeviceStatus, error)
 	UpdateDevice(ctx context.Context, id int, name *string, active *bool) error
 	RotateDeviceSecret(ctx context.Context, id int) (string, error)
 	ListAssignments(ctx context.Context, deviceID int) ([]patrol.Assignment, error)
@@ -112,7 +112,7 @@ func (s *Server) listDevices(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := s.db.ListDeviceStatus(c.Request.Context(), u.ID)
+	list, err := s.db.ListDeviceStatus(c.Request.Context(), u.ID, s.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return
@@ -182,7 +182,7 @@ func (s *Server) deviceInScope(c *gin.Context) (patrol.DeviceStatus, bool) {
 		writeProblem(c, badField("device", "not a device id"))
 		return patrol.DeviceStatus{}, false
 	}
-	d, err := s.db.DeviceStatusByIdent(c.Request.Context(), ident)
+	d, err := s.db.DeviceStatusByIdent(c.Request.Context(), ident, s.cfg.Now())
 	if errors.Is(err, patrol.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, "no device "+strconv.Quote(ident), FieldError{"device", "unknown device"}))
 		return d, false
@@ -260,7 +260,7 @@ func (s *Server) updateDevice(c *gin.Context) {
 		// The secret stops working now, not when the ingest cache forgets it.
 		s.ForgetDeviceSecrets(d.ID)
 	}
-	after, err := s.db.DeviceStatusByIdent(ctx, d.Ident)
+	after, err := s.db.DeviceStatusByIdent(ctx, d.Ident, s.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return

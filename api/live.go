@@ -20,7 +20,7 @@ import (
 type LiveBackend interface {
 	// LatestPositions returns the newest fix of each device of a unit whose time lies within
 	// since before now, ordered by device id text.
-	LatestPositions(ctx context.Context, unitID int, since time.Duration) ([]patrol.StoredFix, error)
+	LatestPositions(ctx context.Context, unitID int, now time.Time, since time.Duration) ([]patrol.StoredFix, error)
 }
 
 // Settings of the live position stream (variables so tests can run it faster).
@@ -131,7 +131,7 @@ func (s *Server) live(c *gin.Context) {
 // "unavailable" event when they cannot be read (failing says it was sent). It returns the
 // positions sent last and whether reading fails; an error ends the stream.
 func (s *Server) sendLivePositions(ctx context.Context, stream *liveStream, u patrol.Unit, offDuty bool, last []byte, failing bool) ([]byte, bool, error) {
-	positions, err := s.db.LatestPositions(ctx, u.ID, liveWindow)
+	positions, err := s.db.LatestPositions(ctx, u.ID, s.cfg.Now(), liveWindow)
 	switch {
 	case ctx.Err() != nil:
 		return last, failing, ctx.Err()

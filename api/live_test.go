@@ -48,7 +48,7 @@ func (f *liveFake) UnitByCode(_ context.Context, code string) (patrol.Unit, erro
 	return patrol.Unit{}, patrol.ErrNotFound
 }
 
-func (f *liveFake) LatestPositions(_ context.Context, unitID int, since time.Duration) ([]patrol.StoredFix, error) {
+func (f *liveFake) LatestPositions(_ context.Context, unitID int, _ time.Time, since time.Duration) ([]patrol.StoredFix, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail {

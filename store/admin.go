@@ -179,21 +179,22 @@ func (s *Store) TouchToken(ctx context.Context, id int64) error {
 }
 
 // deviceStatusQuery reads devices with their latest fix, latest battery, today's fixes (in the
-// unit's local date) and current officer. The fix lookups walk the (device_id, ts) primary key
-// backwards over the last 62 days of partitions.
+// unit's local date) and current officer as of the instant $1: the caller's clock, not the
+// database's, so a server on a test clock counts its own today. The fix lookups walk the
+// (device_id, ts) primary key backwards over the last 62 days of partitions.
 const deviceStatusQuery = `SELECT d.id, d.unit_id, un.code, d.ident, d.name, d.active, d.created_at, d.deactivated_at,
 	last.ts, batt.battery,
 	(SELECT count(*) FROM fix f WHERE f.device_id = d.id
-		AND f.ts >= (date_trunc('day', now() AT TIME ZONE un.timezone) AT TIME ZONE un.timezone)
-		AND f.ts < ((date_trunc('day', now() AT TIME ZONE un.timezone) + interval '1 day') AT TIME ZONE un.timezone)),
+		AND f.ts >= (date_trunc('day', $1::timestamptz AT TIME ZONE un.timezone) AT TIME ZONE un.timezone)
+		AND f.ts < ((date_trunc('day', $1::timestamptz AT TIME ZONE un.timezone) + interval '1 day') AT TIME ZONE un.timezone)),
 	coalesce(cur.username, ''), coalesce(cur.full_name, '')
 	FROM device d JOIN unit un ON un.id = d.unit_id
-	LEFT JOIN LATERAL (SELECT f.ts FROM fix f WHERE f.device_id = d.id AND f.ts > now() - interval '62 days'
+	LEFT JOIN LATERAL (SELECT f.ts FROM fix f WHERE f.device_id = d.id AND f.ts > $1::timestamptz - interval '62 days'
 		ORDER BY f.ts DESC LIMIT 1) last ON true
-	LEFT JOIN LATERAL (SELECT f.battery FROM fix f WHERE f.device_id = d.id AND f.ts > now() - interval '62 days'
+	LEFT JOIN LATERAL (SELECT f.battery FROM fix f WHERE f.device_id = d.id AND f.ts > $1::timestamptz - interval '62 days'
 		AND f.battery IS NOT NULL ORDER BY f.ts DESC LIMIT 1) batt ON true
 	LEFT JOIN LATERAL (SELECT u.username, u.full_name FROM device_assignment a JOIN app_user u ON u.id = a.user_id
-		WHERE a.device_id = d.id AND a.valid_from <= now() AND a.valid_to > now() ORDER BY a.valid_from DESC LIMIT 1) cur ON true`
+		WHERE a.device_id = d.id AND a.valid_from <= $1::timestamptz AND a.valid_to > $1::timestamptz ORDER BY a.valid_from DESC LIMIT 1) cur ON true`
 
 func scanDeviceStatus(row pgx.Row) (patrol.DeviceStatus, error) {
 	var d patrol.DeviceStatus
@@ -207,9 +208,10 @@ func scanDeviceStatus(row pgx.Row) (patrol.DeviceStatus, error) {
 	return d, err
 }
 
-// ListDeviceStatus returns the devices of a unit with what the admin page shows of each.
-func (s *Store) ListDeviceStatus(ctx context.Context, unitID int) ([]patrol.DeviceStatus, error) {
-	rows, err := s.pool.Query(ctx, deviceStatusQuery+` WHERE d.unit_id = $1 ORDER BY d.ident`, unitID)
+// ListDeviceStatus returns the devices of a unit with what the admin page shows of each as of
+// now.
+func (s *Store) ListDeviceStatus(ctx context.Context, unitID int, now time.Time) ([]patrol.DeviceStatus, error) {
+	rows, err := s.pool.Query(ctx, deviceStatusQuery+` WHERE d.unit_id = $2 ORDER BY d.ident`, now, unitID)
 	if err != nil {
 		return nil, classify(fmt.Errorf("list devices: %w", err))
 	}
@@ -225,9 +227,9 @@ func (s *Store) ListDeviceStatus(ctx context.Context, unitID int) ([]patrol.Devi
 	return out, classify(rows.Err())
 }
 
-// DeviceStatusByIdent returns one device with its status.
-func (s *Store) DeviceStatusByIdent(ctx context.Context, ident string) (patrol.DeviceStatus, error) {
-	d, err := scanDeviceStatus(s.pool.QueryRow(ctx, deviceStatusQuery+` WHERE d.ident = $1`, ident))
+// DeviceStatusByIdent returns one device with its status as of now.
+func (s *Store) DeviceStatusByIdent(ctx context.Context, ident string, now time.Time) (patrol.DeviceStatus, error) {
+	d, err := scanDeviceStatus(s.pool.QueryRow(ctx, deviceStatusQuery+` WHERE d.ident = $2`, now, ident))
 	if err != nil {
 		return d, classify(fmt.Errorf("device %s: %w", ident, err))
 	}

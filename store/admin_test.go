@@ -155,7 +155,7 @@ func TestDeviceStatusAndAssignments(t *testing.T) {
 	if _, err := s.CreateAssignment(ctx, d.ID, users["officer1"].ID, now.Add(-time.Hour), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.ListDeviceStatus(ctx, u.ID)
+	list, err := s.ListDeviceStatus(ctx, u.ID, time.Now())
 	if err != nil || len(list) != 1 {
 		t.Fatalf("%v %+v", err, list)
 	}
@@ -208,14 +208,14 @@ func TestDeviceStatusAndAssignments(t *testing.T) {
 	if _, err := s.CallerByDeviceSecret(ctx, secret); !errors.Is(err, patrol.ErrNotFound) {
 		t.Errorf("a deactivated device's secret: %v", err)
 	}
-	st, _ = s.DeviceStatusByIdent(ctx, "imei-3569")
+	st, _ = s.DeviceStatusByIdent(ctx, "imei-3569", time.Now())
 	if st.Active || st.Deactivated == nil || st.Name != "Máy 1" {
 		t.Errorf("deactivated %+v", st)
 	}
 	if err := s.UpdateDevice(ctx, d.ID, nil, &yes); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ = s.DeviceStatusByIdent(ctx, "imei-3569"); !st.Active || st.Deactivated != nil {
+	if st, _ = s.DeviceStatusByIdent(ctx, "imei-3569", time.Now()); !st.Active || st.Deactivated != nil {
 		t.Errorf("reactivated %+v", st)
 	}
 	if _, err := s.CallerByDeviceSecret(ctx, secret); err != nil {

@@ -9,10 +9,10 @@ import (
 )
 
 // LatestPositions returns the newest fix of each device of a unit whose time lies within since
-// before the database's clock (and no more than five minutes after it, so a phone with a clock
-// running ahead shows, but not one years off). Devices with no such fix are left out; the list is
-// ordered by device id text. It serves GET /api/v1/live.
-func (s *Store) LatestPositions(ctx context.Context, unitID int, since time.Duration) ([]patrol.StoredFix, error) {
+// before now, the caller's clock (and no more than five minutes after it, so a phone with a
+// clock running ahead shows, but not one years off). Devices with no such fix are left out; the
+// list is ordered by device id text. It serves GET /api/v1/live.
+func (s *Store) LatestPositions(ctx context.Context, unitID int, now time.Time, since time.Duration) ([]patrol.StoredFix, error) {
 	if since <= 0 {
 		return nil, nil
 	}
@@ -21,9 +21,9 @@ func (s *Store) LatestPositions(ctx context.Context, unitID int, since time.Dura
 		FROM (SELECT DISTINCT ON (f.device_id) f.unit_id, f.device_id, d.ident, f.ts, ST_Y(f.geom) AS lat,
 			ST_X(f.geom) AS lon, f.accuracy, f.speed, f.heading, f.altitude, f.battery, f.source, f.flags, f.received_at
 			FROM fix f JOIN device d ON d.id = f.device_id
-			WHERE f.unit_id = $1 AND f.ts >= now() - make_interval(secs => $2) AND f.ts <= now() + interval '5 minutes'
+			WHERE f.unit_id = $1 AND f.ts >= $3::timestamptz - make_interval(secs => $2) AND f.ts <= $3::timestamptz + interval '5 minutes'
 			ORDER BY f.device_id, f.ts DESC) latest
-		ORDER BY ident`, unitID, since.Seconds())
+		ORDER BY ident`, unitID, since.Seconds(), now)
 	if err != nil {
 		return nil, classify(fmt.Errorf("latest positions: %w", err))
 	}

@@ -53,7 +53,7 @@ func TestLatestPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := s.LatestPositions(ctx, w1.ID, 30*time.Minute)
+	got, err := s.LatestPositions(ctx, w1.ID, time.Now(), 30*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,10 +70,10 @@ func TestLatestPositions(t *testing.T) {
 		t.Errorf("a-phone fields: %+v", got[0])
 	}
 
-	if got, err := s.LatestPositions(ctx, w1.ID, 5*time.Minute); err != nil || len(got) != 1 {
+	if got, err := s.LatestPositions(ctx, w1.ID, time.Now(), 5*time.Minute); err != nil || len(got) != 1 {
 		t.Errorf("5 min window: %d positions (%v), want only a-phone", len(got), err)
 	}
-	if got, err := s.LatestPositions(ctx, w1.ID, 0); err != nil || len(got) != 0 {
+	if got, err := s.LatestPositions(ctx, w1.ID, time.Now(), 0); err != nil || len(got) != 0 {
 		t.Errorf("zero window: %d positions (%v), want none", len(got), err)
 	}
 }

@@ -21,7 +21,7 @@ type AlertRepository interface {
 	// ListUnits returns every unit (unitID 0).
 	ListUnits(ctx context.Context, unitID int) ([]patrol.Unit, error)
 	// LatestPositions returns the newest fix of each device of a unit within since before now.
-	LatestPositions(ctx context.Context, unitID int, since time.Duration) ([]patrol.StoredFix, error)
+	LatestPositions(ctx context.Context, unitID int, now time.Time, since time.Duration) ([]patrol.StoredFix, error)
 	// RaiseAlert stores an alert unless the area has one for the night; it reports whether
 	// this call stored it.
 	RaiseAlert(ctx context.Context, a patrol.NightAlert) (patrol.NightAlert, bool, error)
@@ -176,7 +176,7 @@ func (s *Alerts) raiseAt(ctx context.Context, u patrol.Unit, d geo.Date, deadlin
 			continue
 		}
 		if positions == nil {
-			if positions, err = s.Repo.LatestPositions(ctx, u.ID, OnDutyWindow); err != nil {
+			if positions, err = s.Repo.LatestPositions(ctx, u.ID, now, OnDutyWindow); err != nil {
 				return raised, err
 			}
 			if names, err = deviceNames(ctx, s.Repo, u.ID); err != nil {

@@ -122,7 +122,7 @@ func (f *fakeAlerts) ListUnits(context.Context, int) ([]patrol.Unit, error) {
 	return []patrol.Unit{f.unit}, nil
 }
 
-func (f *fakeAlerts) LatestPositions(context.Context, int, time.Duration) ([]patrol.StoredFix, error) {
+func (f *fakeAlerts) LatestPositions(context.Context, int, time.Time, time.Duration) ([]patrol.StoredFix, error) {
 	return f.positions, nil
 }
 
