@@ -110,7 +110,7 @@ func BenchmarkBrowser(bench *testing.B) {
 		t.Skip("set PATROLMAP_BENCH_BROWSER=docs/bench/browser.md (scripts/bench-browser does)")
 	}
 	const runs = 7
-	env := demoServer(t)
+	env := demoServer(t, today)
 	w := env.ward
 	stub, stubBytes := coverageStub(t, w.Office[1], w.Office[0], benchCells)
 	mux := http.NewServeMux()

@@ -50,12 +50,12 @@ type demoEnv struct {
 	now   clock // the server's clock, and the day the demo was loaded for
 }
 
-// demoServer serves the embedded web map over the demo ward loaded for today, plus a second unit
-// (code w2) that the demo admin, a user of all units, can switch to. The server's log goes to
-// test-artifacts/e2e-server-<test>.log.
-func demoServer(t testing.TB) *demoEnv {
+// demoServer serves the embedded web map over the demo ward loaded for the clock's day, with the
+// server on that clock, plus a second unit (code w2) that the demo admin, a user of all units,
+// can switch to. The server's log goes to test-artifacts/e2e-server-<test>.log.
+func demoServer(t testing.TB, now clock) *demoEnv {
 	t.Helper()
-	return loadDemo(t, today, true)
+	return loadDemo(t, now, true)
 }
 
 // loadDemo serves the demo ward loaded for the clock's day, with the server on that clock.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -28,6 +29,64 @@ var ict = time.FixedZone("ICT", 7*3600)
 // leapDay is the awkward day the browser tests also run on: 29 February of a leap year, at
 // 06:00 in the demo ward (the night before has ended; in UTC it is still the 28th).
 var leapDay = time.Date(2028, 2, 29, 6, 0, 0, 0, ict)
+
+// The other awkward days, each at 06:00 in the demo ward, when in UTC it is still the day
+// before: the 1st (of a year: report numbers restart), the 7th (the demo's partitions once
+// skipped the 2nd to the 8th), the 31st, and the night Europe's clocks go back (31 October
+// 2027, 01:00 in Berlin), which the browser sees from Europe/Berlin while the ward, in
+// Asia/Ho_Chi_Minh, has no daylight saving: the page must count days in the unit's zone.
+var (
+	newYear  = time.Date(2027, 1, 1, 6, 0, 0, 0, ict)
+	seventh  = time.Date(2027, 3, 7, 6, 0, 0, 0, ict)
+	monthEnd = time.Date(2027, 1, 31, 6, 0, 0, 0, ict)
+	dstEnd   = time.Date(2027, 10, 31, 6, 0, 0, 0, ict)
+)
+
+// dstZone is the browser's zone on dstEnd.
+const dstZone = "Europe/Berlin"
+
+// testDay is one day a browser test runs on: its clock and the browser's time zone ("" for
+// the machine's own).
+type testDay struct {
+	name string
+	now  clock
+	zone string
+}
+
+// todayAnd returns the real clock followed by the fixed days, each named by its date.
+func todayAnd(days ...time.Time) []testDay {
+	out := []testDay{{name: "today", now: today}}
+	for _, d := range days {
+		td := testDay{name: d.Format(time.DateOnly), now: onDay(d)}
+		if d.Equal(dstEnd) {
+			td.zone = dstZone
+		}
+		out = append(out, td)
+	}
+	return out
+}
+
+// dayTag is what a test's screenshots on the day are named with: nothing today (their names
+// stay as they were), "-YYYY-MM-DD" on a fixed day.
+func dayTag(d testDay) string {
+	if d.name == "today" {
+		return ""
+	}
+	return "-" + d.name
+}
+
+// setDay puts the browser on a test day: its clock and, when the day says so, its time zone.
+// Call it before navigating.
+func (b *browser) setDay(t testing.TB, d testDay) {
+	t.Helper()
+	b.setClock(t, d.now)
+	if d.zone == "" {
+		return
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: d.zone}); err != nil {
+		t.Fatalf("set the browser's time zone: %v", err)
+	}
+}
 
 // clockScript shifts the page's Date by offset milliseconds: new Date() and Date.now() read the
 // test's clock, every other use of Date is the browser's own.

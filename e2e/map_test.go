@@ -167,12 +167,22 @@ func (b *browser) selectValue(t testing.TB, testid, value string) {
 // TestWebMap drives the web map over the demo ward in one browser: login, the demo's default
 // layers, every other layer, popups, the emerging replay, the officer filter, export, drawing a
 // key area, recording, editing and voiding an incident, the language switch, a second unit, a
-// phone screen, print, an officer's view and the live positions — with no console errors.
+// phone screen, print, an officer's view and the live positions — with no console errors. It
+// runs today and on the 31st when Europe's clocks go back, the browser in Europe/Berlin, with
+// the demo, the server and the browser's clock on that day.
 func TestWebMap(t *testing.T) {
-	env := demoServer(t)
+	for _, d := range todayAnd(dstEnd) {
+		t.Run(d.name, func(t *testing.T) { webMap(t, d) })
+	}
+}
+
+func webMap(t *testing.T, d testDay) {
+	env := demoServer(t, d.now)
 	base := env.srv.URL
 	w := env.ward
 	b := newBrowser(t)
+	b.setDay(t, d)
+	shot := func(t *testing.T, name string) { b.screenshot(t, name+dayTag(d)) }
 	downloads := t.TempDir()
 	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
 		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
@@ -184,7 +194,7 @@ func TestWebMap(t *testing.T) {
 	if got := b.text(t, `[data-testid="login-submit"]`); got != "Đăng nhập" {
 		t.Errorf("login button reads %q, want Vietnamese by default", got)
 	}
-	b.screenshot(t, "login")
+	shot(t, "login")
 	b.login(t, base, "admin", load.Password)
 
 	t.Run("demo opens with its gaps and emerging hot spot", func(t *testing.T) {
@@ -209,7 +219,7 @@ func TestWebMap(t *testing.T) {
 		if got := b.text(t, `[data-testid="unit-picker"] option:checked`); got != w.Name {
 			t.Errorf("unit picker shows %q, want %q", got, w.Name)
 		}
-		b.screenshot(t, "demo-map")
+		shot(t, "demo-map")
 	})
 
 	t.Run("every layer draws", func(t *testing.T) {
@@ -236,7 +246,7 @@ func TestWebMap(t *testing.T) {
 		default:
 			t.Errorf("routes layer %+v, want the suggested route or unavailable", routes)
 		}
-		b.screenshot(t, "layers-on")
+		shot(t, "layers-on")
 		// The keyboard reaches the toggles: Space switches one off.
 		b.run(t, "space on hotspots", chromedp.Focus(tid("layer-toggle-hotspots")), chromedp.KeyEvent(" "))
 		b.wait(t, "hotspots off by keyboard", `document.querySelector('[data-testid="layer-toggle-hotspots"]').dataset.state === 'off'`)
@@ -252,7 +262,7 @@ func TestWebMap(t *testing.T) {
 		if legend := b.text(t, `[data-testid="layer-legend-tracks"]`); !strings.Contains(legend, "km") {
 			t.Errorf("tracks legend %q gives no distance", legend)
 		}
-		b.screenshot(t, "tracks-one-officer")
+		shot(t, "tracks-one-officer")
 		b.selectValue(t, "tracks-officer", "")
 		b.wait(t, "all tracks", `document.querySelector('[data-testid="layer-toggle-tracks"]').dataset.count === '`+strconv.Itoa(len(w.Officers))+`'`)
 		b.setLayer(t, "tracks", false)
@@ -282,7 +292,7 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("series chart has %d bars, want one per week (≥ 12)", bars)
 		}
 		b.run(t, "popup fade-in", chromedp.Sleep(300*time.Millisecond))
-		b.screenshot(t, "cell-popup")
+		shot(t, "cell-popup")
 		b.closePopup(t)
 		b.setLayer(t, "coverage", false)
 
@@ -306,7 +316,7 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("key area popup %q lacks its name or nights", area)
 		}
 		b.run(t, "popup fade-in", chromedp.Sleep(300*time.Millisecond))
-		b.screenshot(t, "area-popup")
+		shot(t, "area-popup")
 		b.closePopup(t)
 	})
 
@@ -323,7 +333,7 @@ func TestWebMap(t *testing.T) {
 			t.Errorf("last week of the replay: %+v, want the emerging hot spot", replay)
 		}
 		b.eval(t, "go to the cluster", fmt.Sprintf(`window.patrolmapTest.zoomTo(%v, %v, 16)`, w.ClusterCentre[1], w.ClusterCentre[0]), nil)
-		b.screenshot(t, "emerging-replay")
+		shot(t, "emerging-replay")
 		b.run(t, "back to the patterns", chromedp.Click(tid("emerging-summary")))
 		b.wait(t, "summary", `document.querySelector('[data-testid="emerging-replay"]').dataset.step === 'summary'`)
 	})
@@ -372,7 +382,7 @@ func TestWebMap(t *testing.T) {
 			b.run(t, fmt.Sprintf("corner %d", i), chromedp.MouseClickXY(c[0], c[1]), chromedp.Sleep(120*time.Millisecond))
 		}
 		b.run(t, "area form", chromedp.WaitVisible(tid("area-form")))
-		b.screenshot(t, "area-form")
+		shot(t, "area-form")
 		name := "Khu vực kiểm thử e2e"
 		b.run(t, "save the area", chromedp.SendKeys(tid("area-name"), name), chromedp.Click(tid("area-save")))
 		b.wait(t, "area saved", `!document.querySelector('[data-testid="area-dialog"]') && document.querySelector('[data-testid="layer-toggle-key-areas"]').dataset.count === '`+strconv.Itoa(before+1)+`'`)
@@ -396,7 +406,7 @@ func TestWebMap(t *testing.T) {
 		if !found {
 			t.Errorf("the drawn area %q is not in /api/v1/areas", name)
 		}
-		b.screenshot(t, "key-area-drawn")
+		shot(t, "key-area-drawn")
 	})
 
 	t.Run("draw a patrol route", func(t *testing.T) {
@@ -431,7 +441,7 @@ func TestWebMap(t *testing.T) {
 		if !found {
 			t.Errorf("the drawn route %q is not among the routes of %s: %+v", name, night, fc.Features)
 		}
-		b.screenshot(t, "route-drawn")
+		shot(t, "route-drawn")
 		b.setLayer(t, "routes", false)
 	})
 
@@ -444,7 +454,7 @@ func TestWebMap(t *testing.T) {
 		b.selectValue(t, "incident-severity", "4")
 		description := "Giật túi xách trước cổng trường (kiểm thử e2e)"
 		b.run(t, "describe", chromedp.SendKeys(tid("incident-description"), description))
-		b.screenshot(t, "incident-form")
+		shot(t, "incident-form")
 		b.run(t, "save", chromedp.Click(tid("incident-save")))
 		b.wait(t, "incident saved", `!document.querySelector('[data-testid="incident-dialog"]') && document.querySelector('[data-testid="incident-add"]').dataset.createdId`)
 		b.ready(t)
@@ -462,7 +472,7 @@ func TestWebMap(t *testing.T) {
 			} `json:"properties"`
 		}
 		find := func(withVoid bool) *incident {
-			now := time.Now().UTC()
+			now := env.now().UTC()
 			path := "/api/v1/incidents?unit=demo&from=" + now.Add(-48*time.Hour).Format(time.RFC3339) + "&to=" + now.Add(time.Hour).Format(time.RFC3339)
 			if withVoid {
 				path += "&include_void=true"
@@ -496,7 +506,7 @@ func TestWebMap(t *testing.T) {
 		}
 		openPopup()
 		b.run(t, "popup fade-in", chromedp.Sleep(300*time.Millisecond))
-		b.screenshot(t, "incident-popup")
+		shot(t, "incident-popup")
 		b.run(t, "edit", chromedp.Click(tid("incident-edit")), chromedp.WaitVisible(tid("incident-status")))
 		b.selectValue(t, "incident-severity", "2")
 		b.selectValue(t, "incident-status", "closed")
@@ -541,7 +551,7 @@ func TestWebMap(t *testing.T) {
 				t.Errorf("%s reads %q in English, want %q", css, got, want)
 			}
 		}
-		b.screenshot(t, "english")
+		shot(t, "english")
 		b.run(t, "back to Vietnamese", chromedp.Click(tid("lang-toggle")))
 		b.wait(t, "Vietnamese", `document.documentElement.lang === 'vi'`)
 		if got := b.text(t, `label[for="layer-gaps"]`); !strings.Contains(got, "Vùng chưa được tuần tra") {
@@ -562,7 +572,7 @@ func TestWebMap(t *testing.T) {
 		if s := b.layer(t, "gaps"); s.State != "ready" || s.Count == 0 {
 			t.Errorf("w2 gaps %+v, want every cell (never patrolled)", s)
 		}
-		b.screenshot(t, "unit-w2")
+		shot(t, "unit-w2")
 		b.selectValue(t, "unit-picker", "demo")
 		b.ready(t)
 		if s := b.layer(t, "residential-groups"); s.Count != len(w.Groups) {
@@ -579,11 +589,11 @@ func TestWebMap(t *testing.T) {
 		if !wide {
 			t.Errorf("the map does not take the phone's width")
 		}
-		b.screenshot(t, "phone")
+		shot(t, "phone")
 		b.run(t, "open panel", chromedp.Click(tid("panel-toggle")))
 		b.wait(t, "panel open", `document.body.classList.contains('panel-open')`)
 		b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
-		b.screenshot(t, "phone-panel")
+		shot(t, "phone-panel")
 		b.run(t, "close panel", chromedp.Click(tid("panel-close")))
 		b.run(t, "desktop screen", chromedp.EmulateViewport(1280, 860), chromedp.Reload())
 		b.ready(t)
@@ -606,7 +616,7 @@ func TestWebMap(t *testing.T) {
 		if !layout.Header || !layout.Panel || !strings.Contains(layout.Title, w.Name) {
 			t.Errorf("print layout %+v, want the heading with the unit and no top bar", layout)
 		}
-		b.screenshot(t, "print")
+		shot(t, "print")
 		if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
 			t.Fatal(err)
 		}
@@ -644,7 +654,7 @@ func TestWebMap(t *testing.T) {
 				rw.Header().Set("Content-Type", "text/event-stream")
 				fmt.Fprintf(rw, "retry: 3000\n\nevent: positions\ndata: {\"type\":\"FeatureCollection\",\"unit\":\"demo\",\"now\":%q,\"features\":"+
 					"[{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[%v,%v]},\"properties\":{\"device\":%q,\"time\":%q,\"accuracy\":6,\"speed\":1.2,\"battery\":80}}]}\n\n",
-					time.Now().UTC().Format(time.RFC3339), w.Office[0], w.Office[1], w.Officers[0].DeviceID, time.Now().UTC().Add(-30*time.Second).Format(time.RFC3339))
+					env.now().UTC().Format(time.RFC3339), w.Office[0], w.Office[1], w.Officers[0].DeviceID, env.now().UTC().Add(-30*time.Second).Format(time.RFC3339))
 				rw.(http.Flusher).Flush()
 				<-r.Context().Done()
 			})
@@ -656,7 +666,7 @@ func TestWebMap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := env.store.InsertFixes(ctx, []patrol.Fix{{UnitID: dev.UnitID, DeviceID: dev.ID, Time: time.Now().Add(-30 * time.Second).UTC().Truncate(time.Microsecond),
+			if _, err := env.store.InsertFixes(ctx, []patrol.Fix{{UnitID: dev.UnitID, DeviceID: dev.ID, Time: env.now().Add(-30 * time.Second).UTC().Truncate(time.Microsecond),
 				Lat: w.Office[1], Lon: w.Office[0], Accuracy: 6, Speed: 1.2, Heading: patrol.Unknown, Altitude: patrol.Unknown, Battery: 80}}); err != nil {
 				t.Fatal(err)
 			}
@@ -667,7 +677,7 @@ func TestWebMap(t *testing.T) {
 		if legend := b.text(t, `[data-testid="layer-legend-live"]`); !strings.Contains(legend, w.Officers[0].DeviceID) {
 			t.Errorf("live legend %q does not name the device", legend)
 		}
-		b.screenshot(t, "live")
+		shot(t, "live")
 		b.setLayer(t, "live", false)
 	})
 
@@ -679,7 +689,7 @@ func TestWebMap(t *testing.T) {
 		if tools.Draw || !tools.Add {
 			t.Errorf("officer tools %+v, want no drawing and an add button", tools)
 		}
-		b.screenshot(t, "officer")
+		shot(t, "officer")
 	})
 
 	if errs := b.consoleErrors(); len(errs) > 0 {

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,12 +11,19 @@ import (
 
 // TestVersionAfterSignIn: /api/v1/config tells the build version only to signed-in users
 // (issue 18), so the map reads the config again after the login form: the panel shows the
-// version once someone has signed in through it.
+// version once someone has signed in through it. It runs today and on the 1st of a year.
 func TestVersionAfterSignIn(t *testing.T) {
 	t.Parallel()
-	env := loadDemo(t, today, false)
+	for _, d := range todayAnd(newYear) {
+		t.Run(d.name, func(t *testing.T) { versionAfterSignIn(t, d) })
+	}
+}
+
+func versionAfterSignIn(t *testing.T, d testDay) {
+	env := loadDemo(t, d.now, false)
 	base := env.srv.URL
 	b := newBrowser(t)
+	b.setDay(t, d)
 	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	var anon string
 	b.eval(t, "anonymous config", `fetch('/api/v1/config').then(r => r.text())`, &anon)
@@ -31,9 +36,5 @@ func TestVersionAfterSignIn(t *testing.T) {
 		t.Errorf("after sign-in the panel shows %q, want the version e2e", got)
 	}
 	png := get(t, b, "screenshot the version line", chromedp.Screenshot(tid("app-version")))
-	dir := filepath.Join("..", "test-artifacts")
-	os.MkdirAll(dir, 0o755)
-	if err := os.WriteFile(filepath.Join(dir, "version-after-sign-in.png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeArtifact(t, "version-after-sign-in"+dayTag(d)+".png", png)
 }

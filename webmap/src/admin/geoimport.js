@@ -157,7 +157,7 @@ function showReport(ctx, result, rep, useSuggested) {
   const mapBox = h('div', { class: 'admin-map', testid: 'admin-import-map' });
   const items = table([
     { title: '#', class: 'num', cell: (it) => String(it.feature + 1) },
-    { title: at('import.name'), cell: (it) => it.name || '–' },
+    { title: at('import.name'), key: true, cell: (it) => it.name || '–' },
     { title: at('import.kind'), cell: (it) => kindLabel(it.kind) },
     { title: at('import.action'), cell: (it) => h('span', { class: `admin-badge ${it.action === 'reject' ? 'bad' : it.action === 'skip' ? 'warn' : 'ok'}` }, at(`action.${it.action}`)) },
     { title: at('import.geometry'), cell: (it) => [it.geometry_type || '', ' ', size(it)] },

@@ -43,6 +43,33 @@ const CSS = `
 .admin-inline input, .admin-inline select { min-height: 32px; }
 body[data-admin="open"] { overflow: hidden; }
 @media (max-width: 767px) { .admin-body { padding: 8px; } .admin-section { padding: 10px; } }
+/* A phone: each table row is a card headed by its key cell, the other cells
+   under their column's title; nothing is wider than the screen. */
+@media (max-width: 640px) {
+  .admin-head { gap: 8px; padding: 8px 10px; }
+  .admin-head h1 { font-size: 1.05rem; }
+  .admin-head select { min-width: 0; flex: 1 1 auto; max-width: none; }
+  .admin-head .admin-spacer { display: none; }
+  .admin-tabs { gap: 2px; padding: 6px 8px 0; }
+  .admin-tabs button { min-height: 40px; padding: 0 8px; font-size: .92rem; }
+  .admin-form .admin-field { flex-basis: 100%; }
+  .admin-badge { white-space: normal; }
+  .admin-table-wrap { overflow-x: visible; }
+  .admin-table, .admin-table tbody, .admin-table tr, .admin-table td { display: block; width: auto; }
+  .admin-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  .admin-table tr { display: flex; flex-direction: column; margin: 0 0 10px; padding: 6px 10px 8px; border: 1px solid var(--line, #c9ced6); border-radius: 8px; background: #fff; }
+  .admin-table td { display: grid; grid-template-columns: minmax(0, 38%) minmax(0, 1fr); column-gap: 10px; padding: 4px 0; border: 0; overflow-wrap: anywhere; }
+  .admin-table td::before { content: attr(data-label); color: var(--muted, #4f5560); font-size: .85rem; font-weight: 600; }
+  .admin-table td.num { text-align: left; white-space: normal; }
+  .admin-table td.key { order: -1; display: block; padding: 2px 0 6px; margin-bottom: 4px; border-bottom: 1px solid var(--line, #c9ced6); font-size: 1rem; font-weight: 600; }
+  .admin-table td.key::before, .admin-table td.actions::before { content: none; }
+  .admin-table td.key code { font-size: .95rem; word-break: normal; overflow-wrap: anywhere; }
+  .admin-table td.actions { display: block; padding: 8px 0 0; white-space: normal; }
+  .admin-table td.actions > .cell { display: flex; flex-wrap: wrap; gap: 6px; }
+  .admin-table td.actions > .cell:empty { display: none; }
+  .admin-table td.actions .button { margin: 0; min-height: 40px; }
+  .admin-table td:not(.key):not(.actions) > .cell:empty::after { content: '–'; }
+}
 `;
 
 // ensureStyles adds the stylesheet the first time.

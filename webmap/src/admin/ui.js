@@ -13,13 +13,19 @@ export function when(instant, zone) {
 }
 
 // table builds a <table>. columns: [{title, cell(row) → node|text, class}];
-// rowProps(row) gives each <tr>'s props (testid, dataset…).
+// rowProps(row) gives each <tr>'s props (testid, dataset…). On a phone the
+// stylesheet shows each row as a card headed by its key column (the one
+// marked key: true, else the first; class "key"), every other cell under its
+// column's title (data-label).
 export function table(columns, rows, { testid, rowProps, empty } = {}) {
   if (rows.length === 0) return h('p', { class: 'muted admin-empty', testid: testid ? `${testid}-empty` : undefined }, empty || at('common.none'));
+  const key = Math.max(0, columns.findIndex((c) => c.key));
+  const cellClass = (c, i) => [i === key ? 'key' : '', c.class || ''].join(' ').trim() || undefined;
   return h('div', { class: 'admin-table-wrap' },
     h('table', { class: 'admin-table', testid },
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class }, c.title)))),
-      h('tbody', {}, rows.map((row) => h('tr', rowProps ? rowProps(row) : {}, columns.map((c) => h('td', { class: c.class }, c.cell(row))))))));
+      h('tbody', {}, rows.map((row) => h('tr', rowProps ? rowProps(row) : {},
+        columns.map((c, i) => h('td', { class: cellClass(c, i), 'data-label': c.title || undefined }, h('span', { class: 'cell' }, c.cell(row)))))))));
 }
 
 // confirmButton runs action on a second click within a few seconds; the
