@@ -22,6 +22,38 @@ export const PANES = {
 
 const VIETNAM = { center: [16.0, 106.0], zoom: 6 };
 
+// POPUP_MARGIN is the room a popup keeps from the map's edges and from what
+// covers the map's top.
+const POPUP_MARGIN = 8;
+
+// coveredTop returns how far down from the map container's top edge the
+// elements marked data-covers-map (the chief's summary strip) reach, in
+// pixels; 0 when none shows.
+export function coveredTop(container) {
+  const top = container.getBoundingClientRect().top;
+  let covered = 0;
+  for (const el of container.querySelectorAll('[data-covers-map]')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) covered = Math.max(covered, box.bottom - top);
+  }
+  return Math.max(0, Math.round(covered));
+}
+
+// Every popup pans clear of what covers the map's top: each time its content
+// is set (just before Leaflet pans it into view) its top padding becomes at
+// least the covered height and a margin, on top of what the popup asked for.
+const askedTopLeft = new WeakMap();
+L.Popup.addInitHook(function clearCoveredTop() {
+  this.on('contentupdate', () => {
+    const container = this.getPane()?.closest('.leaflet-container');
+    if (!container) return;
+    if (!askedTopLeft.has(this)) askedTopLeft.set(this, L.point(this.options.autoPanPaddingTopLeft || this.options.autoPanPadding));
+    const asked = askedTopLeft.get(this);
+    const covered = coveredTop(container);
+    this.options.autoPanPaddingTopLeft = [asked.x, Math.max(asked.y, covered ? covered + POPUP_MARGIN : 0)];
+  });
+});
+
 // createMap builds the map in container. config is the body of
 // GET /api/v1/config ({tile_url, tile_attribution, version}).
 export function createMap(container, config = {}) {

@@ -16,7 +16,8 @@ const OK = fill('keyarea.met');
 // createSummaryStrip puts the strip into the map's container. onShow(layer)
 // runs when a tile is clicked, with the name of the layer to show.
 export function createSummaryStrip(map, { onShow } = {}) {
-  const box = h('section', { class: 'summary-strip', testid: 'summary-strip', dataset: { state: 'loading' }, 'aria-live': 'polite' });
+  // data-covers-map: popups pan clear of the strip (map.js).
+  const box = h('section', { class: 'summary-strip', testid: 'summary-strip', dataset: { state: 'loading', coversMap: 'top' }, 'aria-live': 'polite' });
   L.DomEvent.disableClickPropagation(box);
   L.DomEvent.disableScrollPropagation(box);
   map.getContainer().append(box);

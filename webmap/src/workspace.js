@@ -361,6 +361,12 @@ function exposeTestHook(map, controllers, parts) {
     zoomTo(lat, lng, zoom) {
       map.setView([lat, lng], zoom, { animate: false });
     },
+    // putAt moves the map without animation so that the place shows at the
+    // container point (x, y) from the map's top-left corner.
+    putAt(lat, lng, x, y) {
+      const p = map.latLngToContainerPoint([lat, lng]);
+      map.panBy([p.x - x, p.y - y], { animate: false });
+    },
     // cellsOf lists the cells a hexagon layer drew, with their centres and
     // the fields that matter for choosing one to click.
     cellsOf(name) {

@@ -164,7 +164,7 @@ function createAreaLayer({ name, map, source, actions, depends, interactive = tr
     const name = props.name || label('kind', kind);
     if (interactive) {
       shape.bindTooltip(() => h('span', {}, name), { sticky: true, direction: 'top' });
-      shape.bindPopup(() => areaPopup(feature, compliance, actions, view), { maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 60] });
+      shape.bindPopup(() => areaPopup(feature, compliance, actions, view), { maxWidth: 300, minWidth: 220 });
     } else {
       shape.bindTooltip(() => h('span', {}, name), { permanent: true, direction: 'center', className: 'area-label', interactive: false });
     }

@@ -102,7 +102,7 @@ export function createHexLayer(options) {
     if (!feature) return;
     const props = feature.properties || {};
     const content = props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView, stats) }]);
-    L.popup({ maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: [10, 140] }).setLatLng(event.latlng).setContent(content).openOn(path._map);
+    L.popup({ maxWidth: 300, minWidth: 220 }).setLatLng(event.latlng).setContent(content).openOn(path._map);
   });
   stack?.add({ order, name, layer, path, cells, describe: (props, view) => describe(props, view, stats) });
 
