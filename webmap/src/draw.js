@@ -120,7 +120,7 @@ export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
         night: view.range.to,
         save: async ({ name, night }) => {
           await api.createRoute(view.unit.code, { type: 'Feature', geometry, properties: { name, night, kind: 'planned' } });
-          showMessage(t('route.saved', { name }));
+          showMessage(() => t('route.saved', { name }));
         },
       });
       map.removeLayer(drawn);
@@ -133,7 +133,7 @@ export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
       isLine,
       save: async (props) => {
         await api.createArea(view.unit.code, { type: 'Feature', geometry, properties: props });
-        showMessage(t('area.saved', { name: props.name }));
+        showMessage(() => t('area.saved', { name: props.name }));
       },
     });
     map.removeLayer(drawn);
@@ -164,7 +164,7 @@ export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
         isLine,
         save: async (props) => {
           await api.updateArea(p.id, { type: 'Feature', geometry: feature.geometry, properties: { ...p, ...props } });
-          showMessage(t('area.saved', { name: props.name }));
+          showMessage(() => t('area.saved', { name: props.name }));
         },
       });
       if (saved) onChanged();
@@ -174,7 +174,7 @@ export function createDrawTools({ map, getView, onChanged, onRoutesChanged }) {
       try {
         await api.deleteArea(p.id);
         map.closePopup();
-        showMessage(t('area.deleted', { name: p.name || '' }));
+        showMessage(() => t('area.deleted', { name: p.name || '' }));
         onChanged();
       } catch (err) {
         showError(err);

@@ -98,6 +98,18 @@ export function initHeader({ user, units, selected, onUnitChange, onLogout }) {
   initPanelToggle();
 }
 
+// USE_MAP is the document event a tool sends when it needs the map itself.
+export const USE_MAP = 'patrolmap:use-map';
+
+// useMap frees the map for a tool: on a phone the side panel slides away.
+// It reports whether the panel was open (so the tool's hint, written in the
+// panel, is now out of sight).
+export function useMap() {
+  const wasOpen = document.body.classList.contains('panel-open');
+  document.dispatchEvent(new Event(USE_MAP));
+  return wasOpen;
+}
+
 // initPanelToggle wires the phone-only button that slides the side panel
 // in and out, the panel's close button and Esc.
 function initPanelToggle() {
@@ -110,6 +122,11 @@ function initPanelToggle() {
   };
   toggle.hidden = false;
   toggle.addEventListener('click', () => setOpen(!document.body.classList.contains('panel-open')));
+  // A tool that waits for a tap on the map (picking an incident's place)
+  // slides the panel away on a phone, where it covers the map.
+  document.addEventListener(USE_MAP, () => {
+    if (document.body.classList.contains('panel-open')) setOpen(false);
+  });
   byId('panel-close').addEventListener('click', () => {
     setOpen(false);
     toggle.focus();

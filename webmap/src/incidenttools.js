@@ -12,6 +12,7 @@ import { PANES } from './map.js';
 import { openIncidentForm } from './incidentform.js';
 import { showMessage, showError } from './notify.js';
 import { t, onLanguageChange } from './i18n.js';
+import { useMap } from './header.js';
 
 // createIncidentTools returns {element, actions}: element is the panel
 // section with the add button; actions (canEdit, edit, void) serve the
@@ -56,6 +57,9 @@ export function createIncidentTools({ map, getView, canEdit, onChanged }) {
     map.on('click', onMapClick);
     document.addEventListener('keydown', onKey);
     render();
+    // On a phone the panel slides away to show the map; the hint goes with
+    // it, so it shows as a message instead.
+    if (useMap()) showMessage(() => t('incident.pickHintTouch'));
   }
   function stopPicking() {
     picking = false;
@@ -97,7 +101,7 @@ export function createIncidentTools({ map, getView, canEdit, onChanged }) {
     spot.remove();
     if (!result) return;
     if (result.id !== null) add.dataset.createdId = String(result.id);
-    showMessage(t('incident.saved'));
+    showMessage(() => t('incident.saved'));
     onChanged({ kind: 'created', id: result.id, time: result.time });
   }
 
@@ -117,7 +121,7 @@ export function createIncidentTools({ map, getView, canEdit, onChanged }) {
         save: (incident) => api.updateIncident(p.id, incident),
       });
       if (!saved) return;
-      showMessage(t('incident.updated'));
+      showMessage(() => t('incident.updated'));
       onChanged({ kind: 'updated', id: p.id, time: saved?.properties?.time || p.time });
     },
     async void(feature) {
@@ -125,7 +129,7 @@ export function createIncidentTools({ map, getView, canEdit, onChanged }) {
       try {
         await api.voidIncident(p.id);
         map.closePopup();
-        showMessage(t('incident.voided'));
+        showMessage(() => t('incident.voided'));
         onChanged({ kind: 'voided', id: p.id, time: p.time });
       } catch (err) {
         showError(err);

@@ -2,7 +2,7 @@
 // "message" test id) and turns errors into sentences.
 
 import { h, byId, clear } from './dom.js';
-import { t } from './i18n.js';
+import { t, onLanguageChange } from './i18n.js';
 
 const INFO_MS = 6000;
 let hideTimer = 0;
@@ -20,16 +20,29 @@ export function errorMessage(err) {
   return String(err.message || err);
 }
 
-// showMessage puts text in the message area. Errors stay until closed;
-// other messages fade after a few seconds.
+// shown is the message on screen: how to write it (a function of the
+// language) or null when it was given as fixed text, and its kind.
+let shown = null;
+
+// showMessage puts a message in the message area. text is a function that
+// writes it in the current language (it is written again when the language
+// changes) or fixed text (the message is dismissed when the language
+// changes, as it cannot follow). Errors stay until closed; other messages
+// fade after a few seconds.
 export function showMessage(text, kind = 'info') {
-  const box = byId('message');
   clearTimeout(hideTimer);
+  shown = { write: typeof text === 'function' ? text : null, kind };
+  render(typeof text === 'function' ? text() : text, kind);
+  if (kind !== 'error') hideTimer = setTimeout(hideMessage, INFO_MS);
+}
+
+function render(text, kind) {
+  const box = byId('message');
   clear(box);
   box.dataset.kind = kind;
   box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   box.append(
-    h('span', { class: 'message-text' }, text),
+    h('span', { class: 'message-text', testid: 'message-text' }, text),
     h('button', {
       type: 'button',
       class: 'message-close',
@@ -39,17 +52,25 @@ export function showMessage(text, kind = 'info') {
     }, '×'),
   );
   box.hidden = false;
-  if (kind !== 'error') hideTimer = setTimeout(hideMessage, INFO_MS);
 }
 
-// showError shows errorMessage(err) as an error.
+// A message on screen follows the language: written again, or dismissed
+// when it was fixed text.
+onLanguageChange(() => {
+  if (!shown) return;
+  if (shown.write) render(shown.write(), shown.kind);
+  else hideMessage();
+});
+
+// showError shows errorMessage(err) as an error, in the current language.
 export function showError(err) {
-  showMessage(errorMessage(err), 'error');
+  showMessage(() => errorMessage(err), 'error');
 }
 
 // hideMessage empties the message area.
 export function hideMessage() {
   clearTimeout(hideTimer);
+  shown = null;
   const box = byId('message');
   box.hidden = true;
   clear(box);

@@ -183,7 +183,8 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     try {
       const name = kind === 'suggested' ? t('plan.title', { night: formatLocalDate(night) }) : t('plan.colDrawn');
       await api.createRoute(view.unit.code, { type: 'Feature', geometry: feature.geometry, properties: { name, night, kind } });
-      showMessage(t('plan.saved', { night: formatLocalDate(night) }));
+      const saved = night;
+      showMessage(() => t('plan.saved', { night: formatLocalDate(saved) }));
       await Promise.all([onSaved?.(), loadSaved()]);
       render();
     } catch (err) {

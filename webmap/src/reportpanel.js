@@ -82,7 +82,7 @@ export function createReportPanel({ container, getView, canArchive }) {
 
   async function runPreview() {
     if (!validRange(range)) {
-      showMessage(t('report.badRange'));
+      showMessage(() => t('report.badRange'));
       return;
     }
     const mine = ++seq;
@@ -107,7 +107,7 @@ export function createReportPanel({ container, getView, canArchive }) {
     render();
     try {
       archived = await api.archiveReport(query());
-      showMessage(t('report.archivedAs', { number: archived.number || '' }));
+      showMessage(() => t('report.archivedAs', { number: archived.number || '' }));
       await loadList();
     } catch (err) {
       showError(err);

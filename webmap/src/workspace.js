@@ -139,7 +139,7 @@ export async function startWorkspace({ config, user }) {
       try {
         await api.createRoute(view.unit.code, { type: 'Feature', geometry: feature.geometry, properties: { name: p.name || '', night, kind: 'suggested' } });
         map.closePopup();
-        showMessage(t('route.saved', { name: p.name || '' }));
+        showMessage(() => t('route.saved', { name: p.name || '' }));
         return true;
       } catch (err) {
         showError(err);
@@ -151,7 +151,7 @@ export async function startWorkspace({ config, user }) {
       try {
         await api.deleteRoute(p.id);
         map.closePopup();
-        showMessage(t('route.deleted', { name: p.name || '' }));
+        showMessage(() => t('route.deleted', { name: p.name || '' }));
         return true;
       } catch (err) {
         showError(err);
@@ -272,7 +272,7 @@ export async function startWorkspace({ config, user }) {
     if (time) {
       const day = localDateTimeIn(time, view.timeZone).slice(0, 10);
       if (day && (day < view.range.from || day > view.range.to)) {
-        showMessage(t('incident.outsidePeriod', { date: formatLocalDate(day) }));
+        showMessage(() => t('incident.outsidePeriod', { date: formatLocalDate(day) }));
       }
     }
     await Promise.all(jobs);
@@ -412,7 +412,7 @@ function watchSession() {
   onUnauthorized(() => {
     if (leaving) return;
     leaving = true;
-    showMessage(t('error.session'), 'error');
+    showMessage(() => t('error.session'), 'error');
     setTimeout(() => window.location.reload(), 1500);
   });
 }

@@ -76,7 +76,8 @@ export async function render(ctx, el) {
       confirmButton(d.active ? at('device.deactivate') : at('device.activate'), at('common.confirm'), async () => {
         try {
           await ctx.api.updateDevice(d.id, { active: !d.active });
-          showMessage(d.active ? at('device.deactivated', { id: d.id }) : at('device.activated', { id: d.id }));
+          const key = d.active ? 'device.deactivated' : 'device.activated';
+          showMessage(() => at(key, { id: d.id }));
           ctx.refresh();
         } catch (err) {
           showError(err);

@@ -103,7 +103,7 @@ export async function render(ctx, el) {
         commit.disabled = rep.created + rep.updated === 0 && !rep.boundary;
       } else {
         previewed = null;
-        showMessage(at('import.done', { created: rep.created, updated: rep.updated }));
+        showMessage(() => at('import.done', { created: rep.created, updated: rep.updated }));
         await ctx.reloadUnits();
       }
     } catch (err) {

@@ -21,7 +21,7 @@ function actionCell(ctx, k, unitName) {
     return actionButton(at('reject.replay', { n: formatNumber(k.kept) }), async () => {
       try {
         const r = await ctx.api.replay(k.device);
-        showMessage(at('reject.replayed', { accepted: formatNumber(r.accepted), duplicates: formatNumber(r.duplicates), rejected: formatNumber(r.rejected) }));
+        showMessage(() => at('reject.replayed', { accepted: formatNumber(r.accepted), duplicates: formatNumber(r.duplicates), rejected: formatNumber(r.rejected) }));
         ctx.refresh();
       } catch (err) {
         showError(err);

@@ -66,8 +66,9 @@ export async function render(ctx, el) {
       submit.disabled = true;
       try {
         await ctx.api.createUnit({ code: code.value.trim(), ...unitBody(inputs) });
-        ctx.unit = code.value.trim();
-        showMessage(at('unit.created', { code: code.value.trim() }));
+        const created = code.value.trim();
+        ctx.unit = created;
+        showMessage(() => at('unit.created', { code: created }));
         ctx.refresh();
       } catch (err) {
         formError(error, err);
@@ -111,7 +112,7 @@ async function edit(ctx, u) {
       h('p', { class: 'muted' }, at('unit.editHint')), error) });
   await dialog;
   if (saved) {
-    showMessage(at('unit.saved', { code: u.code }));
+    showMessage(() => at('unit.saved', { code: u.code }));
     ctx.refresh();
   }
 }

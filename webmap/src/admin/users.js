@@ -47,7 +47,8 @@ export async function render(ctx, el) {
     submit.disabled = true;
     try {
       await ctx.api.createUser({ username: username.value.trim(), full_name: fullName.value.trim(), role: role.value, unit: unit.value || null, password: password.value });
-      showMessage(at('user.created', { username: username.value.trim() }));
+      const created = username.value.trim();
+      showMessage(() => at('user.created', { username: created }));
       ctx.refresh();
     } catch (err) {
       formError(error, err);
@@ -71,7 +72,8 @@ export async function render(ctx, el) {
       confirmButton(u.disabled ? at('user.enable') : at('user.disable'), at('common.confirm'), async () => {
         try {
           await ctx.api.updateUser(u.username, { disabled: !u.disabled });
-          showMessage(u.disabled ? at('user.enabledMsg', { username: u.username }) : at('user.disabledMsg', { username: u.username }));
+          const key = u.disabled ? 'user.enabledMsg' : 'user.disabledMsg';
+          showMessage(() => at(key, { username: u.username }));
           ctx.refresh();
         } catch (err) {
           showError(err);
@@ -94,7 +96,7 @@ function passwordButton(ctx, u) {
       formError(error, null);
       try {
         await ctx.api.resetPassword(u.username, input.value);
-        showMessage(at('user.passwordSet', { username: u.username }));
+        showMessage(() => at('user.passwordSet', { username: u.username }));
         dialog.close();
       } catch (err) {
         formError(error, err);

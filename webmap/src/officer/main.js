@@ -22,6 +22,7 @@ let state = null; // {unit, board, plan, track}
 let map = null;
 let drawn = null; // the layers drawn on the map, cleared on every render
 let stayTimer = 0;
+let loginError = null; // how to word the login form's error (a function of the words), or null
 
 // el builds an element; text always goes in as text.
 function el(tag, attrs = {}, ...children) {
@@ -52,7 +53,11 @@ async function get(path) {
 
 // post sends JSON, never without the network: the view posts nothing offline.
 async function post(path, body) {
-  if (!navigator.onLine || offlineSince) throw new Error(w().notSent);
+  if (!navigator.onLine || offlineSince) {
+    const err = new Error(w().notSent);
+    err.notSent = true;
+    throw err;
+  }
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (csrf) headers['X-CSRF-Token'] = csrf;
   const res = await fetch(path, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body || {}) });
@@ -102,6 +107,14 @@ function renderWords() {
   $('handover-title').textContent = t.handovers;
   $('refresh').textContent = t.refresh;
   $('logout').textContent = t.logout;
+  renderLoginError();
+}
+
+// renderLoginError words the login form's error in the current language.
+function renderLoginError() {
+  const err = $('login-error');
+  err.hidden = !loginError;
+  err.textContent = loginError ? loginError(w()) : '';
 }
 
 function renderStops() {
@@ -317,15 +330,16 @@ async function namePlaces(code, board) {
 
 async function login(ev) {
   ev.preventDefault();
-  const err = $('login-error');
-  err.hidden = true;
+  loginError = null;
+  renderLoginError();
   try {
     const me = await post('/api/v1/login', { username: $('login-user').value.trim(), password: $('login-pass').value });
     csrf = me?.csrf_token || '';
     await load();
   } catch (e) {
-    err.textContent = e.status === 401 ? w().loginFailed : e.message || w().error;
-    err.hidden = false;
+    if (e.status !== 401) console.warn('login:', e);
+    loginError = e.status === 401 ? (t) => t.loginFailed : e.notSent ? (t) => t.notSent : (t) => t.error;
+    renderLoginError();
   }
 }
 
