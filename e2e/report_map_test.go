@@ -109,6 +109,14 @@ func reportFromMap(t *testing.T, name string, now clock) {
 	b.run(t, "english", chromedp.Click(tid("menu-toggle")), chromedp.Click(tid("lang-toggle")))
 	b.wait(t, "english card", `document.querySelector('#report-title').textContent === 'Criterion report'`)
 	b.screenshot(t, "report-phone-"+name)
+	// The report page itself reads on the phone: nothing pushes it sideways.
+	b.run(t, "the report page on the phone", chromedp.Navigate(base+href), chromedp.WaitVisible(`#verdict`))
+	var width struct{ Page, Screen int }
+	b.eval(t, "report width", `({page: document.documentElement.scrollWidth, screen: document.documentElement.clientWidth})`, &width)
+	if width.Page > width.Screen {
+		t.Errorf("the report page is %d px wide on a %d px phone", width.Page, width.Screen)
+	}
+	b.screenshot(t, "report-page-phone-"+name)
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
 	}
