@@ -44,7 +44,7 @@ func TestPlayOnPostGIS(t *testing.T) {
 	}
 	latest := func() time.Time {
 		t.Helper()
-		pos, err := s.LatestPositions(ctx, unit.ID, time.Since(loaded)+2*time.Hour) // from 21:20 that night
+		pos, err := s.LatestPositions(ctx, unit.ID, time.Now(), time.Since(loaded)+2*time.Hour) // from 21:20 that night
 		if err != nil {
 			t.Fatal(err)
 		}
