@@ -136,6 +136,12 @@ func TestOfficerViewOffline(t *testing.T) {
 		!strings.Contains(online.Night, "Đêm ") || !online.NetHidden {
 		t.Errorf("officer view %+v: want stops, key areas, the night, online", online)
 	}
+	// The night's date shows whole under the unit's name (it was cut to "Đ…" on a 390 px phone).
+	var cut bool
+	b.eval(t, "night line whole", `(() => { const e = document.querySelector('[data-testid="officer-night"]'); return e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1; })()`, &cut)
+	if cut {
+		t.Errorf("the night line %q is cut off on the phone", online.Night)
+	}
 	if !slices.Contains(online.Statuses, "met") || !slices.Contains(online.Statuses, "overdue") || !strings.Contains(online.Track, "km") ||
 		online.Handovers < 1 {
 		t.Errorf("officer view %+v: want %q met and %q overdue, own track, a handover", online, met, overdue)
