@@ -133,26 +133,28 @@ func (s *Server) compliance(c *gin.Context) {
 	if !ok {
 		return
 	}
-	areas, warnings, err := coverage.Compliance(c.Request.Context(), s.db, u, p)
+	now := s.cfg.Now()
+	areas, warnings, err := coverage.Compliance(c.Request.Context(), s.db, u, p, now)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	fs := make([]Feature, 0, len(areas))
-	met, total := 0, 0
 	for i := range areas {
 		a := &areas[i]
-		met += a.Met
-		total += len(a.Nights)
 		fs = append(fs, Feature{Type: "Feature", ID: a.Area.ID, Geometry: a.Area.Geometry, Properties: map[string]any{
 			"area_id": a.Area.ID, "name": a.Area.Name, "kind": a.Area.Kind, "required": a.Area.RequiredNightVisits,
-			"min_dwell_min": a.Area.MinDwellMin, "percent": areaPercent(a), "nights_met": a.Met, "nights": complianceNights(a),
+			"min_dwell_min": a.Area.MinDwellMin, "percent": areaPercent(a), "nights_met": a.Met, "nights_judged": a.Judged(),
+			"nights": complianceNights(a),
 		}})
 	}
-	out := newCoverageCollection(fs, coveragePeriodQuery(u, p, geo.WindowNight))
-	overall := map[string]any{"percent": nil, "area_nights_met": met, "area_nights": total}
-	if total > 0 {
-		overall["percent"] = roundTo(100*float64(met)/float64(total), 1)
+	q := coveragePeriodQuery(u, p, geo.WindowNight)
+	q["as_of"] = rfc3339(now)
+	out := newCoverageCollection(fs, q)
+	t := coverage.TallyOf(areas)
+	overall := map[string]any{"percent": nil, "area_nights_met": t.Met, "area_nights_judged": t.Judged, "area_nights": t.Nights}
+	if pct, ok := t.Percent(); ok {
+		overall["percent"] = roundTo(pct, 1)
 	}
 	out.Overall = overall
 	out.Warnings = warnings
@@ -165,17 +167,18 @@ type complianceNight struct {
 	Visits   int     `json:"visits"`
 	DwellMin float64 `json:"dwell_min"`
 	Meets    bool    `json:"meets"`
+	Open     bool    `json:"open"` // not over at the answer's as_of and not met yet: not judged
 }
 
 func complianceNights(a *coverage.KeyArea) []complianceNight {
 	out := make([]complianceNight, len(a.Nights))
 	for i, n := range a.Nights {
-		out[i] = complianceNight{Date: n.Date.String(), Visits: n.Visits, DwellMin: roundTo(n.DwellMin, 1), Meets: n.Meets}
+		out[i] = complianceNight{Date: n.Date.String(), Visits: n.Visits, DwellMin: roundTo(n.DwellMin, 1), Meets: n.Meets, Open: n.Open}
 	}
 	return out
 }
 
-// areaPercent is an area's share of nights met, rounded to 0.1; nil when the period holds no night.
+// areaPercent is an area's share of judged nights met, rounded to 0.1; nil when none was judged.
 func areaPercent(a *coverage.KeyArea) *float64 {
 	v, ok := a.Percent()
 	if !ok {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/uber/h3-go/v4"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -268,14 +269,17 @@ func (b Board) areaState(a KeyArea, visits []geo.CellVisit, nw geo.NightWindow, 
 	return st
 }
 
-// statusOf is the status of an area with visits of required as of at.
+// statusOf is the status of an area with visits of required as of at, in a night that ends at
+// nightEnd: met, open or missed as the compliance model judges a night (coverage.StateAt), an
+// open night being overdue once its deadline has passed and pending before.
 func statusOf(visits, required int, at, deadline, nightEnd time.Time) Status {
-	switch {
-	case visits >= required:
+	switch coverage.StateAt(visits >= required, nightEnd, at) {
+	case coverage.NightMet:
 		return StatusMet
-	case !at.Before(nightEnd):
+	case coverage.NightMissed:
 		return StatusMissed
-	case !deadline.IsZero() && !at.Before(deadline):
+	}
+	if !deadline.IsZero() && !at.Before(deadline) {
 		return StatusOverdue
 	}
 	return StatusPending

@@ -102,7 +102,7 @@ func LoadPlaces(ctx context.Context, db PlaceStore, u patrol.Unit, g *coverage.G
 	if err != nil {
 		return nil, err
 	}
-	return newPlaces(coverageOf(g, nil), roads, groups, incidents), nil
+	return newPlaces(coverageOf(g), roads, groups, incidents), nil
 }
 
 // NearestRoad names the road nearest to p and how far it is: "Đường X (12 m)".

@@ -51,7 +51,7 @@ type KeyArea struct {
 	Area      patrol.Area
 	Geometry  orb.Geometry
 	Cells     []h3.Cell
-	Nights    int // nights judged: those of the period, less any not over at the cut-off and not yet met
+	Nights    int // nights judged at the cut-off (coverage.KeyArea.Judged: open nights are not)
 	NightsMet int
 }
 
@@ -199,7 +199,8 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 	if err != nil {
 		return nil, err
 	}
-	cov := coverageOf(gaps, func(d geo.Date) bool { return nw.Night(d, loc).To.After(cutoff) })
+	coverage.OpenAt(gaps.Areas, u, nightP, cutoff)
+	cov := coverageOf(gaps)
 	r := &report.Report{
 		Lang: req.Lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.Version),
 		Unit: report.Unit{Code: u.Code, Name: u.Name, TimeZone: u.TimeZone, Location: loc, H3Res: cov.Res,
@@ -518,23 +519,16 @@ func touches(a, b []h3.Cell) bool {
 	return false
 }
 
-// coverageOf takes what the report shows from the gap model. A key area's night that is not
-// over (unfinished reports true: it ends after the cut-off) and not met yet is not judged:
-// tonight's patrol can still meet it, so a period through today does not count it as missed.
-// unfinished may be nil: every night is judged.
-func coverageOf(g *coverage.Gaps, unfinished func(geo.Date) bool) Coverage {
+// coverageOf takes what the report shows from the gap model, whose key areas' open nights are
+// marked at the report's cut-off (coverage.OpenAt): a key area is judged on its other nights.
+func coverageOf(g *coverage.Gaps) Coverage {
 	cov := Coverage{Res: g.Res, Boundary: g.Boundary, Nights: g.Nights, Study: g.Study, Visited: g.Visited}
 	for _, c := range g.Cells {
 		cov.Gaps = append(cov.Gaps, CoverageGap{Cell: c.Cell, Risk: c.Risk, Incidents: c.In.Count})
 	}
-	for _, a := range g.Areas {
-		judged := len(a.Nights)
-		for _, n := range a.Nights {
-			if !n.Meets && unfinished != nil && unfinished(n.Date) {
-				judged--
-			}
-		}
-		cov.KeyAreas = append(cov.KeyAreas, KeyArea{Area: a.Area, Geometry: a.Geom, Cells: a.Cells, Nights: judged, NightsMet: a.Met})
+	for i := range g.Areas {
+		a := &g.Areas[i]
+		cov.KeyAreas = append(cov.KeyAreas, KeyArea{Area: a.Area, Geometry: a.Geom, Cells: a.Cells, Nights: a.Judged(), NightsMet: a.Met})
 	}
 	return cov
 }

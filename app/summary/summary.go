@@ -26,10 +26,14 @@ type Store = reporting.Repository
 // KeyAreas is how the key areas fared.
 type KeyAreas struct {
 	Total        int      `json:"total"`
-	MetEvery     int      `json:"met_every_night"` // met the requirement on every night of the period that is over
-	LastNight    string   `json:"last_night"`      // the period's last night, YYYY-MM-DD ("" without nights)
+	MetEvery     int      `json:"met_every_night"` // missed no night of the period (open nights are not judged)
+	LastNight    string   `json:"last_night"`      // the period's last night that is over, YYYY-MM-DD ("" when none)
 	MetLastNight int      `json:"met_last_night"`
-	Below        []string `json:"below"` // names of the areas that missed some night that is over, worst first
+	Below        []string `json:"below"` // names of the areas that missed some night, most missed first
+	// NightsJudged and NightsMet sum the areas' nights judged and met (coverage.Tally), as
+	// /compliance's overall and the report's key-area table count them.
+	NightsJudged int `json:"nights_judged"`
+	NightsMet    int `json:"nights_met"`
 }
 
 // Hotspots are the problem hotspots of the report's verdict (reporting.Judge).
@@ -51,13 +55,14 @@ type Summary struct {
 }
 
 // Summarise sums up unit u over the nights of nightP and the incidents of allP (the same
-// dates, whole days), as of now, in lang. Only nights over by now count for the key areas:
-// tonight's requirement can still be met.
+// dates, whole days), as of now, in lang. A key area's night still open at now (not over, not
+// met yet: coverage.OpenAt) is not judged: tonight's requirement can still be met.
 func Summarise(ctx context.Context, db Store, u patrol.Unit, nightP, allP geo.Period, now time.Time, lang string) (Summary, error) {
 	a, err := coverage.FindGaps(ctx, db, u, nightP, 1)
 	if err != nil {
 		return Summary{}, err
 	}
+	coverage.OpenAt(a.Areas, u, nightP, now)
 	out := Summary{Res: a.Res, Nights: len(a.Nights), GapCells: len(a.Cells)}
 	if out.NightsPatrolled, err = nightsPatrolled(ctx, db, u, a, nightP); err != nil {
 		return Summary{}, err
@@ -114,23 +119,17 @@ func lastNightOver(u patrol.Unit, a *coverage.Gaps, nightP geo.Period, now time.
 	return last
 }
 
-// keyAreas tells how the key areas of a fared on the nights up to index last.
+// keyAreas tells how the key areas of a fared, their open nights marked: missed nights (over
+// without the requirement) over the period, and the night at index last (the last one over).
 func keyAreas(a *coverage.Gaps, last int) KeyAreas {
-	ka := KeyAreas{Total: len(a.Areas), Below: []string{}}
+	t := coverage.TallyOf(a.Areas)
+	ka := KeyAreas{Total: len(a.Areas), Below: []string{}, NightsJudged: t.Judged, NightsMet: t.Met}
 	if last >= 0 {
 		ka.LastNight = a.Nights[last].String()
 	}
-	missed := func(ar coverage.KeyArea) int {
-		n := 0
-		for i := 0; i <= last && i < len(ar.Nights); i++ {
-			if !ar.Nights[i].Meets {
-				n++
-			}
-		}
-		return n
-	}
-	for _, ar := range a.Areas {
-		if missed(ar) == 0 {
+	for i := range a.Areas {
+		ar := &a.Areas[i]
+		if ar.Missed() == 0 {
 			ka.MetEvery++
 		}
 		if last >= 0 && last < len(ar.Nights) && ar.Nights[last].Meets {
@@ -138,10 +137,10 @@ func keyAreas(a *coverage.Gaps, last int) KeyAreas {
 		}
 	}
 	below := slices.Clone(a.Areas)
-	slices.SortStableFunc(below, func(x, y coverage.KeyArea) int { return missed(y) - missed(x) })
-	for _, ar := range below {
-		if missed(ar) > 0 {
-			ka.Below = append(ka.Below, ar.Area.Name)
+	slices.SortStableFunc(below, func(x, y coverage.KeyArea) int { return y.Missed() - x.Missed() })
+	for i := range below {
+		if below[i].Missed() > 0 {
+			ka.Below = append(ka.Below, below[i].Area.Name)
 		}
 	}
 	return ka

@@ -91,28 +91,32 @@ func TestSummarise(t *testing.T) {
 		want      summary.Summary
 	}{
 		{name: "no patrol: every study cell never patrolled, every key area below", from: "2024-03-01", to: "2024-03-04", now: at(5, 12),
-			want: summary.Summary{Nights: 3, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-03", Below: []string{"Chợ", "Trường"}},
+			want: summary.Summary{Nights: 3, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-03", Below: []string{"Chợ", "Trường"}, NightsJudged: 6},
 				NeverPatrolled: len(study), NeverGroups: map[string]int{"Tổ 1": westCells}, GapCells: len(study)}},
 		{name: "market met every night, school on the first night only: school below", from: "2024-03-01", to: "2024-03-04", now: at(5, 12),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1)), apptest.VisitOn(market, march(2)), apptest.VisitOn(market, march(3)), apptest.VisitOn(school, march(1))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 3, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-03", MetLastNight: 1, Below: []string{"Trường"}},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 3, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-03", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 6, NightsMet: 4},
 				NeverPatrolled: len(study) - 2, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 2}},
 		{name: "tonight is not over: only the nights before it count", from: "2024-03-01", to: "2024-03-04", now: at(3, 23),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1)), apptest.VisitOn(school, march(1)), apptest.VisitOn(market, march(2))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 2, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 2, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 4, NightsMet: 3},
 				NeverPatrolled: len(study) - 2, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 2}},
+		{name: "tonight met early counts as met; unvisited tonight is not judged", from: "2024-03-01", to: "2024-03-04", now: at(3, 23),
+			visits: []geo.CellVisit{apptest.VisitOn(market, march(1)), apptest.VisitOn(market, march(2)), apptest.VisitOn(market, march(3))},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 3, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 5, NightsMet: 3},
+				NeverPatrolled: len(study) - 1, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 1}},
 		{name: "before the first night ends no night is over", from: "2024-03-01", to: "2024-03-04", now: at(1, 23),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 1, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 2, Below: []string{}},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 1, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 2, Below: []string{}, NightsJudged: 1, NightsMet: 1},
 				NeverPatrolled: len(study) - 1, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 1}},
 		{name: "five thefts on three weeks in one cell: one problem hotspot", from: "2024-03-01", to: "2024-03-22", now: at(25, 12),
 			incidents: cluster,
-			want: summary.Summary{Nights: 21, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-21", Below: []string{"Chợ", "Trường"}},
+			want: summary.Summary{Nights: 21, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-21", Below: []string{"Chợ", "Trường"}, NightsJudged: 42},
 				NeverPatrolled: len(study), NeverGroups: map[string]int{"Tổ 1": westCells}, GapCells: len(study),
 				Hotspots: summary.Hotspots{Count: 1, Places: []string{"Đường Giữa, Tổ 1"}}}},
 		{name: "four thefts: no problem hotspot", from: "2024-03-01", to: "2024-03-22", now: at(25, 12),
 			incidents: cluster[:4],
-			want: summary.Summary{Nights: 21, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-21", Below: []string{"Chợ", "Trường"}},
+			want: summary.Summary{Nights: 21, KeyAreas: summary.KeyAreas{Total: 2, LastNight: "2024-03-21", Below: []string{"Chợ", "Trường"}, NightsJudged: 42},
 				NeverPatrolled: len(study), NeverGroups: map[string]int{"Tổ 1": westCells}, GapCells: len(study)}},
 	}
 	for _, tc := range tests {
@@ -135,7 +139,8 @@ func TestSummarise(t *testing.T) {
 				t.Errorf("never patrolled per group %v, want %v", got.NeverGroups, w.NeverGroups)
 			}
 			g, k := got.KeyAreas, w.KeyAreas
-			if g.Total != k.Total || g.MetEvery != k.MetEvery || g.LastNight != k.LastNight || g.MetLastNight != k.MetLastNight || !slices.Equal(g.Below, k.Below) || g.Below == nil {
+			if g.Total != k.Total || g.MetEvery != k.MetEvery || g.LastNight != k.LastNight || g.MetLastNight != k.MetLastNight || !slices.Equal(g.Below, k.Below) || g.Below == nil ||
+				g.NightsJudged != k.NightsJudged || g.NightsMet != k.NightsMet {
 				t.Errorf("key areas %+v, want %+v", g, k)
 			}
 			if got.Hotspots.Count != w.Hotspots.Count || !slices.Equal(got.Hotspots.Places, w.Hotspots.Places) {
