@@ -80,10 +80,12 @@ export function seriesChart(series, { caption, summary, legend = [], selected = 
 }
 
 // nightState says how a key area fared on one night: 'met' (the
-// requirement held), 'short' (visited, but too few visits or too short) or
-// 'missed' (not visited).
+// requirement held), 'open' (the night is not over and not met yet: not
+// judged), 'short' (visited, but too few visits or too short) or 'missed'
+// (not visited).
 export function nightState(night) {
   if (night?.meets) return 'met';
+  if (night?.open) return 'open';
   return finite(night?.visits) > 0 ? 'short' : 'missed';
 }
 

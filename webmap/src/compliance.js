@@ -1,6 +1,8 @@
 // compliance.js reads GET /api/v1/compliance (one feature per key area or
-// key road: area_id, required, percent, nights [{date, visits, dwell_min,
-// meets}]) into what the key-area layer styles and explains. Pure.
+// key road: area_id, required, percent, nights_judged, nights [{date, visits,
+// dwell_min, meets, open}]) into what the key-area layer styles and explains.
+// An open night (not over at the answer's as_of, not met yet) is not judged:
+// percent counts the judged nights only. Pure.
 
 import { stroke } from './palette.js';
 
@@ -22,20 +24,23 @@ export function complianceTier(percent) {
 }
 
 // summarizeNights counts a key area's nights: total, met (requirement held),
-// visited (at least one visit) and the last night with a visit.
+// open (not over, not met yet), judged (total less open), visited (at least
+// one visit) and the last night with a visit.
 export function summarizeNights(nights) {
   const list = Array.isArray(nights) ? nights : [];
   let met = 0;
+  let open = 0;
   let visited = 0;
   let lastVisited = null;
   for (const n of list) {
     if (n?.meets) met++;
+    else if (n?.open) open++;
     if (Number(n?.visits) > 0) {
       visited++;
       if (!lastVisited || n.date > lastVisited) lastVisited = n.date;
     }
   }
-  return { total: list.length, met, visited, lastVisited };
+  return { total: list.length, met, open, judged: list.length - open, visited, lastVisited };
 }
 
 // complianceByArea indexes a compliance FeatureCollection by area id.

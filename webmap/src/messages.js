@@ -272,6 +272,8 @@ export const messages = {
     'compliance.night.met': 'Đạt yêu cầu',
     'compliance.night.short': 'Có tuần tra, chưa đạt',
     'compliance.night.missed': 'Không tuần tra',
+    'compliance.night.open': 'Đêm chưa kết thúc, chưa tính',
+    'compliance.nightsOpen': 'Đêm chưa kết thúc (chưa tính)',
 
     'area.requirement': 'Yêu cầu',
     'area.requirementText': '{visits} lượt/đêm, lưu lại ≥ {dwell} phút',
@@ -619,6 +621,8 @@ export const messages = {
     'compliance.night.met': 'Requirement met',
     'compliance.night.short': 'Visited, not enough',
     'compliance.night.missed': 'Not visited',
+    'compliance.night.open': 'Night not over, not counted yet',
+    'compliance.nightsOpen': 'Nights not over (not counted yet)',
 
     'area.requirement': 'Requirement',
     'area.requirementText': '{visits} visits a night, ≥ {dwell} min each',

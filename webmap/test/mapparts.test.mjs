@@ -23,8 +23,20 @@ test('summarizeNights counts met and visited nights and the last visit', () => {
     { date: '2024-03-02', visits: 1, meets: false },
     { date: '2024-03-03', visits: 0, meets: false },
   ]);
-  assert.deepEqual(s, { total: 3, met: 1, visited: 2, lastVisited: '2024-03-02' });
-  assert.deepEqual(summarizeNights(undefined), { total: 0, met: 0, visited: 0, lastVisited: null });
+  assert.deepEqual(s, { total: 3, met: 1, open: 0, judged: 3, visited: 2, lastVisited: '2024-03-02' });
+  assert.deepEqual(summarizeNights(undefined), { total: 0, met: 0, open: 0, judged: 0, visited: 0, lastVisited: null });
+});
+
+test('summarizeNights leaves an open night (tonight, not met yet) out of the judged ones', () => {
+  const s = summarizeNights([
+    { date: '2024-03-01', visits: 1, meets: true, open: false },
+    { date: '2024-03-02', visits: 0, meets: false, open: false },
+    { date: '2024-03-03', visits: 0, meets: false, open: true },
+  ]);
+  assert.deepEqual(s, { total: 3, met: 1, open: 1, judged: 2, visited: 1, lastVisited: '2024-03-01' });
+  // met early, tonight counts as met and judged
+  const early = summarizeNights([{ date: '2024-03-03', visits: 1, meets: true, open: false }]);
+  assert.deepEqual([early.met, early.open, early.judged], [1, 0, 1]);
 });
 
 test('complianceByArea indexes by area id as text', () => {
@@ -68,6 +80,7 @@ test('nightsLayout wraps the nights into rows', () => {
   assert.equal(l.squares[18].y, 14);
   assert.equal(l.height, 26);
   assert.deepEqual(nights.slice(0, 3).map(nightState), ['missed', 'short', 'met']);
+  assert.deepEqual([{ visits: 0, open: true }, { visits: 1, open: true }, { visits: 1, meets: true }].map(nightState), ['open', 'open', 'met']);
 });
 
 test('exportFileName names the unit, layer and period safely', () => {

@@ -236,8 +236,9 @@ function areaPopup(feature, compliance, actions, view) {
     const s = summarizeNights(compliance.nights);
     rows.push([t('compliance.nightsVisited'), `${formatNumber(s.visited)}/${formatNumber(s.total)}`]);
     rows.push([t('compliance.nightsMet'), compliance.percent === null || compliance.percent === undefined
-      ? `${formatNumber(s.met)}/${formatNumber(s.total)}`
-      : `${formatNumber(s.met)}/${formatNumber(s.total)} (${formatFixed(Number(compliance.percent), 1)} %)`]);
+      ? `${formatNumber(s.met)}/${formatNumber(s.judged)}`
+      : `${formatNumber(s.met)}/${formatNumber(s.judged)} (${formatFixed(Number(compliance.percent), 1)} %)`]);
+    if (s.open > 0) rows.push([t('compliance.nightsOpen'), formatNumber(s.open)]);
     rows.push([t('compliance.lastVisit'), s.lastVisited ? formatLocalDate(s.lastVisited) : t('compliance.never')]);
     if (s.total > 0) {
       const stateText = (state) => t(`compliance.night.${state}`);
@@ -245,7 +246,7 @@ function areaPopup(feature, compliance, actions, view) {
         caption: t('compliance.chartCaption'),
         summary: t('compliance.chartSummary', { met: formatNumber(s.met), visited: formatNumber(s.visited), total: formatNumber(s.total) }),
         title: (sq) => `${formatLocalDate(sq.date)}: ${stateText(sq.state)}`,
-        legend: ['met', 'short', 'missed'].map((state) => ({ kind: state, text: stateText(state) })),
+        legend: ['met', 'short', 'missed', ...(s.open > 0 ? ['open'] : [])].map((state) => ({ kind: state, text: stateText(state) })),
       });
     }
   }
