@@ -273,7 +273,7 @@ export const messages = {
     'compliance.night.short': 'Có tuần tra, chưa đạt',
     'compliance.night.missed': 'Không tuần tra',
     'compliance.night.open': 'Đêm chưa kết thúc, chưa tính',
-    'compliance.nightsOpen': 'Đêm chưa kết thúc (chưa tính)',
+    'compliance.nightsOpen': 'Đêm chưa tính',
 
     'area.requirement': 'Yêu cầu',
     'area.requirementText': '{visits} lượt/đêm, lưu lại ≥ {dwell} phút',
@@ -622,7 +622,7 @@ export const messages = {
     'compliance.night.short': 'Visited, not enough',
     'compliance.night.missed': 'Not visited',
     'compliance.night.open': 'Night not over, not counted yet',
-    'compliance.nightsOpen': 'Nights not over (not counted yet)',
+    'compliance.nightsOpen': 'Not counted yet',
 
     'area.requirement': 'Requirement',
     'area.requirementText': '{visits} visits a night, ≥ {dwell} min each',
