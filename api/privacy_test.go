@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/api"
+	"github.com/patrolmap/patrolmap/store/storetest"
 )
 
 // Officers' privacy (issue 8): a fix of an assigned device outside all of its assignments is off
@@ -172,10 +173,12 @@ func TestOffDutyOsmAndObeysDuty(t *testing.T) {
 }
 
 // TestOffDutyFixesCountForNothingInAnalysis: coverage, gaps and compliance are the same with and
-// without off-duty fixes that the unit keeps.
+// without off-duty fixes that the unit keeps. The clock stands still (compliance answers the
+// instant it judged open nights at, as_of).
 func TestOffDutyFixesCountForNothingInAnalysis(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	now := time.Date(2024, 3, 20, 5, 0, 0, 0, time.UTC)
+	e := newEnvWithStore(t, storetest.New(t), api.Config{Now: func() time.Time { return now }})
 	d, _ := e.device("w1", "duty-phone", "")
 	if err := e.store.AssignDevice(context.Background(), d.ID, e.users["officer1"].ID, at(3, 5, 22, 0, 0), at(3, 5, 23, 0, 0)); err != nil {
 		t.Fatal(err)
