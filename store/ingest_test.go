@@ -58,8 +58,9 @@ func TestStoreFixesBothPathsAreExact(t *testing.T) {
 	ctx := context.Background()
 	s, u, devs := ingestFixture(t)
 	start := mustTime(t, "2024-03-01T15:00:00Z")
-	// Small batches take the INSERT path, large ones the COPY path; both must say exactly
-	// which fixes are new when some are stored already and some repeat inside the batch.
+	// A small and a large batch, each resent with half of it stored already and one fix repeated
+	// inside it: StoreFixes must say exactly which fixes are new at every size (the key check
+	// before the COPY; the INSERT … ON CONFLICT fallback is exercised by the concurrent writers below).
 	for _, n := range []int{20, 1200} {
 		fixes := walk(u, devs[0], start.Add(time.Duration(n)*time.Hour), n)
 		first, err := s.StoreFixes(ctx, fixes[:n/2])
