@@ -46,8 +46,11 @@ func (s *Store) ensurePartitions(ctx context.Context, times []time.Time) error {
 	return nil
 }
 
+// isNull reports whether a measured value of a fix is unknown (NaN, or infinite): stored as NULL.
+func isNull(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
 func nullable(f float64) *float32 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	if isNull(f) {
 		return nil
 	}
 	v := float32(f)

@@ -627,7 +627,7 @@ func encodeCopyBinary(rows []patrol.Fix, which []bool) []byte {
 		if which[i] {
 			size += copyRowBytes + len(f.Source)
 			for _, v := range [...]float64{f.Accuracy, f.Speed, f.Heading, f.Altitude, f.Battery} {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
+				if isNull(v) {
 					size -= 4
 				}
 			}
@@ -639,7 +639,7 @@ func encodeCopyBinary(rows []patrol.Fix, which []bool) []byte {
 	b = binary.BigEndian.AppendUint32(b, 0) // header extension
 	field := func(n int) { b = binary.BigEndian.AppendUint32(b, uint32(n)) }
 	float4 := func(v float64) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+		if isNull(v) {
 			b = binary.BigEndian.AppendUint32(b, 0xFFFFFFFF) // NULL
 			return
 		}
