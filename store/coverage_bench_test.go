@@ -160,7 +160,7 @@ func BenchmarkRollupMarking(b *testing.B) {
 			for range b.N {
 				for _, on := range []bool{true, false} {
 					setTriggers(on)
-					if _, err := s.Pool().Exec(ctx, `DELETE FROM fix; DELETE FROM rollup_dirty`); err != nil {
+					if _, err := s.Pool().Exec(ctx, `DELETE FROM fix; DELETE FROM rollup_mark; DELETE FROM rollup_dirty`); err != nil {
 						b.Fatal(err)
 					}
 					start := time.Now()

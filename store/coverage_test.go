@@ -375,13 +375,12 @@ func TestSeedScaleSmall(t *testing.T) {
 	if res, err = s.SeedScale(ctx, opt, nil); err != nil || res.Fixes != 2880 {
 		t.Fatalf("second seed: %+v, %v", res, err)
 	}
-	var fixes, keys int
+	var fixes int
 	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM fix`).Scan(&fixes); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM rollup_dirty`).Scan(&keys); err != nil {
-		t.Fatal(err)
-	}
+	foldMarks(t, s)
+	keys := countDirty(t, s)
 	// A key per device and night, of the devices of both seeds (the first seed's are deleted).
 	if fixes != 2880 || keys != 2*2*2*2 {
 		t.Fatalf("%d fixes and %d dirty keys, want 2880 and 16", fixes, keys)
@@ -483,8 +482,30 @@ func TestRollupDaylightSaving(t *testing.T) {
 	}
 }
 
-// TestRollupMarkWaitsForClaimedKey: a writer that marks a key while a catch-up holds it waits
-// for the catch-up to commit and then marks it again, so its fixes are recomputed later.
+// foldMarks runs the fold every catch-up starts with, which turns the insert trigger's log of new
+// fixes into dirty keys, and returns how many keys it marked.
+func foldMarks(t *testing.T, s *store.Store) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), `SELECT rollup_fold()`).Scan(&n); err != nil {
+		t.Fatalf("fold: %v", err)
+	}
+	return n
+}
+
+// countDirty returns how many keys are in the queue.
+func countDirty(t *testing.T, s *store.Store) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM rollup_dirty`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestRollupMarkWaitsForClaimedKey: a writer stores fixes of a key while a catch-up holds it
+// without waiting for it, and the fold that marks the key again waits for the catch-up to commit
+// (which clears the key) and then marks it, so the fixes are recomputed later.
 func TestRollupMarkWaitsForClaimedKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -493,6 +514,9 @@ func TestRollupMarkWaitsForClaimedKey(t *testing.T) {
 	track := patrolTrack(12, nightsFrom(geo.Date{Year: 2024, Month: time.September, Day: 1}, 1))
 	first, rest := patrolFixes(u, d, track[:100]), patrolFixes(u, d, track[100:200])
 	storeFixes(t, s, first)
+	if n := foldMarks(t, s); n != 1 {
+		t.Fatalf("the first fixes marked %d keys, want 1", n)
+	}
 
 	// The catch-up's claim, held open.
 	claim, err := s.Pool().Begin(ctx)
@@ -504,14 +528,18 @@ func TestRollupMarkWaitsForClaimedKey(t *testing.T) {
 	if err := claim.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM rollup_dirty FOR UPDATE) q`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("claimed %d keys (%v), want 1", n, err)
 	}
-	done := make(chan error, 1)
+	// The writer does not wait for the claim: its marks go to the log.
+	if _, err := s.InsertFixes(ctx, rest); err != nil {
+		t.Fatal(err)
+	}
+	folded := make(chan error, 1)
 	go func() {
-		_, err := s.InsertFixes(ctx, rest)
-		done <- err
+		_, err := s.Pool().Exec(ctx, `SELECT rollup_fold()`)
+		folded <- err
 	}()
 	select {
-	case err := <-done:
-		t.Fatalf("the writer did not wait for the claimed key (err %v)", err)
+	case err := <-folded:
+		t.Fatalf("the fold did not wait for the claimed key (err %v)", err)
 	case <-time.After(300 * time.Millisecond):
 	}
 	// The catch-up finishes: it clears the key and commits.
@@ -521,11 +549,53 @@ func TestRollupMarkWaitsForClaimedKey(t *testing.T) {
 	if err := claim.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
+	if err := <-folded; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM rollup_dirty`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("%d keys marked after the writer committed (%v), want 1", n, err)
+	if n := countDirty(t, s); n != 1 {
+		t.Fatalf("%d keys marked after the fold, want 1", n)
+	}
+}
+
+// TestRollupMarkOfWriterInProgress: a fold while a writer's transaction is still open leaves that
+// writer's marks in the log, and the next fold after its commit marks the key, so a catch-up
+// between the two does not lose the writer's fixes.
+func TestRollupMarkOfWriterInProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storetest.New(t)
+	u, d := coverageUnit(t, s, "inflight")
+	track := patrolTrack(15, nightsFrom(geo.Date{Year: 2024, Month: time.November, Day: 3}, 1))
+	if _, err := s.Pool().Exec(ctx, `SELECT ensure_fix_partition($1)`, track[0].Time); err != nil {
+		t.Fatal(err)
+	}
+	writer, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Rollback(ctx)
+	for _, f := range track[:50] {
+		if _, err := writer.Exec(ctx, `INSERT INTO fix (unit_id, device_id, ts, geom) VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($4, $5), 4326))`,
+			u.ID, d.ID, f.Time, f.Lon, f.Lat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := foldMarks(t, s); n != 0 {
+		t.Fatalf("a fold marked %d keys of a writer that has not committed", n)
+	}
+	if st, err := s.CatchUp(ctx, store.CatchUpOptions{}); err != nil || st.Keys != 0 {
+		t.Fatalf("catch-up during the write: %+v, %v", st, err)
+	}
+	if err := writer.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.CatchUp(ctx, store.CatchUpOptions{})
+	if err != nil || st.Keys != 1 || st.Fixes != 50 {
+		t.Fatalf("catch-up after the commit: %+v, %v; want 1 key of 50 fixes", st, err)
+	}
+	var passes int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM cell_pass WHERE device_id = $1`, d.ID).Scan(&passes); err != nil || passes == 0 {
+		t.Fatalf("%d passes of the writer's fixes (%v)", passes, err)
 	}
 }
 

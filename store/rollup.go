@@ -49,13 +49,16 @@ import (
 //     on a fix more than rollupLookback earlier (with no fix in the hour before local noon, the
 //     first fix after it is accepted either way).
 //
-// Fixes mark their keys dirty through triggers on fix (migrations/00003_coverage.sql): a fix at
-// ts marks the keys of rollup days dayOf(ts − MaxSegmentGap) to dayOf(ts + rollupLookback). The
-// catch-up claims marked keys with SELECT … FOR UPDATE, recomputes them and deletes their marks
-// in the same transaction. A writer that marks a claimed key waits for the claim to commit
-// (the mark is an INSERT … ON CONFLICT DO UPDATE, which takes the row lock) and then marks it
-// again, so fixes committed during a recomputation are never lost; a writer still in progress
-// holds its marks locked, and the background catch-up skips them until it commits.
+// Fixes mark their keys dirty through triggers on fix: a fix at ts marks the keys of rollup days
+// dayOf(ts − MaxSegmentGap) to dayOf(ts + rollupLookback). New fixes append their units, UTC
+// hours and devices to the log rollup_mark, which takes no lock (migrations/00020); every
+// catch-up first folds the committed log into the queue rollup_dirty (rollup_fold), and deleted
+// or changed fixes mark the queue directly (migrations/00003_coverage.sql). The catch-up claims
+// marked keys with SELECT … FOR UPDATE, recomputes them and deletes their marks in the same
+// transaction. A fold that marks a claimed key waits for the claim to commit (the mark is an
+// INSERT … ON CONFLICT DO UPDATE, which takes the row lock) and then marks it again, so fixes
+// committed during a recomputation are never lost; the log rows of a writer still in progress
+// are invisible to the fold and wait for the next one.
 
 // rollupLookback is how long before its span a rollup key reads fixes, for the jump judgements
 // at the span's start. The trigger function rollup_mark_hours relies on this value.
@@ -339,8 +342,9 @@ type CatchUpOptions struct {
 	From    geo.Date // only keys of rollup days from From (zero: no lower bound)
 	To      geo.Date // to To inclusive (zero: no upper bound)
 	Workers int      // concurrent transactions; default 2
-	// Wait makes the catch-up wait for keys that another transaction holds (a writer still
-	// marking them, or another catch-up), and stop at keys first marked after it started;
+	// Wait makes the catch-up wait for keys that another transaction holds (a fold or a
+	// writer of changed or deleted fixes still marking them, or another catch-up), and stop at
+	// keys first marked after it started;
 	// without it, held keys are skipped and it runs until the queue is empty.
 	Wait bool
 	// Settle and MaxAge leave alone keys that are still being marked: a key is recomputed
@@ -407,17 +411,20 @@ func (s *Store) RunRollups(ctx context.Context, p RollupPolicy, log *slog.Logger
 	}
 }
 
-// CatchUp recomputes dirty rollup keys as opt says and returns what it did.
+// CatchUp folds the marks of new fixes into the queue (rollup_fold), then recomputes dirty
+// rollup keys as opt says and returns what it did.
 func (s *Store) CatchUp(ctx context.Context, opt CatchUpOptions) (RollupStats, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
+	// The fold and the instant that bounds a waiting catch-up, in one round trip: every key of
+	// a fix committed before this statement is then in the queue.
+	var now time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT now(), rollup_fold()`).Scan(&now, nil); err != nil {
+		return RollupStats{}, classify(fmt.Errorf("rollup catch-up: fold the new fixes' marks: %w", err))
+	}
 	var markedBefore *time.Time
 	if opt.Wait {
-		var now time.Time
-		if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
-			return RollupStats{}, classify(fmt.Errorf("rollup catch-up: %w", err))
-		}
 		markedBefore = &now
 	}
 	var (
