@@ -103,3 +103,85 @@ func popupClearOfSummary(t *testing.T, d testDay) {
 		t.Errorf("console errors: %v", errs)
 	}
 }
+
+// box is an element's rectangle in page pixels.
+type box struct{ Top, Bottom, Left, Right float64 }
+
+func (a box) overlaps(b box) bool {
+	return a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom
+}
+
+// readControls reads the open popup, the map and everything over the map a popup must not lie
+// under: Leaflet's controls (zoom buttons, scale, attribution, and any other) and the summary
+// cards, each named.
+const readControls = `(() => {
+	const box = (el) => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+	const shown = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+	const controls = {};
+	const map = document.querySelector('[data-testid="map"]');
+	map.querySelectorAll('.leaflet-control').forEach((el, i) => {
+		if (shown(el)) controls[(el.className.match(/leaflet-control-\w+/) || ['control'])[0] + '-' + i] = box(el);
+	});
+	controls['summary-cards'] = box(document.querySelector('[data-testid="summary-strip"]'));
+	return {popup: box(document.querySelector('.leaflet-popup-content-wrapper')), map: box(map), controls};
+})()`
+
+// TestPopupClearOfControls opens a cell's popup at each corner of the map — at the top left,
+// where the zoom buttons sit under the summary cards, at the top right, at the bottom left by
+// the scale and at the bottom right by the attribution — on a 390×844 phone and at 1280×860:
+// every popup pans so that it lies under no control and no summary card, and inside the map.
+func TestPopupClearOfControls(t *testing.T) {
+	env := loadDemo(t, today, false)
+	b := newBrowser(t)
+	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.login(t, env.srv.URL, "admin", load.Password)
+	cell := [2]float64{env.ward.ClusterCentre[1], env.ward.ClusterCentre[0]}
+	for _, size := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
+		if size.name == "phone" {
+			b.run(t, "phone screen", chromedp.EmulateViewport(size.width, size.height, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Reload())
+			b.ready(t)
+		}
+		b.wait(t, "summary strip", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
+		// Where the cell is put, in the map's pixels: x from the left (or, negative, the right)
+		// edge, y under the summary cards (or, negative, above the map's bottom).
+		for _, corner := range []struct {
+			name string
+			x, y float64
+		}{{"top-left", 24, 24}, {"top-right", -24, 24}, {"bottom-left", 24, -16}, {"bottom-right", -24, -16}} {
+			b.eval(t, "put the cell at the "+corner.name, fmt.Sprintf(`(() => {
+				const map = document.querySelector('[data-testid="map"]').getBoundingClientRect();
+				const strip = document.querySelector('[data-testid="summary-strip"]').getBoundingClientRect();
+				const x = %[3]v >= 0 ? %[3]v : map.width + %[3]v;
+				const y = %[4]v >= 0 ? strip.bottom - map.top + %[4]v : map.height + %[4]v;
+				window.patrolmapTest.zoomTo(%[1]v, %[2]v, 17);
+				window.patrolmapTest.putAt(%[1]v, %[2]v, x, y);
+				return true;
+			})()`, cell[0], cell[1], corner.x, corner.y), nil)
+			x, y := b.pointNear(t, cell[0], cell[1], hitsHexagons)
+			b.run(t, "click the cell at the "+corner.name, chromedp.MouseClickXY(x, y))
+			b.wait(t, corner.name+" popup", `document.querySelector('.leaflet-popup [data-testid="feature-popup"]')`)
+			b.run(t, "pan", chromedp.Sleep(600*time.Millisecond))
+			var got struct {
+				Popup, Map box
+				Controls   map[string]box
+			}
+			b.eval(t, "popup and controls", readControls, &got)
+			for name, c := range got.Controls {
+				if got.Popup.overlaps(c) {
+					t.Errorf("%s, %s: the popup %+v lies under the %s %+v", size.name, corner.name, got.Popup, name, c)
+				}
+			}
+			if p, m := got.Popup, got.Map; p.Top < m.Top || p.Left < m.Left || p.Right > m.Right || p.Bottom > m.Bottom {
+				t.Errorf("%s, %s: the popup %+v reaches past the map %+v", size.name, corner.name, p, m)
+			}
+			b.screenshot(t, "popup-controls-"+corner.name+"-"+size.name)
+			b.closePopup(t)
+		}
+	}
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}

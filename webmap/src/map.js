@@ -6,6 +6,7 @@ import L from './leaflet.js';
 import { t, language, onLanguageChange } from './i18n.js';
 import { basemapLayer as configuredBasemap, basemapKind, usableTileURL } from './basemap.js';
 import { fill } from './palette.js';
+import { popupPadding, boxWithin } from './popupspace.js';
 
 // PANES lists our panes bottom to top (Leaflet's overlayPane is 400,
 // markerPane 600, tooltipPane 650, popupPane 700).
@@ -22,37 +23,48 @@ export const PANES = {
 
 const VIETNAM = { center: [16.0, 106.0], zoom: 6 };
 
-// POPUP_MARGIN is the room a popup keeps from the map's edges and from what
-// covers the map's top.
-const POPUP_MARGIN = 8;
-
-// coveredTop returns how far down from the map container's top edge the
-// elements marked data-covers-map (the chief's summary strip) reach, in
-// pixels; 0 when none shows.
-export function coveredTop(container) {
-  const top = container.getBoundingClientRect().top;
-  let covered = 0;
-  for (const el of container.querySelectorAll('[data-covers-map]')) {
-    const box = el.getBoundingClientRect();
-    if (box.width > 0 && box.height > 0) covered = Math.max(covered, box.bottom - top);
-  }
-  return Math.max(0, Math.round(covered));
-}
-
-// Every popup pans clear of what covers the map's top: each time its content
-// is set (just before Leaflet pans it into view) its top padding becomes at
-// least the covered height and a margin, on top of what the popup asked for.
-const askedTopLeft = new WeakMap();
-L.Popup.addInitHook(function clearCoveredTop() {
-  this.on('contentupdate', () => {
-    const container = this.getPane()?.closest('.leaflet-container');
-    if (!container) return;
-    if (!askedTopLeft.has(this)) askedTopLeft.set(this, L.point(this.options.autoPanPaddingTopLeft || this.options.autoPanPadding));
-    const asked = askedTopLeft.get(this);
-    const covered = coveredTop(container);
-    this.options.autoPanPaddingTopLeft = [asked.x, Math.max(asked.y, covered ? covered + POPUP_MARGIN : 0)];
-  });
+// Every popup pans clear of the map's controls and of what covers the map
+// (elements marked data-covers-map: the chief's summary cards). Leaflet
+// measures a popup, then pans it inside its auto-pan paddings; just before
+// that pan the paddings are set from the controls' boxes as they are on
+// screen now (popupspace.js), on top of what the popup asked for. This wraps
+// Leaflet 1.9's Popup._adjustPan, the one step between the popup's layout
+// and its pan (the version is pinned by the lockfile).
+const askedPadding = new WeakMap();
+const leafletAdjustPan = L.Popup.prototype._adjustPan;
+L.Popup.include({
+  _adjustPan(...args) {
+    if (this._map && this.options.autoPan) clearControls(this);
+    return leafletAdjustPan.apply(this, args);
+  },
 });
+
+// OBSTACLES are what a popup must not lie under, inside the map container.
+const OBSTACLES = '.leaflet-control-container .leaflet-control, [data-covers-map]';
+
+function clearControls(popup) {
+  const container = popup._map.getContainer();
+  const element = popup.getElement();
+  if (!element) return;
+  if (!askedPadding.has(popup)) {
+    const o = popup.options;
+    const both = L.point(o.autoPanPadding || [0, 0]);
+    const tl = L.point(o.autoPanPaddingTopLeft || both);
+    const br = L.point(o.autoPanPaddingBottomRight || both);
+    askedPadding.set(popup, { topLeft: [tl.x, tl.y], bottomRight: [br.x, br.y] });
+  }
+  const frame = container.getBoundingClientRect();
+  const box = boxWithin(element.getBoundingClientRect(), frame);
+  const obstacles = [...container.querySelectorAll(OBSTACLES)].map((el) => boxWithin(el.getBoundingClientRect(), frame));
+  const padding = popupPadding({
+    popup: { left: box.left, width: box.right - box.left },
+    size: popup._map.getSize(),
+    obstacles,
+    asked: askedPadding.get(popup),
+  });
+  popup.options.autoPanPaddingTopLeft = padding.topLeft;
+  popup.options.autoPanPaddingBottomRight = padding.bottomRight;
+}
 
 // createMap builds the map in container. config is the body of
 // GET /api/v1/config ({tile_url, tile_attribution, version}).
