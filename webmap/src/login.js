@@ -1,10 +1,11 @@
-// login.js runs the login form: POST /api/v1/login, wrong-password and
-// throttling (429 + Retry-After) messages, and hands the signed-in user on.
+// login.js runs the login form: POST /api/v1/login, says why a sign-in
+// failed (signin.js: wrong password, too many attempts, no network, server
+// down or failing) and hands the signed-in user on.
 
 import { api, setCsrfToken } from './api.js';
 import { byId } from './dom.js';
-import { errorMessage } from './notify.js';
-import { t, formatDuration, onLanguageChange } from './i18n.js';
+import { t, onLanguageChange } from './i18n.js';
+import { loginFailure, loginFailureText } from './signin.js';
 
 // showLogin shows the login form and calls onSuccess(user) once the server
 // accepts the credentials.
@@ -42,36 +43,23 @@ export function showLogin({ onSuccess }) {
     }
     setError(null);
     setBusy(true);
+    let me;
     try {
-      const me = await api.login(user, password.value);
-      setCsrfToken(me?.csrf_token);
-      password.value = '';
-      onSuccess(me);
+      me = await api.login(user, password.value);
     } catch (err) {
-      setError(() => loginFailure(err));
+      const failure = loginFailure(err, { online: navigator.onLine });
+      if (failure.kind !== 'wrong') console.warn('login:', err);
+      setError(() => loginFailureText(failure));
       password.select();
       password.focus();
+      return;
     } finally {
       setBusy(false);
     }
+    setCsrfToken(me?.csrf_token);
+    password.value = '';
+    onSuccess(me);
   });
 
   username.focus();
-}
-
-function loginFailure(err) {
-  if (err.status === 401) return t('login.wrong');
-  if (err.status === 429) {
-    return err.retryAfter != null
-      ? t('login.throttled', { wait: formatDuration(waitSeconds(err.retryAfter)) })
-      : t('login.throttledNoWait');
-  }
-  return errorMessage(err);
-}
-
-// waitSeconds rounds a wait up to whole minutes (from a minute on), so
-// the user is never told to retry too early.
-function waitSeconds(seconds) {
-  const s = Math.max(1, Math.ceil(seconds));
-  return s < 60 ? s : Math.ceil(s / 60) * 60;
 }

@@ -6,6 +6,8 @@
 import L from '../leaflet.js';
 import { initLanguage, language, setLanguage, formatNumber } from '../i18n.js';
 import { WORDS } from './words.js';
+import { parseRetryAfter } from '../api.js';
+import { loginFailure, loginFailureText } from '../signin.js';
 import { stayState, clockText } from './stay.js';
 import { routeStops, routeLines, boardAreas, nightRange, displayDate } from './tonight.js';
 
@@ -64,6 +66,7 @@ async function post(path, body) {
   if (!res.ok) {
     const err = new Error(`${res.status}`);
     err.status = res.status;
+    err.retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
     throw err;
   }
   return res.status === 204 ? null : res.json();
@@ -328,17 +331,28 @@ async function namePlaces(code, board) {
   }
 }
 
+// login signs in; a refusal is worded by its cause (signin.js), a failure to load tonight's
+// data once signed in as the view's own load error.
 async function login(ev) {
   ev.preventDefault();
   loginError = null;
   renderLoginError();
+  let me;
   try {
-    const me = await post('/api/v1/login', { username: $('login-user').value.trim(), password: $('login-pass').value });
-    csrf = me?.csrf_token || '';
+    me = await post('/api/v1/login', { username: $('login-user').value.trim(), password: $('login-pass').value });
+  } catch (e) {
+    const failure = loginFailure(e, { online: navigator.onLine });
+    if (failure.kind !== 'wrong') console.warn('login:', e);
+    loginError = () => loginFailureText(failure);
+    renderLoginError();
+    return;
+  }
+  csrf = me?.csrf_token || '';
+  try {
     await load();
   } catch (e) {
-    if (e.status !== 401) console.warn('login:', e);
-    loginError = e.status === 401 ? (t) => t.loginFailed : e.notSent ? (t) => t.notSent : (t) => t.error;
+    console.warn('load:', e);
+    loginError = (t) => t.error;
     renderLoginError();
   }
 }
