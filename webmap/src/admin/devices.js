@@ -8,7 +8,7 @@ import { formatNumber } from '../i18n.js';
 import { showError, showMessage } from '../notify.js';
 import { addDays, todayIn } from '../time.js';
 import { at } from './i18n.js';
-import { table, confirmButton, actionButton, field, formError, openDialog, showSecret, section, when } from './ui.js';
+import { table, identifier, confirmButton, actionButton, field, formError, openDialog, showSecret, section, when } from './ui.js';
 
 // secretHints tells how a phone app uses a device's id and secret.
 export function secretHints(id, secret) {
@@ -54,7 +54,7 @@ export async function render(ctx, el) {
 
   const devices = list.devices || [];
   const rows = table([
-    { title: at('device.id'), cell: (d) => h('code', {}, d.id) },
+    { title: at('device.id'), cell: (d) => identifier(d.id) },
     { title: at('device.name'), cell: (d) => d.name || '–' },
     { title: at('device.status'), cell: (d) => (d.active
       ? h('span', { class: 'admin-badge ok', testid: 'admin-device-status' }, at('device.active'))

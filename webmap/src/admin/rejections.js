@@ -9,7 +9,7 @@ import { formatNumber } from '../i18n.js';
 import { showError, showMessage } from '../notify.js';
 import { at } from './i18n.js';
 import { registerDevice } from './devices.js';
-import { table, actionButton, section, when } from './ui.js';
+import { table, identifier, actionButton, section, when } from './ui.js';
 
 const KNOCK_DAYS = 14;
 
@@ -45,7 +45,7 @@ export async function render(ctx, el) {
   const unitName = (ctx.units.find((u) => u.code === ctx.unit) || {}).name || ctx.unit;
 
   const knockTable = table([
-    { title: at('device.id'), cell: (k) => h('code', {}, k.device) },
+    { title: at('device.id'), cell: (k) => identifier(k.device) },
     { title: at('reject.attempts'), class: 'num', cell: (k) => formatNumber(k.attempts) },
     { title: at('reject.first'), cell: (k) => when(k.first_at, zone) },
     { title: at('reject.last'), cell: (k) => when(k.last_at, zone) },
@@ -62,7 +62,7 @@ export async function render(ctx, el) {
 
   const logTable = table([
     { title: at('reject.time'), cell: (r) => when(r.received_at, zone) },
-    { title: at('device.id'), cell: (r) => (r.device ? h('code', {}, r.device) : '–') },
+    { title: at('device.id'), cell: (r) => (r.device ? identifier(r.device) : '–') },
     { title: at('reject.source'), cell: (r) => r.source || '–' },
     { title: at('reject.reason'), cell: (r) => r.reason },
     { title: at('reject.raw'), cell: (r) => (r.raw ? h('code', { title: r.raw }, r.raw.length > 120 ? `${r.raw.slice(0, 120)}…` : r.raw) : '–') },

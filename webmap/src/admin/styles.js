@@ -21,10 +21,13 @@ const CSS = `
 .admin-table th, .admin-table td { padding: 6px 8px; border-bottom: 1px solid var(--line, #c9ced6); text-align: left; vertical-align: top; }
 .admin-table th { background: #eef1f5; font-weight: 600; }
 .admin-table td.num, .admin-table th.num { text-align: right; white-space: nowrap; }
+.admin-table th.num { white-space: normal; } /* a long title wraps; the numbers do not */
 .admin-table td.actions { white-space: nowrap; }
 .admin-table td.actions .button { margin: 0 4px 4px 0; }
 .admin-table tr[data-state="reject"] td, .admin-table tr[data-disabled="true"] td { color: var(--danger, #8a1c1c); }
 .admin-table code { font-size: .85rem; word-break: break-all; }
+/* An id wraps only after its separators (ui.js identifier puts <wbr> there), never mid-word. */
+.admin-table code.admin-id { word-break: normal; overflow-wrap: normal; }
 .admin-badge { display: inline-block; padding: 1px 8px; border-radius: 10px; background: #e4e7eb; font-size: .82rem; white-space: nowrap; }
 .admin-badge.ok { background: #d8f0de; color: #14532d; }
 .admin-badge.bad { background: #f8d7da; color: #7f1d1d; }
@@ -64,6 +67,7 @@ body[data-admin="open"] { overflow: hidden; }
   .admin-table td.key { order: -1; display: block; padding: 2px 0 6px; margin-bottom: 4px; border-bottom: 1px solid var(--line, #c9ced6); font-size: 1rem; font-weight: 600; }
   .admin-table td.key::before, .admin-table td.actions::before { content: none; }
   .admin-table td.key code { font-size: .95rem; word-break: normal; overflow-wrap: anywhere; }
+  .admin-table td code.admin-id { overflow-wrap: anywhere; } /* a last resort on a narrow card */
   .admin-table td.actions { display: block; padding: 8px 0 0; white-space: normal; }
   .admin-table td.actions > .cell { display: flex; flex-wrap: wrap; gap: 6px; }
   .admin-table td.actions > .cell:empty { display: none; }

@@ -6,10 +6,19 @@ import { h, clear } from '../dom.js';
 import { formatDateTime } from '../i18n.js';
 import { errorMessage } from '../notify.js';
 import { at } from './i18n.js';
+import { idParts } from './identifier.js';
 
 // when writes an instant as dd/MM/yyyy HH:mm in a time zone, or "–".
 export function when(instant, zone) {
   return instant ? formatDateTime(instant, zone) : '–';
+}
+
+// identifier shows an id (a device id, a username, a unit code) in code type
+// that wraps only after its separators (identifier.js), never mid-word.
+export function identifier(id, props = {}) {
+  const parts = idParts(id);
+  const children = parts.flatMap((p, i) => (i < parts.length - 1 ? [p, h('wbr')] : [p]));
+  return h('code', { class: 'admin-id', ...props }, children);
 }
 
 // table builds a <table>. columns: [{title, cell(row) → node|text, class}];

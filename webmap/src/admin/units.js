@@ -7,7 +7,7 @@ import { h } from '../dom.js';
 import { showError, showMessage } from '../notify.js';
 import { DEFAULT_TIME_ZONE } from '../time.js';
 import { at, note } from './i18n.js';
-import { table, actionButton, field, formError, openDialog, section } from './ui.js';
+import { table, identifier, actionButton, field, formError, openDialog, section } from './ui.js';
 
 function unitInputs(u = {}) {
   return {
@@ -29,7 +29,7 @@ function unitBody(inputs) {
 export async function render(ctx, el) {
   await ctx.reloadUnits();
   const list = table([
-    { title: at('unit.code'), cell: (u) => h('code', {}, u.code) },
+    { title: at('unit.code'), cell: (u) => identifier(u.code) },
     { title: at('unit.name'), cell: (u) => u.name },
     { title: at('unit.timezone'), cell: (u) => u.timezone },
     { title: at('unit.night'), cell: (u) => `${u.night_start}–${u.night_end}` },

@@ -7,7 +7,7 @@ import { h } from '../dom.js';
 import { label } from '../i18n.js';
 import { showError, showMessage } from '../notify.js';
 import { at } from './i18n.js';
-import { table, confirmButton, actionButton, field, formError, openDialog, showSecret, section, when } from './ui.js';
+import { table, identifier, confirmButton, actionButton, field, formError, openDialog, showSecret, section, when } from './ui.js';
 
 const ROLES = ['officer', 'analyst', 'admin'];
 
@@ -58,7 +58,7 @@ export async function render(ctx, el) {
   });
 
   const list = table([
-    { title: at('user.username'), cell: (u) => h('code', {}, u.username) },
+    { title: at('user.username'), cell: (u) => identifier(u.username) },
     { title: at('user.fullName'), cell: (u) => u.full_name || '–' },
     { title: at('user.role'), cell: (u) => label('role', u.role) },
     { title: at('user.unit'), cell: (u) => u.unit || at('user.allUnits') },
