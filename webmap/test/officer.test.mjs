@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stayState, clockText, STAY_MIN_S, STAY_MAX_S } from '../src/officer/stay.js';
-import { routeStops, routeLines, boardAreas, nightRange } from '../src/officer/tonight.js';
+import { routeStops, routeLines, boardAreas, nightRange, markRepeats } from '../src/officer/tonight.js';
+import { WORDS } from '../src/officer/words.js';
 
 test('the stay timer is short under 10 min, good to 16, long after', () => {
   const t0 = Date.UTC(2024, 1, 29, 16, 0, 0);
@@ -38,4 +39,24 @@ test('boardAreas puts the urgent first', () => {
 test('nightRange selects one night, across month and year ends', () => {
   assert.deepEqual(nightRange('2024-02-29'), { from: '2024-02-29', to: '2024-03-01' });
   assert.deepEqual(nightRange('2026-12-31'), { from: '2026-12-31', to: '2027-01-01' });
+});
+
+test('neighbouring stops on one road tell how far on the second lies', () => {
+  const stop = (order, kind, name, along) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [105.85, 21.47] },
+    properties: { role: 'stop', order, kind, name, dwell_min: 2, along_m: along } });
+  const plan = { type: 'FeatureCollection', features: [
+    stop(0, 'start', 'Trụ sở', 0), stop(1, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1252),
+    stop(2, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1324), stop(3, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1460),
+    stop(4, 'gap', 'Vùng chưa tuần tra, Phố Lê Hồng Phong', 2000), stop(5, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 2600),
+    stop(6, 'start', 'Trụ sở', 3000),
+  ] };
+  assert.deepEqual(routeStops(plan).map((s) => s.repeat), [null, null, { after: 1, metres: 70 }, { after: 2, metres: 140 }, null, null]);
+  // Without distances the stop still says which it follows.
+  const noAlong = markRepeats([{ order: 1, kind: 'gap', name: 'A', along: null }, { order: 2, kind: 'gap', name: 'A', along: null }]);
+  assert.deepEqual(noAlong[1].repeat, { after: 1, metres: null });
+  // Unnamed stops and a return to the start are not repeats.
+  assert.deepEqual(markRepeats([{ order: 1, kind: 'gap', name: '', along: 1 }, { order: 2, kind: 'gap', name: '', along: 9 }]).map((s) => s.repeat), [null, null]);
+  assert.equal(WORDS.vi.onFrom(1, '70'), 'đi tiếp 70 m từ điểm 1');
+  assert.equal(WORDS.en.onFrom(2, '1.400'), '1.400 m on from stop 2');
+  assert.equal(WORDS.en.onFrom(2, null), 'right after stop 2, same road');
 });

@@ -140,7 +140,9 @@ function renderStops() {
       : null;
     list.append(el('li', { class: 'stop', testid: 'officer-stop' },
       el('span', { class: 'stop-no' }, String(s.order)),
-      el('span', { class: 'stop-body' }, el('span', { class: 'stop-name' }, s.name), el('span', { class: 'stop-dwell' }, t.stayFor(s.dwell))),
+      el('span', { class: 'stop-body' }, el('span', { class: 'stop-name' }, s.name),
+        s.repeat ? el('span', { class: 'stop-repeat', testid: 'officer-stop-repeat' }, t.onFrom(s.repeat.after, s.repeat.metres && formatNumber(s.repeat.metres))) : null,
+        el('span', { class: 'stop-dwell' }, t.stayFor(s.dwell))),
       button));
   }
 }

@@ -4,7 +4,8 @@
 const STATUS_ORDER = { overdue: 0, pending: 1, missed: 2, met: 3 };
 
 // routeStops returns the stops of a plan FeatureCollection (GET /api/v1/plan) in order:
-// {order, name, kind, dwell, lat, lon}; the closing return to the start is left out.
+// {order, name, kind, dwell, along (metres along the route, or null), lat, lon}, each with
+// repeat (markRepeats); the closing return to the start is left out.
 export function routeStops(plan) {
   const stops = (plan?.features || [])
     .filter((f) => f?.properties?.role === 'stop' && f.geometry?.type === 'Point')
@@ -13,12 +14,26 @@ export function routeStops(plan) {
       name: String(f.properties.name || ''),
       kind: String(f.properties.kind || ''),
       dwell: Number(f.properties.dwell_min) || 0,
+      along: Number.isFinite(Number(f.properties.along_m)) && f.properties.along_m !== null ? Number(f.properties.along_m) : null,
       lat: f.geometry.coordinates[1],
       lon: f.geometry.coordinates[0],
     }))
     .sort((a, b) => a.order - b.order);
   if (stops.length > 1 && stops[stops.length - 1].kind === 'start') stops.pop();
-  return stops;
+  return markRepeats(stops);
+}
+
+// markRepeats tells apart neighbouring stops that share a name: the server names a gap stop by
+// the road it lies on, so two cells in a row along one lane read alike. A stop named as the
+// stop before it gets repeat = {after: that stop's order, metres: how far on along the route,
+// to 10 m, or null when the plan gives no distances}; every other stop repeat = null.
+export function markRepeats(stops) {
+  return stops.map((s, i) => {
+    const prev = stops[i - 1];
+    if (!prev || s.kind === 'start' || s.name === '' || s.name !== prev.name) return { ...s, repeat: null };
+    const metres = s.along !== null && prev.along !== null && s.along > prev.along ? Math.round((s.along - prev.along) / 10) * 10 : null;
+    return { ...s, repeat: { after: prev.order, metres: metres || null } };
+  });
 }
 
 // routeLines returns the plan's route as Leaflet [lat, lng] lines.

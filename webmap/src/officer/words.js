@@ -16,6 +16,8 @@ export const WORDS = {
     stop: (n) => `Điểm ${n}`,
     start: 'Trụ sở',
     stayFor: (min) => `dừng ${min} phút`,
+    // A stop named as the one before it: how far on it lies.
+    onFrom: (n, m) => (m ? `đi tiếp ${m} m từ điểm ${n}` : `ngay sau điểm ${n}, cùng đường`),
     stay: 'Dừng lại tuần tra',
     stopStay: 'Kết thúc',
     stayHint: 'Dừng 10–16 phút',
@@ -59,6 +61,7 @@ export const WORDS = {
     stop: (n) => `Stop ${n}`,
     start: 'Ward office',
     stayFor: (min) => `stay ${min} min`,
+    onFrom: (n, m) => (m ? `${m} m on from stop ${n}` : `right after stop ${n}, same road`),
     stay: 'Stay here',
     stopStay: 'Done',
     stayHint: 'Stay 10–16 minutes',
