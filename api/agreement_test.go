@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -108,122 +109,244 @@ type complianceAnswer struct {
 }
 
 // TestKeyAreaNightsAgree: at 02:30 in the night of 15 March, tonight under way (the demo holds
-// the fixes recorded until then), the report (format=json), GET /api/v1/compliance and the
-// summary strip count the same key-area nights judged and met, area by area for the first two,
-// over two periods through tonight and one before it; tonight is open for the areas not met yet
-// (some, not all), and the night board says pending or overdue for exactly those.
+// the fixes recorded until then), the report (format=json), GET /api/v1/compliance, the summary
+// strip, GET /api/v1/gaps and the plan count the same key-area nights judged and met, area by
+// area, over two periods through tonight and one before it; tonight is open for the areas not
+// met yet (some, not all), the night board says pending or overdue for exactly those, /gaps
+// counts none of them missed for it and names it apart, and the plan for the next night (as the
+// map asks for it after midnight) makes them stops, open, not below. At 05:00, the night over
+// with no more fixes, the same areas have missed it, in every answer alike.
 func TestKeyAreaNightsAgree(t *testing.T) {
-	now := time.Date(2025, 3, 15, 19, 30, 0, 0, time.UTC) // 02:30 ICT on the 16th, in the night of the 15th
+	inside := time.Date(2025, 3, 15, 19, 30, 0, 0, time.UTC) // 02:30 ICT on the 16th, in the night of the 15th
+	now := inside
 	e := newEnvWithStore(t, storetest.New(t), api.Config{Now: func() time.Time { return now }})
 	// Loaded as make demo loads it at that moment: its last night is the 15th's, as far as it
 	// has gone.
-	w, err := demo.Generate(2, now) // seed 2: three shifts that night, one over by 02:30, two under way
+	w, err := demo.Generate(2, inside) // seed 2: three shifts that night, one over by 02:30, two under way
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Until = now
+	w.Until = inside
 	if _, err := load.Demo(context.Background(), e.store, w); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		from, to string
-		tonight  bool // the period's last night is tonight
+	var openInside []string // the areas open tonight at 02:30, over the first period
+	for _, reading := range []struct {
+		name string
+		at   time.Time
 	}{
-		{"2025-02-14", "2025-03-16", true},
-		{"2025-03-09", "2025-03-16", true},
-		{"2025-02-20", "2025-03-01", false},
+		{"0230", inside},
+		{"0500", time.Date(2025, 3, 15, 22, 0, 0, 0, time.UTC)}, // 05:00 ICT on the 16th: the night is over
 	} {
-		t.Run(tc.from+"_"+tc.to, func(t *testing.T) {
-			q := url.Values{"unit": {"demo"}, "from": {tc.from}, "to": {tc.to}}
-			var c complianceAnswer
-			e.getJSON(t, "/api/v1/compliance?"+q.Encode(), &c)
-			if c.Query["as_of"] != "2025-03-15T19:30:00Z" {
-				t.Errorf("compliance as_of %v", c.Query["as_of"])
-			}
-			byName := map[string][2]int{}
-			met, judged, open, nights := 0, 0, 0, 0
-			var openAreas []string
-			for _, f := range c.Features {
-				p := f.Properties
-				byName[p.Name] = [2]int{p.NightsMet, p.NightsJudged}
-				met, judged, nights = met+p.NightsMet, judged+p.NightsJudged, nights+len(p.Nights)
-				areaOpen := 0
-				for i, n := range p.Nights {
-					if n.Open && (n.Meets || i != len(p.Nights)-1 || !tc.tonight) {
-						t.Errorf("%s: night %s open (meets %v), only tonight unmet may be", p.Name, n.Date, n.Meets)
+		now = reading.at
+		during := reading.at.Equal(inside)
+		for _, tc := range []struct {
+			from, to string
+			tonight  bool // the period's last night is tonight
+		}{
+			{"2025-02-14", "2025-03-16", true},
+			{"2025-03-09", "2025-03-16", true},
+			{"2025-02-20", "2025-03-01", false},
+		} {
+			t.Run(reading.name+"_"+tc.from+"_"+tc.to, func(t *testing.T) {
+				q := url.Values{"unit": {"demo"}, "from": {tc.from}, "to": {tc.to}}
+				var c complianceAnswer
+				e.getJSON(t, "/api/v1/compliance?"+q.Encode(), &c)
+				if want := rfc3339UTC(reading.at); c.Query["as_of"] != want {
+					t.Errorf("compliance as_of %v, want %s", c.Query["as_of"], want)
+				}
+				byName := map[string]areaNights{}
+				met, judged, open, nights := 0, 0, 0, 0
+				var openAreas []string
+				for _, f := range c.Features {
+					p := f.Properties
+					met, judged, nights = met+p.NightsMet, judged+p.NightsJudged, nights+len(p.Nights)
+					an := areaNights{Met: p.NightsMet, Judged: p.NightsJudged}
+					for i, n := range p.Nights {
+						if n.Open && (n.Meets || i != len(p.Nights)-1 || !tc.tonight || !during) {
+							t.Errorf("%s: night %s open (meets %v), only tonight unmet while it runs may be", p.Name, n.Date, n.Meets)
+						}
+						if n.Open {
+							an.Open = append(an.Open, n.Date)
+							openAreas = append(openAreas, p.Name)
+						}
 					}
-					if n.Open {
-						areaOpen++
-						openAreas = append(openAreas, p.Name)
+					if p.NightsJudged != len(p.Nights)-len(an.Open) {
+						t.Errorf("%s: %d nights judged of %d with %d open", p.Name, p.NightsJudged, len(p.Nights), len(an.Open))
+					}
+					open += len(an.Open)
+					byName[p.Name] = an
+				}
+				if c.Overall.Met != met || c.Overall.Judged != judged || c.Overall.Nights != nights {
+					t.Errorf("overall %+v; areas sum to met %d judged %d nights %d", c.Overall, met, judged, nights)
+				}
+				if (tc.tonight && during) != (open > 0) || (open > 0 && open == len(c.Features)) {
+					t.Fatalf("%d of %d areas open tonight; want some but not all through tonight while it runs, none else", open, len(c.Features))
+				}
+				switch {
+				case during && tc.from == "2025-02-14":
+					openInside = slices.Clone(openAreas)
+				case !during && tc.from == "2025-02-14":
+					// The areas open at 02:30 got no visit since: each has missed tonight now.
+					for _, name := range openInside {
+						if n := byName[name]; n.Judged != 30 || len(n.Open) != 0 {
+							t.Errorf("%s at 05:00: %d nights judged, open %v; want all 30 judged", name, n.Judged, n.Open)
+						}
 					}
 				}
-				if p.NightsJudged != len(p.Nights)-areaOpen {
-					t.Errorf("%s: %d nights judged of %d with %d open", p.Name, p.NightsJudged, len(p.Nights), areaOpen)
-				}
-				open += areaOpen
-			}
-			if c.Overall.Met != met || c.Overall.Judged != judged || c.Overall.Nights != nights {
-				t.Errorf("overall %+v; areas sum to met %d judged %d nights %d", c.Overall, met, judged, nights)
-			}
-			if tc.tonight != (open > 0) || (tc.tonight && open == len(c.Features)) {
-				t.Fatalf("%d of %d areas open tonight; want some but not all through tonight, none before", open, len(c.Features))
-			}
 
-			var rep struct {
-				KeyAreas []struct {
-					Name           string `json:"name"`
-					NightsMet      int    `json:"nights_met"`
-					NightsRequired int    `json:"nights_required"`
-				} `json:"key_areas"`
-			}
-			q.Set("format", "json")
-			e.getJSON(t, "/api/v1/report?"+q.Encode(), &rep)
-			if len(rep.KeyAreas) != len(c.Features) {
-				t.Fatalf("report %d key areas, /compliance %d", len(rep.KeyAreas), len(c.Features))
-			}
-			for _, k := range rep.KeyAreas {
-				if got := byName[k.Name]; got != [2]int{k.NightsMet, k.NightsRequired} {
-					t.Errorf("%s: report %d of %d nights, /compliance %d of %d", k.Name, k.NightsMet, k.NightsRequired, got[0], got[1])
+				var rep struct {
+					KeyAreas []struct {
+						Name           string `json:"name"`
+						NightsMet      int    `json:"nights_met"`
+						NightsRequired int    `json:"nights_required"`
+					} `json:"key_areas"`
 				}
-			}
-
-			var s struct {
-				KeyAreas struct {
-					NightsJudged int `json:"nights_judged"`
-					NightsMet    int `json:"nights_met"`
-				} `json:"key_areas"`
-			}
-			q.Del("format")
-			e.getJSON(t, "/api/v1/summary?"+q.Encode(), &s)
-			if s.KeyAreas.NightsJudged != judged || s.KeyAreas.NightsMet != met {
-				t.Errorf("summary %d of %d area-nights met, /compliance %d of %d", s.KeyAreas.NightsMet, s.KeyAreas.NightsJudged, met, judged)
-			}
-			t.Logf("%s–%s: %d of %d area-nights met, %d judged, %d open", tc.from, tc.to, met, nights, judged, open)
-
-			if !tc.tonight {
-				return
-			}
-			var board struct {
-				Areas []struct {
-					Name   string `json:"name"`
-					Status string `json:"status"`
-				} `json:"areas"`
-			}
-			e.getJSON(t, "/api/v1/night?unit=demo&night=2025-03-15", &board)
-			var pending []string
-			for _, a := range board.Areas {
-				if a.Status == "pending" || a.Status == "overdue" {
-					pending = append(pending, a.Name)
-				} else if a.Status != "met" {
-					t.Errorf("board: %s is %s before the night is over", a.Name, a.Status)
+				q.Set("format", "json")
+				e.getJSON(t, "/api/v1/report?"+q.Encode(), &rep)
+				if len(rep.KeyAreas) != len(c.Features) {
+					t.Fatalf("report %d key areas, /compliance %d", len(rep.KeyAreas), len(c.Features))
 				}
-			}
-			slices.Sort(pending)
-			slices.Sort(openAreas)
-			if !slices.Equal(pending, openAreas) {
-				t.Errorf("board pending or overdue %v, /compliance open tonight %v", pending, openAreas)
-			}
-		})
+				for _, k := range rep.KeyAreas {
+					if got := byName[k.Name]; got.Met != k.NightsMet || got.Judged != k.NightsRequired {
+						t.Errorf("%s: report %d of %d nights, /compliance %d of %d", k.Name, k.NightsMet, k.NightsRequired, got.Met, got.Judged)
+					}
+				}
+
+				var s struct {
+					KeyAreas struct {
+						NightsJudged int `json:"nights_judged"`
+						NightsMet    int `json:"nights_met"`
+					} `json:"key_areas"`
+				}
+				q.Del("format")
+				e.getJSON(t, "/api/v1/summary?"+q.Encode(), &s)
+				if s.KeyAreas.NightsJudged != judged || s.KeyAreas.NightsMet != met {
+					t.Errorf("summary %d of %d area-nights met, /compliance %d of %d", s.KeyAreas.NightsMet, s.KeyAreas.NightsJudged, met, judged)
+				}
+
+				below := checkGapsAgree(t, e, q, byName)
+				t.Logf("%s %s–%s: %d of %d area-nights met, %d judged, %d open; /gaps %d key areas below", reading.name, tc.from, tc.to, met, nights, judged, open, below)
+
+				checkPlanAgrees(t, e, tc.from, tc.to, byName, below)
+
+				if !tc.tonight || !during {
+					return
+				}
+				var board struct {
+					Areas []struct {
+						Name   string `json:"name"`
+						Status string `json:"status"`
+					} `json:"areas"`
+				}
+				e.getJSON(t, "/api/v1/night?unit=demo&night=2025-03-15", &board)
+				var pending []string
+				for _, a := range board.Areas {
+					if a.Status == "pending" || a.Status == "overdue" {
+						pending = append(pending, a.Name)
+					} else if a.Status != "met" {
+						t.Errorf("board: %s is %s before the night is over", a.Name, a.Status)
+					}
+				}
+				slices.Sort(pending)
+				slices.Sort(openAreas)
+				if !slices.Equal(pending, openAreas) {
+					t.Errorf("board pending or overdue %v, /compliance open tonight %v", pending, openAreas)
+				}
+			})
+		}
+	}
+}
+
+// areaNights is a key area's nights as /compliance counts them: met, judged, and the dates of
+// the open ones.
+type areaNights struct {
+	Met, Judged int
+	Open        []string
+}
+
+func rfc3339UTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// checkGapsAgree reads GET /api/v1/gaps for the period of q and checks each key area against
+// /compliance (byName): listed exactly when it missed a judged night, with the same nights met,
+// judged, missed and open, and a reason that counts judged nights and names an open one apart.
+// It returns how many key areas /gaps lists.
+func checkGapsAgree(t *testing.T, e *testEnv, q url.Values, byName map[string]areaNights) int {
+	t.Helper()
+	gq := url.Values{"unit": q["unit"], "from": q["from"], "to": q["to"], "min_nights": {"1"}}
+	listed := map[string]gapProps{}
+	for _, g := range getGaps(t, e, "analystall", gq.Encode()) {
+		if g.Kind == "area" {
+			listed[g.Name] = g
+		}
+	}
+	for name, c := range byName {
+		g, ok := listed[name]
+		missed := c.Judged - c.Met
+		if ok != (missed > 0) {
+			t.Errorf("%s: /gaps lists it %v, /compliance says %d of %d judged nights missed", name, ok, missed, c.Judged)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if g.NightsMet != c.Met || g.NightsJudged != c.Judged || g.NightsMissed != missed || g.NightsOpen != len(c.Open) || !slices.Equal(g.OpenNights, c.Open) {
+			t.Errorf("%s: /gaps met %d judged %d missed %d open %v; /compliance met %d judged %d open %v",
+				name, g.NightsMet, g.NightsJudged, g.NightsMissed, g.OpenNights, c.Met, c.Judged, c.Open)
+		}
+		if want := fmt.Sprintf(" on %d of %d judged night", missed, c.Judged); !strings.Contains(g.Reason, want) {
+			t.Errorf("%s: reason %q does not say%q", name, g.Reason, want)
+		}
+		if said := strings.Contains(g.Reason, "not over and not met yet, not counted"); said != (len(c.Open) > 0) {
+			t.Errorf("%s: reason %q; open nights %v", name, g.Reason, c.Open)
+		}
+	}
+	return len(listed)
+}
+
+// checkPlanAgrees asks for the plan of the night the period ends with, looking back over the
+// period (as the map asks for it), and checks its key-area counts and stops against /gaps
+// (below) and /compliance (byName): below counts the areas /gaps lists, open those with a night
+// not counted yet, and each key-area stop counts its nights as /compliance does.
+func checkPlanAgrees(t *testing.T, e *testEnv, from, to string, byName map[string]areaNights, below int) {
+	t.Helper()
+	f, _ := time.Parse(time.DateOnly, from)
+	l, _ := time.Parse(time.DateOnly, to)
+	nights := int(l.Sub(f).Hours() / 24)
+	var p planAnswer
+	e.getJSON(t, fmt.Sprintf("/api/v1/plan?unit=demo&night=%s&nights=%d&max_km=40&targets=3", to, nights), &p)
+	if p.Plan["gaps_from"] != from || p.Plan["gaps_to"] != to {
+		t.Fatalf("plan look-back %v–%v, want %s–%s", p.Plan["gaps_from"], p.Plan["gaps_to"], from, to)
+	}
+	open, due := 0, 0
+	for _, c := range byName {
+		if len(c.Open) > 0 {
+			open++
+		}
+		if len(c.Open) > 0 || c.Judged > c.Met {
+			due++
+		}
+	}
+	gain := p.Plan["expected_gain"].(map[string]any)
+	got := [4]int{int(gain["key_areas_below"].(float64)), int(gain["key_areas_open"].(float64)), int(gain["key_areas_due"].(float64)), int(gain["key_areas_covered"].(float64))}
+	if want := [4]int{below, open, due, due}; got != want {
+		t.Errorf("plan key areas below, open, due, covered %v; /gaps and /compliance say %v", got, want)
+	}
+	for _, st := range p.role("stop") {
+		pr := st.Properties
+		if pr["kind"] != "key_area" {
+			continue
+		}
+		name, _ := pr["name"].(string)
+		c, ok := byName[name]
+		if !ok {
+			t.Errorf("plan stop %q is no key area of /compliance", name)
+			continue
+		}
+		if int(pr["nights_met"].(float64)) != c.Met || int(pr["nights_judged"].(float64)) != c.Judged || int(pr["nights_open"].(float64)) != len(c.Open) ||
+			int(pr["nights_missed"].(float64)) != c.Judged-c.Met || pr["below_requirement"] != (c.Judged > c.Met) {
+			t.Errorf("plan stop %s: %v; /compliance met %d judged %d open %v", name, pr, c.Met, c.Judged, c.Open)
+		}
 	}
 }
 

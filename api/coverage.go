@@ -178,6 +178,18 @@ func complianceNights(a *coverage.KeyArea) []complianceNight {
 	return out
 }
 
+// areaNightCounts are a key area's nights as /gaps and the plan answer them, counted as
+// /compliance counts them: nights of the period, met, judged, missed (judged and not met) and
+// open (not over and not met yet at the answer's as_of: not judged), with the open nights' dates.
+func areaNightCounts(a *coverage.KeyArea) map[string]any {
+	open := make([]string, 0, a.Open)
+	for _, d := range a.OpenNights() {
+		open = append(open, d.String())
+	}
+	return map[string]any{"nights": len(a.Nights), "nights_met": a.Met, "nights_judged": a.Judged(),
+		"nights_missed": a.Missed(), "nights_open": a.Open, "open_nights": open}
+}
+
 // areaPercent is an area's share of judged nights met, rounded to 0.1; nil when none was judged.
 func areaPercent(a *coverage.KeyArea) *float64 {
 	v, ok := a.Percent()
@@ -189,7 +201,8 @@ func areaPercent(a *coverage.KeyArea) *float64 {
 }
 
 // gaps answers GET /api/v1/gaps: the study-area cells visited on fewer than min_nights nights and
-// the key areas below their requirement on some night, ranked by risk (app/coverage's gap model).
+// the key areas that missed their requirement on some judged night, ranked by risk (app/coverage's
+// gap model), judged as of the server's clock (query.as_of) as /compliance judges them.
 func (s *Server) gaps(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -203,7 +216,8 @@ func (s *Server) gaps(c *gin.Context) {
 	if !ok {
 		return
 	}
-	g, err := coverage.FindGaps(c.Request.Context(), s.db, u, p, minNights)
+	now := s.cfg.Now()
+	g, err := coverage.FindGaps(c.Request.Context(), s.db, u, p, minNights, now)
 	if err != nil {
 		fail(c, err)
 		return
@@ -222,6 +236,7 @@ func (s *Server) gaps(c *gin.Context) {
 	q["min_nights"] = minNights
 	q["res"] = g.Res
 	q["incidents_from"] = rfc3339(g.IncidentsFrom)
+	q["as_of"] = rfc3339(now)
 	out := newCoverageCollection(fs, q)
 	out.Warnings = g.Warnings
 	writeGeoJSON(c, out)
@@ -241,8 +256,9 @@ func gapFeature(rank int, gp coverage.Gap, reason string, nights int) (Feature, 
 		props["name"] = a.Area.Name
 		props["area_kind"] = a.Area.Kind
 		props["required"] = a.Area.RequiredNightVisits
-		props["nights_met"] = a.Met
-		props["nights"] = len(a.Nights)
+		for k, v := range areaNightCounts(a) {
+			props[k] = v
+		}
 		props["percent"] = areaPercent(a)
 		cells := make([]string, len(a.Cells))
 		for i, c := range a.Cells {

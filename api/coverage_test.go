@@ -455,7 +455,7 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 		t.Errorf("P = %+v, want rank 1, risk 10", gp)
 	}
 	ga, ok := byKey[fmt.Sprint("area", area.ID)]
-	wantReason := "key area Chợ Phường below its requirement of 1 visit of at least 10 min a night on 2 of 3 nights (met on 1); no incidents in or around its cells in the last 12 months"
+	wantReason := "key area Chợ Phường below its requirement of 1 visit of at least 10 min a night on 2 of 3 judged nights (met on 1); no incidents in or around its cells in the last 12 months"
 	// Missed on 2 of 3 nights, no history, a key area: 2/3 × (1 + 0 + 5).
 	if !ok || math.Abs(ga.Risk-4) > 0.01 || ga.Reason != wantReason {
 		t.Errorf("area gap = %+v, want risk 4 and reason %q", ga, wantReason)
@@ -495,6 +495,12 @@ type gapProps struct {
 	AreaID int64    `json:"area_id"`
 	Name   string   `json:"name"`
 	Cells  []string `json:"cells"`
+	// A key area's nights, counted as /compliance counts them.
+	NightsMet    int      `json:"nights_met"`
+	NightsJudged int      `json:"nights_judged"`
+	NightsMissed int      `json:"nights_missed"`
+	NightsOpen   int      `json:"nights_open"`
+	OpenNights   []string `json:"open_nights"`
 }
 
 func getGaps(t *testing.T, e *testEnv, user, query string) []gapProps {

@@ -35,7 +35,7 @@ func (s *Server) places(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := places.Name(c.Request.Context(), s.db, u, p, cells, lang)
+	out, err := places.Name(c.Request.Context(), s.db, u, p, cells, lang, s.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/app/planning"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -154,9 +155,9 @@ func planOrderParams(c *gin.Context, night geo.Date) (string, int64, bool) {
 }
 
 // getPlan answers GET /api/v1/plan?unit&night&start&max_km[&nights][&targets][&format=gpx]: a
-// suggested closed route from the start (the ward office by default) through the key areas
-// below their requirement and the riskiest cells never patrolled in the last nights
-// (planning.Suggest).
+// suggested closed route from the start (the ward office by default) through the key areas due
+// a visit (a judged night missed, or a night still open at the server's clock) and the riskiest
+// cells never patrolled in the last nights (planning.Suggest).
 func (s *Server) getPlan(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -171,7 +172,7 @@ func (s *Server) getPlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := planning.Suggest(c.Request.Context(), s.db, u, req)
+	p, err := planning.Suggest(c.Request.Context(), s.db, u, req, s.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return
@@ -213,19 +214,21 @@ func planRoundLine(l orb.LineString) orb.LineString {
 
 // lookBackSummary names the look-back and the period its gaps were computed over, as
 // GET /api/v1/gaps takes it: expected_gain.gap_cells is the number of cell features /gaps
-// answers for gaps_from–gaps_to with min_nights=gaps_min_nights.
-func lookBackSummary(u patrol.Unit, l planning.LookBack, minNights int) map[string]any {
+// answers for gaps_from–gaps_to with min_nights=gaps_min_nights, and expected_gain.key_areas_below
+// the number of its area features, at the same as_of.
+func lookBackSummary(g *coverage.Gaps, l planning.LookBack) map[string]any {
 	return map[string]any{
-		"unit": u.Code, "night": l.Night.String(), "nights": l.Nights,
+		"unit": g.Unit.Code, "night": l.Night.String(), "nights": l.Nights,
 		"lookback_from": rfc3339(l.Period.From), "lookback_to": rfc3339(l.Period.To),
-		"gaps_from": l.GapsFrom().String(), "gaps_to": l.GapsTo().String(), "gaps_min_nights": minNights,
+		"gaps_from": l.GapsFrom().String(), "gaps_to": l.GapsTo().String(), "gaps_min_nights": g.MinNights,
+		"as_of": rfc3339(g.AsOf),
 	}
 }
 
 func planSummary(p *planning.Plan) map[string]any {
 	walk := geo.TravelMinutes(p.LengthM, geo.WalkSpeedMS)
 	moto := geo.TravelMinutes(p.LengthM, geo.MotorbikeSpeedMS)
-	out := lookBackSummary(p.Gaps.Unit, p.LookBack, p.Gaps.MinNights)
+	out := lookBackSummary(p.Gaps, p.LookBack)
 	for k, v := range map[string]any{
 		"max_km": p.MaxKm, "routing": p.Routing, "order": p.Order,
 		"road_network": map[string]any{"roads": p.Network.Roads, "nodes": p.Network.Nodes, "edges": p.Network.Edges, "pgrouting": p.Network.Routing},
@@ -308,10 +311,12 @@ func stopFeature(i int, st planning.Stop, along float64) Feature {
 		props["area_kind"] = st.Area.Area.Kind
 		props["required"] = st.Area.Area.RequiredNightVisits
 		props["min_dwell_min"] = st.Area.Area.MinDwellMin
-		props["nights_met"] = st.Area.Met
-		props["nights"] = len(st.Area.Nights)
+		for k, v := range areaNightCounts(st.Area) {
+			props[k] = v
+		}
 		if st.Kind == planning.StopKeyArea {
 			props["risk"] = math.Round(st.Area.Risk*100) / 100
+			props["below_requirement"] = st.Area.Below()
 		}
 	}
 	return Feature{Type: "Feature", ID: fmt.Sprintf("stop-%d", i), Geometry: pointGeometry(st.Point[1], st.Point[0]), Properties: props}
@@ -479,7 +484,7 @@ func (s *Server) evaluatePlan(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	e, err := planning.Evaluate(c.Request.Context(), s.db, u, l, lines)
+	e, err := planning.Evaluate(c.Request.Context(), s.db, u, l, lines, s.cfg.Now())
 	if err != nil {
 		fail(c, err)
 		return
@@ -515,13 +520,17 @@ func evaluationCollection(u patrol.Unit, e *planning.Evaluation) (evaluation, er
 	areaList := []map[string]any{}
 	for _, ar := range e.KeyAreas {
 		props := map[string]any{"kind": "key_area", "area_id": ar.Area.ID, "name": ar.Area.Name, "area_kind": ar.Area.Kind,
-			"below_requirement": ar.Below(), "nights_met": ar.Met, "nights": len(ar.Nights)}
+			"below_requirement": ar.Below(), "due": planning.Due(ar)}
+		for k, v := range areaNightCounts(ar) {
+			props[k] = v
+		}
 		fs = append(fs, Feature{Type: "Feature", ID: fmt.Sprintf("area-%d", ar.Area.ID), Geometry: ar.Area.Geometry, Properties: props})
-		areaList = append(areaList, map[string]any{"area_id": ar.Area.ID, "name": ar.Area.Name, "below_requirement": ar.Below()})
+		areaList = append(areaList, map[string]any{"area_id": ar.Area.ID, "name": ar.Area.Name, "below_requirement": ar.Below(),
+			"nights_open": ar.Open, "due": planning.Due(ar)})
 	}
 	walk := geo.TravelMinutes(e.LengthM, geo.WalkSpeedMS)
 	moto := geo.TravelMinutes(e.LengthM, geo.MotorbikeSpeedMS)
-	summary := lookBackSummary(u, e.LookBack, e.Gaps.MinNights)
+	summary := lookBackSummary(e.Gaps, e.LookBack)
 	for k, v := range map[string]any{
 		"length_m": math.Round(e.LengthM*10) / 10, "km": math.Round(e.LengthM) / 1000,
 		"walk_min": math.Round(walk*10) / 10, "motorbike_min": math.Round(moto*10) / 10,

@@ -565,13 +565,13 @@ func chiefFirstScreen(t *testing.T, now clock) {
 				WalkMin  float64 `json:"walk_min"`
 				MotoMin  float64 `json:"motorbike_min"`
 				KeyAreas []struct {
-					Below bool `json:"below_requirement"`
+					Due bool `json:"due"`
 				} `json:"key_areas"`
 				Gain struct {
 					GapCells        int     `json:"gap_cells"`
 					GapCellsCovered int     `json:"gap_cells_covered"`
 					PercentAfter    float64 `json:"percent_after"`
-					KeyAreasBelow   int     `json:"key_areas_below"`
+					KeyAreasDue     int     `json:"key_areas_due"`
 				} `json:"gain"`
 			} `json:"evaluation"`
 		}
@@ -583,10 +583,10 @@ func chiefFirstScreen(t *testing.T, now clock) {
 		if e.Km <= 0 {
 			t.Fatalf("the API evaluates the drawn line as %+v", e)
 		}
-		below := 0
+		due := 0
 		for _, a := range e.KeyAreas {
-			if a.Below {
-				below++
+			if a.Due {
+				due++
 			}
 		}
 		var shown struct{ Km, Gaps, Areas, After string }
@@ -597,7 +597,7 @@ func chiefFirstScreen(t *testing.T, now clock) {
 		want := struct{ Km, Gaps, Areas, After string }{
 			Km:    viNumber(e.Km, 2) + " km",
 			Gaps:  fmt.Sprintf("%d/%d", e.Gain.GapCellsCovered, e.Gain.GapCells),
-			Areas: fmt.Sprintf("%d/%d", below, e.Gain.KeyAreasBelow),
+			Areas: fmt.Sprintf("%d/%d", due, e.Gain.KeyAreasDue),
 			After: viNumber(math.Round(e.Gain.PercentAfter*10)/10, 1) + "%",
 		}
 		if shown != want {

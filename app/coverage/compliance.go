@@ -65,14 +65,26 @@ type KeyArea struct {
 	Cells    []h3.Cell
 	Nights   []NightCheck // one per night of the period
 	Met      int          // nights that met the requirement
-	Open     int          // nights still open at the clock's reading (see OpenAt); 0 when none was given
+	Open     int          // nights still open at the clock's reading (see OpenAt)
 	In, Near Incidents    // filled in by FindGaps
-	Risk     float64      // filled in by FindGaps; 0 when it met its requirement every night
+	Risk     float64      // filled in by FindGaps; 0 when it missed no judged night
 }
 
-// Below reports whether the area missed its requirement on some night, open nights included:
-// the gap model (FindGaps, /gaps, the plan) reads it without a clock.
-func (a *KeyArea) Below() bool { return a.Met < len(a.Nights) }
+// Below reports whether the area missed its requirement on some judged night: a night still
+// open at the clock's reading (see OpenAt) is not missed, so it does not make the area a gap.
+func (a *KeyArea) Below() bool { return a.Missed() > 0 }
+
+// OpenNights returns the dates of the area's nights still open at the clock's reading: not
+// over and not met yet, so not judged (see OpenAt).
+func (a *KeyArea) OpenNights() []geo.Date {
+	out := []geo.Date{}
+	for _, n := range a.Nights {
+		if n.Open {
+			out = append(out, n.Date)
+		}
+	}
+	return out
+}
 
 // Judged returns how many of the area's nights are judged: all but the open ones.
 func (a *KeyArea) Judged() int { return len(a.Nights) - a.Open }

@@ -178,26 +178,29 @@ func TestComplianceOpenEndsWithThePeriod(t *testing.T) {
 	}
 }
 
-// TestOpenAtReplacesMarks: FindGaps judges without a clock (every night, as /gaps does);
-// OpenAt marks the open nights of its areas, and a later reading replaces the marks.
+// TestOpenAtReplacesMarks: FindGaps marks the open nights at its clock reading; OpenAt marks
+// them again at another, replacing the marks — and with them whether the area is below.
 func TestOpenAtReplacesMarks(t *testing.T) {
 	cell := studyOf(t)[3]
 	db := &apptest.Store{Areas: []patrol.Area{apptest.KeyAreaOn(1, "Chợ", cell)}, Visits: []geo.CellVisit{visitOn(cell, 1)}}
 	p := nights1to4(t)
-	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), p, 1)
+	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), p, 1, afterMarch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := &g.Areas[0]
-	if a.Open != 0 || a.Judged() != 3 || !a.Below() {
-		t.Fatalf("without a clock: open %d judged %d below %v", a.Open, a.Judged(), a.Below())
+	if a.Open != 0 || a.Judged() != 3 || a.Missed() != 2 || !a.Below() {
+		t.Fatalf("after March: open %d judged %d missed %d below %v", a.Open, a.Judged(), a.Missed(), a.Below())
 	}
 	coverage.OpenAt(g.Areas, g.Unit, p, time.Date(2024, 3, 2, 23, 0, 0, 0, hcm)) // the night of 2 March under way
-	if a.Open != 2 || a.Judged() != 1 || a.Missed() != 0 || !a.Below() || a.Nights[1].State() != coverage.NightOpen {
-		t.Fatalf("at 2 March 23:00: open %d judged %d missed %d", a.Open, a.Judged(), a.Missed())
+	if a.Open != 2 || a.Judged() != 1 || a.Missed() != 0 || a.Below() || a.Nights[1].State() != coverage.NightOpen {
+		t.Fatalf("at 2 March 23:00: open %d judged %d missed %d below %v", a.Open, a.Judged(), a.Missed(), a.Below())
+	}
+	if got := a.OpenNights(); len(got) != 2 || got[0].String() != "2024-03-02" || got[1].String() != "2024-03-03" {
+		t.Fatalf("open nights %v", got)
 	}
 	coverage.OpenAt(g.Areas, g.Unit, p, afterMarch)
-	if a.Open != 0 || a.Judged() != 3 || a.Missed() != 2 {
+	if a.Open != 0 || a.Judged() != 3 || a.Missed() != 2 || !a.Below() || len(a.OpenNights()) != 0 {
 		t.Fatalf("after March: open %d judged %d missed %d", a.Open, a.Judged(), a.Missed())
 	}
 }

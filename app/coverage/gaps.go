@@ -3,9 +3,11 @@
 // suggested plan and the proof report all answer from.
 //
 // A gap is a study-area cell visited on fewer than minNights nights of the period (minNights 1:
-// never visited at night), at the unit's own H3 resolution, or a key area or key road below its
-// requirement on some night. Gaps are ranked by risk (geo.GapRisk over the last 12 months'
-// incidents in and around them and their key-area membership).
+// never visited at night), at the unit's own H3 resolution, or a key area or key road that
+// missed its requirement on some judged night — judged as Compliance judges it at the same
+// clock reading: a night not over and not met yet is open, not missed (OpenAt). Gaps are ranked
+// by risk (geo.GapRisk over the last 12 months' incidents in and around them and their key-area
+// membership).
 package coverage
 
 import (
@@ -69,7 +71,8 @@ type Gaps struct {
 	Study     []h3.Cell       // the study area: cells whose centres lie in the boundary
 	Visited   map[h3.Cell]int // nights visited, for every visited cell
 	Cells     []CellGap       // the gap cells, highest risk first (ties: by cell)
-	Areas     []KeyArea       // every key area and key road, checked night by night
+	Areas     []KeyArea       // every key area and key road, checked night by night, open nights marked at AsOf
+	AsOf      time.Time       // the clock's reading the key areas' nights were judged at
 	// IncidentsFrom is where the incident history behind the risks starts (Period.To − RiskHistory).
 	IncidentsFrom time.Time
 	// LeftOut names the key areas left out because their stored geometry cannot be used, and
@@ -77,7 +80,7 @@ type Gaps struct {
 	LeftOut, Warnings []string
 }
 
-// Gap is one entry of the joint ranking: a cell or a key area below its requirement.
+// Gap is one entry of the joint ranking: a cell or a key area that missed a judged night.
 type Gap struct {
 	Cell *CellGap
 	Area *KeyArea
@@ -99,8 +102,9 @@ func (g Gap) sortKey() string {
 	return "1" + g.Cell.Cell.String()
 }
 
-// Ranked returns the gap cells and the key areas below their requirement in one ranking,
-// highest risk first; ties put areas first (by id), then cells.
+// Ranked returns the gap cells and the key areas below their requirement (KeyArea.Below: a
+// judged night missed) in one ranking, highest risk first; ties put areas first (by id), then
+// cells.
 func (g *Gaps) Ranked() []Gap {
 	out := make([]Gap, 0, len(g.Cells)+len(g.Areas))
 	for i := range g.Cells {
@@ -136,12 +140,14 @@ func MinNightsOf(n int) error {
 	return nil
 }
 
-// FindGaps computes the gaps of unit u over the nights of p: the study cells visited on fewer
-// than minNights nights and the key areas below their requirement on some night, each with its
-// incident history and risk. It fails with a *patrol.FieldError naming "unit" when the unit has
+// FindGaps computes the gaps of unit u over the nights of p as of now (the clock's reading):
+// the study cells visited on fewer than minNights nights and the key areas that missed their
+// requirement on some judged night, each with its incident history and risk. The key areas'
+// nights still open at now are marked (OpenAt) and count neither as met nor as missed, as in
+// Compliance. It fails with a *patrol.FieldError naming "unit" when the unit has
 // no boundary (ErrConflict) or an H3 resolution outside geo.MinRes–geo.MaxRes
 // (ErrUnprocessable), and naming "min_nights" when minNights is out of range.
-func FindGaps(ctx context.Context, db Store, u patrol.Unit, p geo.Period, minNights int) (*Gaps, error) {
+func FindGaps(ctx context.Context, db Store, u patrol.Unit, p geo.Period, minNights int, now time.Time) (*Gaps, error) {
 	if err := MinNightsOf(minNights); err != nil {
 		return nil, err
 	}
@@ -153,14 +159,14 @@ func FindGaps(ctx context.Context, db Store, u patrol.Unit, p geo.Period, minNig
 	if err != nil {
 		return nil, err
 	}
-	g := &Gaps{Unit: u, Res: res, Period: p, MinNights: minNights, Boundary: boundary, Visited: map[h3.Cell]int{},
+	g := &Gaps{Unit: u, Res: res, Period: p, MinNights: minNights, Boundary: boundary, Visited: map[h3.Cell]int{}, AsOf: now,
 		Nights: geo.NightDates(p, unit.Location(u), unit.NightWindow(u)), IncidentsFrom: p.To.Add(-RiskHistory)}
 	if g.Study, err = unit.StudyCells(u, boundary, res); err != nil {
 		return nil, err
 	}
 	visits, err := db.CoverageVisits(ctx, u.ID, 0, res, geo.WindowNight, p, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gaps of unit %s: %w", u.Code, err)
 	}
 	for _, cc := range geo.MergeCoverage(visits) {
 		g.Visited[cc.Cell] = cc.Nights
@@ -171,6 +177,7 @@ func FindGaps(ctx context.Context, db Store, u patrol.Unit, p geo.Period, minNig
 	}
 	g.LeftOut, g.Warnings = left.names, left.warnings
 	checkNights(g.Areas, visits, g.Nights)
+	OpenAt(g.Areas, u, p, now)
 	incidents, err := db.ListIncidents(ctx, u.ID, g.IncidentsFrom, p.To, false)
 	if err != nil {
 		return nil, err
@@ -191,8 +198,9 @@ func (g *Gaps) rank(h history) error {
 		if a.In, a.Near, err = h.of(a.Cells); err != nil {
 			return err
 		}
+		a.Risk = 0
 		if a.Below() {
-			shortfall := float64(len(a.Nights)-a.Met) / float64(len(a.Nights))
+			shortfall := float64(a.Missed()) / float64(a.Judged())
 			a.Risk = geo.GapRisk(shortfall, a.In.Severity, a.Near.Severity, 1)
 		}
 		for _, c := range a.Cells {

@@ -126,7 +126,7 @@ func TestFindGaps(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			db := &apptest.Store{Visits: tc.Visits, Incidents: tc.Incidents}
-			g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), tc.minNights)
+			g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), tc.minNights, afterMarch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestFindGapsRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			db := &apptest.Store{}
-			_, err := coverage.FindGaps(context.Background(), db, tc.unit(testUnit(t)), nights1to4(t), tc.minNights)
+			_, err := coverage.FindGaps(context.Background(), db, tc.unit(testUnit(t)), nights1to4(t), tc.minNights, afterMarch)
 			var fe *patrol.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, tc.kind) {
 				t.Fatalf("err = %v, want a %v naming %s", err, tc.kind, tc.field)
@@ -194,7 +194,7 @@ func TestKeyAreasInTheGapModel(t *testing.T) {
 		{ID: 8, Name: "Tổ 3", Kind: patrol.KindResidentialGroup, Geometry: raw, RequiredNightVisits: 1},
 	}
 	db := &apptest.Store{Areas: areas, Visits: []geo.CellVisit{visitOn(c, 1), visitOn(c, 2)}}
-	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 3)
+	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 3, afterMarch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestKeyAreasInTheGapModel(t *testing.T) {
 	if len(ranked) != len(g.Cells)+1 || ranked[0].Area == nil || ranked[1].Cell == nil || ranked[1].Cell.Cell != c {
 		t.Fatalf("ranking starts %+v %+v", ranked[0], ranked[1])
 	}
-	if r := g.Reason(ranked[0]); !strings.HasPrefix(r, "key area Chợ below its requirement of 1 visit a night on 1 of 3 nights (met on 2)") {
+	if r := g.Reason(ranked[0]); !strings.HasPrefix(r, "key area Chợ below its requirement of 1 visit a night on 1 of 3 judged nights (met on 2); no incidents") {
 		t.Fatalf("reason %q", r)
 	}
 
@@ -239,7 +239,7 @@ func TestAreaWithBadGeometryIsLeftOut(t *testing.T) {
 		{ID: 2, Name: "Poisoned", Kind: patrol.KindKeyArea, Geometry: []byte(`{"type":"Polygon","coordinates":[[[1e308,1e308],[1,1],[2,2],[1e308,1e308]]]}`), RequiredNightVisits: 1},
 	}
 	db := &apptest.Store{Areas: areas}
-	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 1)
+	g, err := coverage.FindGaps(context.Background(), db, testUnit(t), nights1to4(t), 1, afterMarch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
@@ -58,7 +59,8 @@ func cellReason(c *CellGap, minNights, nights int) string {
 	return b.String()
 }
 
-// areaReason spells out why a key area is a gap.
+// areaReason spells out why a key area is a gap: the judged nights it missed, and the nights
+// still open (not over, not met yet), which are not counted.
 func areaReason(a *KeyArea) string {
 	req := fmt.Sprintf("%d %s", a.Area.RequiredNightVisits, plural(a.Area.RequiredNightVisits, "visit", "visits"))
 	if a.Area.MinDwellMin > 0 {
@@ -68,10 +70,25 @@ func areaReason(a *KeyArea) string {
 	if a.Area.Kind == patrol.KindKeyRoad {
 		kind = "key road"
 	}
-	missed := len(a.Nights) - a.Met
-	return fmt.Sprintf("%s %s below its requirement of %s a night on %d of %d %s (met on %d); %s",
-		kind, a.Area.Name, req, missed, len(a.Nights), plural(len(a.Nights), "night", "nights"), a.Met,
-		incidentPhrase(a.In, a.Near, "its cells"))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s below its requirement of %s a night on %d of %d judged %s (met on %d)",
+		kind, a.Area.Name, req, a.Missed(), a.Judged(), plural(a.Judged(), "night", "nights"), a.Met)
+	b.WriteString(openPhrase(a.OpenNights()))
+	b.WriteString("; ")
+	b.WriteString(incidentPhrase(a.In, a.Near, "its cells"))
+	return b.String()
+}
+
+// openPhrase says which nights are not counted because they are still open: "; the night of
+// 2024-03-02 is not over and not met yet, not counted" ("" when none is).
+func openPhrase(open []geo.Date) string {
+	switch len(open) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("; the night of %s is not over and not met yet, not counted", open[0])
+	}
+	return fmt.Sprintf("; %d nights (%s to %s) are not over and not met yet, not counted", len(open), open[0], open[len(open)-1])
 }
 
 func plural(n int, one, many string) string {

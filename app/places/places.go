@@ -7,6 +7,7 @@ import (
 	"context"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/uber/h3-go/v4"
 
@@ -55,9 +56,9 @@ func ParseCells(raw []string) ([]h3.Cell, error) {
 }
 
 // Name names each of cells of unit u, in order, in lang (report.LangVI or LangEN). The key areas
-// are those of the gap model of night period p, the incidents those of p.
-func Name(ctx context.Context, db Store, u patrol.Unit, p geo.Period, cells []h3.Cell, lang string) ([]Place, error) {
-	g, err := coverage.FindGaps(ctx, db, u, p, 1)
+// are those of the gap model of night period p as of now, the incidents those of p.
+func Name(ctx context.Context, db Store, u patrol.Unit, p geo.Period, cells []h3.Cell, lang string, now time.Time) ([]Place, error) {
+	g, err := coverage.FindGaps(ctx, db, u, p, 1, now)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/uber/h3-go/v4"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/patrolmap/patrolmap/patrol"
 	"github.com/patrolmap/patrolmap/report"
 )
+
+// afterMarch is a clock reading after every night of the tests' periods.
+var afterMarch = time.Date(2024, 4, 1, 12, 0, 0, 0, apptest.HCM)
 
 func TestParseCells(t *testing.T) {
 	study := apptest.StudyCells()
@@ -77,7 +81,7 @@ func TestName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := places.Name(context.Background(), db, apptest.Unit(), apptest.Nights("2024-03-01", "2024-03-04"), study, report.LangEN)
+	got, err := places.Name(context.Background(), db, apptest.Unit(), apptest.Nights("2024-03-01", "2024-03-04"), study, report.LangEN, afterMarch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +121,7 @@ func TestNameBadUnit(t *testing.T) {
 	db, study := ward(t)
 	u := apptest.Unit()
 	u.H3Res = 14
-	_, err := places.Name(context.Background(), db, u, apptest.Nights("2024-03-01", "2024-03-04"), study[:1], report.LangVI)
+	_, err := places.Name(context.Background(), db, u, apptest.Nights("2024-03-01", "2024-03-04"), study[:1], report.LangVI, afterMarch)
 	var fe *patrol.FieldError
 	if !errors.As(err, &fe) || fe.Field != "unit" || !errors.Is(err, patrol.ErrUnprocessable) {
 		t.Fatalf("Name with res 14: %v; want an unprocessable FieldError on unit", err)

@@ -2,6 +2,7 @@ package planning
 
 import (
 	"context"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -22,10 +23,10 @@ type Evaluation struct {
 }
 
 // Evaluate returns the length of a drawn route, the cells never patrolled in the look-back that
-// it would cover and the key areas it reaches. A route whose cells cannot be found is a
+// it would cover and the key areas it reaches, their nights judged as of now. A route whose cells cannot be found is a
 // *patrol.FieldError naming "geometry".
-func Evaluate(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack, lines orb.MultiLineString) (*Evaluation, error) {
-	g, err := Gaps(ctx, db, u, l)
+func Evaluate(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack, lines orb.MultiLineString, now time.Time) (*Evaluation, error) {
+	g, err := Gaps(ctx, db, u, l, now)
 	if err != nil {
 		return nil, err
 	}

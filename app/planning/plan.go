@@ -1,7 +1,10 @@
 // Package planning suggests and evaluates night patrol routes: which targets a route should
-// serve (key areas below their requirement, the riskiest cells never patrolled), in which order
-// under a length limit, along the roads when pgRouting is there, and what a route adds to the
-// coverage. Its gaps are app/coverage's, at min_nights 1.
+// serve (key areas due a visit, the riskiest cells never patrolled), in which order under a
+// length limit, along the roads when pgRouting is there, and what a route adds to the coverage.
+// Its gaps are app/coverage's, at min_nights 1, judged at the clock's reading it is given: a key
+// area is due when it missed a judged night of the look-back or a night of it is still open (not
+// over, not met yet — tonight's, once the look-back runs into tonight), which is not called
+// missed.
 package planning
 
 import (
@@ -85,9 +88,29 @@ func LookBackOf(u patrol.Unit, night geo.Date, nights int) (LookBack, error) {
 	return LookBack{Night: night, Nights: nights, Period: p}, nil
 }
 
-// Gaps returns the gaps a route over l closes: app/coverage's model at min_nights 1.
-func Gaps(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack) (*coverage.Gaps, error) {
-	return coverage.FindGaps(ctx, db, u, l.Period, 1)
+// Gaps returns the gaps a route over l closes: app/coverage's model at min_nights 1, its key
+// areas' nights judged as of now.
+func Gaps(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack, now time.Time) (*coverage.Gaps, error) {
+	g, err := coverage.FindGaps(ctx, db, u, l.Period, 1, now)
+	if err != nil {
+		return nil, fmt.Errorf("plan gaps of the night of %s: %w", l.Night, err)
+	}
+	return g, nil
+}
+
+// Due reports whether key area a still needs a visit over the look-back: it missed a judged night
+// (coverage.KeyArea.Below) or a night of it is still open, not over and not met yet
+// (coverage.OpenAt) — a night to patrol, not a missed one.
+func Due(a *coverage.KeyArea) bool { return a.Below() || a.Open > 0 }
+
+// duePrize is what visiting a due key area is worth to the tour: geo.GapRisk over the share of
+// the look-back's nights it still lacks (missed or open), its incidents and its membership.
+func duePrize(a *coverage.KeyArea) float64 {
+	if !Due(a) || len(a.Nights) == 0 {
+		return 0
+	}
+	lacking := float64(a.Missed()+a.Open) / float64(len(a.Nights))
+	return geo.GapRisk(lacking, a.In.Severity, a.Near.Severity, 1)
 }
 
 // Gain says what a route adds to the coverage of the look-back.
@@ -100,12 +123,15 @@ type Gain struct {
 	GapCells        int     `json:"gap_cells"`
 	GapCellsCovered int     `json:"gap_cells_covered"`
 	GapRiskCovered  float64 `json:"gap_risk_covered"`
-	KeyAreasBelow   int     `json:"key_areas_below"`
-	KeyAreasCovered int     `json:"key_areas_covered"`
+	KeyAreasBelow   int     `json:"key_areas_below"`   // missed a judged night of the look-back, as /gaps lists them
+	KeyAreasOpen    int     `json:"key_areas_open"`    // with a night of the look-back still open: not over, not met yet, not judged
+	KeyAreasDue     int     `json:"key_areas_due"`     // due a visit (Due): below or open
+	KeyAreasCovered int     `json:"key_areas_covered"` // due key areas the route reaches
 }
 
 // GainOf returns what a route through cells adds to g, the gap cells it covers (highest risk
-// first) and the key areas it reaches: those it passes through and the stops among them.
+// first) and the key areas it reaches: those it passes through and the stops among them. Key
+// areas are counted below, open and due as Due tells; the route covers the due ones it reaches.
 func GainOf(g *coverage.Gaps, cells []h3.Cell, stops ...*coverage.KeyArea) (Gain, []*coverage.CellGap, []*coverage.KeyArea) {
 	on := make(map[h3.Cell]bool, len(cells))
 	for _, c := range cells {
@@ -135,9 +161,15 @@ func GainOf(g *coverage.Gaps, cells []h3.Cell, stops ...*coverage.KeyArea) (Gain
 		if ar.Below() {
 			out.KeyAreasBelow++
 		}
+		if ar.Open > 0 {
+			out.KeyAreasOpen++
+		}
+		if Due(ar) {
+			out.KeyAreasDue++
+		}
 		if slices.Contains(stops, ar) || slices.ContainsFunc(ar.Cells, func(c h3.Cell) bool { return on[c] }) {
 			areas = append(areas, ar)
-			if ar.Below() {
+			if Due(ar) {
 				out.KeyAreasCovered++
 			}
 		}

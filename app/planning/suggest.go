@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 	orbgeo "github.com/paulmach/orb/geo"
@@ -84,16 +85,17 @@ func (r Request) check() error {
 	return nil
 }
 
-// Suggest plans a closed route for u from the start through the key areas below their
-// requirement and the riskiest cells never patrolled in the look-back, ordered by nearest
+// Suggest plans a closed route for u, as of now (the clock's reading), from the start through
+// the key areas due a visit (Due: a judged night missed, or a night still open such as tonight's
+// while unvisited) and the riskiest cells never patrolled in the look-back, ordered by nearest
 // neighbour then 2-opt and or-opt under the length limit, along the roads when the unit has a
 // road network and pgRouting is installed. With OrderRandom the same stops come in another
 // seeded, reproducible order within the limit (geo.RandomTourOrder).
-func Suggest(ctx context.Context, db Store, u patrol.Unit, req Request) (*Plan, error) {
+func Suggest(ctx context.Context, db Store, u patrol.Unit, req Request, now time.Time) (*Plan, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	g, err := Gaps(ctx, db, u, req.LookBack)
+	g, err := Gaps(ctx, db, u, req.LookBack, now)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +181,7 @@ func (ix *roadIndex) nearestName(pt orb.Point) string {
 	return name
 }
 
-// targets returns the start, then the key areas below their requirement, then the riskiest
+// targets returns the start, then the key areas due a visit, then the riskiest
 // gap cells (with a road network, the riskiest ones that a road passes through), at most
 // maxTargets of them.
 func (p *Plan) targets(start Stop, roads *roadIndex, maxTargets int) ([]Stop, error) {
@@ -187,11 +189,11 @@ func (p *Plan) targets(start Stop, roads *roadIndex, maxTargets int) ([]Stop, er
 	stops := []Stop{start}
 	for i := range g.Areas {
 		ar := &g.Areas[i]
-		if !ar.Below() || start.Area == ar {
+		if !Due(ar) || start.Area == ar {
 			continue
 		}
 		pt := areaPoint(ar.Geom)
-		st := Stop{Kind: StopKeyArea, Point: pt, Target: pt, Area: ar, Prize: ar.Risk,
+		st := Stop{Kind: StopKeyArea, Point: pt, Target: pt, Area: ar, Prize: duePrize(ar),
 			Dwell: geo.SuggestedDwellMin(ar.Area.MinDwellMin, float64(ar.In.Severity)+geo.GapRiskNear*float64(ar.Near.Severity))}
 		if roads != nil {
 			best := math.Inf(1)

@@ -195,11 +195,10 @@ func (s *Service) BuildFor(ctx context.Context, u patrol.Unit, req Request) (*Dr
 	}
 	cutoff := s.Now().UTC()
 	loc, nw := unit.Location(u), unit.NightWindow(u)
-	gaps, err := coverage.FindGaps(ctx, s.Repo, u, nightP, reportMinNights)
+	gaps, err := coverage.FindGaps(ctx, s.Repo, u, nightP, reportMinNights, cutoff)
 	if err != nil {
 		return nil, err
 	}
-	coverage.OpenAt(gaps.Areas, u, nightP, cutoff)
 	cov := coverageOf(gaps)
 	r := &report.Report{
 		Lang: req.Lang, Generated: cutoff, Cutoff: cutoff, Software: strings.TrimSpace("patrolmap " + s.Version),

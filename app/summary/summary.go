@@ -34,6 +34,12 @@ type KeyAreas struct {
 	// /compliance's overall and the report's key-area table count them.
 	NightsJudged int `json:"nights_judged"`
 	NightsMet    int `json:"nights_met"`
+	// Tonight is the period's first night not over at the clock's reading — the night under way,
+	// or by day the coming one — YYYY-MM-DD ("" when every night is over): MetTonight areas met
+	// it already, OpenTonight have not yet (open, not judged; none of them is missed).
+	Tonight     string `json:"tonight"`
+	MetTonight  int    `json:"met_tonight"`
+	OpenTonight int    `json:"open_tonight"`
 }
 
 // Hotspots are the problem hotspots of the report's verdict (reporting.Judge).
@@ -58,11 +64,10 @@ type Summary struct {
 // dates, whole days), as of now, in lang. A key area's night still open at now (not over, not
 // met yet: coverage.OpenAt) is not judged: tonight's requirement can still be met.
 func Summarise(ctx context.Context, db Store, u patrol.Unit, nightP, allP geo.Period, now time.Time, lang string) (Summary, error) {
-	a, err := coverage.FindGaps(ctx, db, u, nightP, 1)
+	a, err := coverage.FindGaps(ctx, db, u, nightP, 1, now)
 	if err != nil {
 		return Summary{}, err
 	}
-	coverage.OpenAt(a.Areas, u, nightP, now)
 	out := Summary{Res: a.Res, Nights: len(a.Nights), GapCells: len(a.Cells)}
 	if out.NightsPatrolled, err = nightsPatrolled(ctx, db, u, a, nightP); err != nil {
 		return Summary{}, err
@@ -120,12 +125,17 @@ func lastNightOver(u patrol.Unit, a *coverage.Gaps, nightP geo.Period, now time.
 }
 
 // keyAreas tells how the key areas of a fared, their open nights marked: missed nights (over
-// without the requirement) over the period, and the night at index last (the last one over).
+// without the requirement) over the period, the night at index last (the last one over) and the
+// night after it, tonight's, so far.
 func keyAreas(a *coverage.Gaps, last int) KeyAreas {
 	t := coverage.TallyOf(a.Areas)
 	ka := KeyAreas{Total: len(a.Areas), Below: []string{}, NightsJudged: t.Judged, NightsMet: t.Met}
 	if last >= 0 {
 		ka.LastNight = a.Nights[last].String()
+	}
+	tonight := last + 1
+	if tonight < len(a.Nights) {
+		ka.Tonight = a.Nights[tonight].String()
 	}
 	for i := range a.Areas {
 		ar := &a.Areas[i]
@@ -134,6 +144,14 @@ func keyAreas(a *coverage.Gaps, last int) KeyAreas {
 		}
 		if last >= 0 && last < len(ar.Nights) && ar.Nights[last].Meets {
 			ka.MetLastNight++
+		}
+		if tonight < len(ar.Nights) {
+			switch ar.Nights[tonight].State() {
+			case coverage.NightMet:
+				ka.MetTonight++
+			case coverage.NightOpen:
+				ka.OpenTonight++
+			}
 		}
 	}
 	below := slices.Clone(a.Areas)

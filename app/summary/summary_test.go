@@ -99,15 +99,18 @@ func TestSummarise(t *testing.T) {
 				NeverPatrolled: len(study) - 2, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 2}},
 		{name: "tonight is not over: only the nights before it count", from: "2024-03-01", to: "2024-03-04", now: at(3, 23),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1)), apptest.VisitOn(school, march(1)), apptest.VisitOn(market, march(2))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 2, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 4, NightsMet: 3},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 2, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 4, NightsMet: 3,
+				Tonight: "2024-03-03", OpenTonight: 2},
 				NeverPatrolled: len(study) - 2, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 2}},
 		{name: "tonight met early counts as met; unvisited tonight is not judged", from: "2024-03-01", to: "2024-03-04", now: at(3, 23),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1)), apptest.VisitOn(market, march(2)), apptest.VisitOn(market, march(3))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 3, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 5, NightsMet: 3},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 3, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 1, LastNight: "2024-03-02", MetLastNight: 1, Below: []string{"Trường"}, NightsJudged: 5, NightsMet: 3,
+				Tonight: "2024-03-03", MetTonight: 1, OpenTonight: 1},
 				NeverPatrolled: len(study) - 1, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 1}},
 		{name: "before the first night ends no night is over", from: "2024-03-01", to: "2024-03-04", now: at(1, 23),
 			visits: []geo.CellVisit{apptest.VisitOn(market, march(1))},
-			want: summary.Summary{Nights: 3, NightsPatrolled: 1, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 2, Below: []string{}, NightsJudged: 1, NightsMet: 1},
+			want: summary.Summary{Nights: 3, NightsPatrolled: 1, KeyAreas: summary.KeyAreas{Total: 2, MetEvery: 2, Below: []string{}, NightsJudged: 1, NightsMet: 1,
+				Tonight: "2024-03-01", MetTonight: 1, OpenTonight: 1},
 				NeverPatrolled: len(study) - 1, NeverGroups: map[string]int{"Tổ 1": westCells - 1}, GapCells: len(study) - 1}},
 		{name: "five thefts on three weeks in one cell: one problem hotspot", from: "2024-03-01", to: "2024-03-22", now: at(25, 12),
 			incidents: cluster,
@@ -140,7 +143,7 @@ func TestSummarise(t *testing.T) {
 			}
 			g, k := got.KeyAreas, w.KeyAreas
 			if g.Total != k.Total || g.MetEvery != k.MetEvery || g.LastNight != k.LastNight || g.MetLastNight != k.MetLastNight || !slices.Equal(g.Below, k.Below) || g.Below == nil ||
-				g.NightsJudged != k.NightsJudged || g.NightsMet != k.NightsMet {
+				g.NightsJudged != k.NightsJudged || g.NightsMet != k.NightsMet || g.Tonight != k.Tonight || g.MetTonight != k.MetTonight || g.OpenTonight != k.OpenTonight {
 				t.Errorf("key areas %+v, want %+v", g, k)
 			}
 			if got.Hotspots.Count != w.Hotspots.Count || !slices.Equal(got.Hotspots.Places, w.Hotspots.Places) {

@@ -239,7 +239,8 @@ export const messages = {
     'coverage.shareMin': 'Từ {min}% số đêm (≥ {nights} đêm)',
 
     'gaps.lastVisit': 'Lần tuần tra gần nhất',
-    'gaps.areaNights': 'Đạt yêu cầu {met}/{nights} đêm (yêu cầu {required} lượt mỗi đêm).',
+    'gaps.areaNights': 'Đạt yêu cầu {met}/{judged} đêm đã tính, bỏ sót {missed} đêm (yêu cầu {required} lượt mỗi đêm).',
+    'gaps.areaOpen': 'Đêm chưa tính: {dates} (đêm chưa kết thúc, chưa đạt yêu cầu; không tính là bỏ sót).',
     'gaps.neverVisited': 'Chưa được tuần tra đêm nào trong {nights} đêm.',
     'gaps.fewNights': 'Chỉ được tuần tra {visited}/{nights} đêm (yêu cầu ít nhất {min} đêm).',
     'gaps.incidents': '{n} vụ việc trong ô và {near} vụ việc xung quanh trong 12 tháng qua.',
@@ -594,7 +595,8 @@ export const messages = {
     'coverage.shareMin': '{min}% of nights or more (≥ {nights} nights)',
 
     'gaps.lastVisit': 'Last visit',
-    'gaps.areaNights': 'Met its requirement on {met} of {nights} nights ({required} visits a night required).',
+    'gaps.areaNights': 'Met its requirement on {met} of {judged} nights counted, missed {missed} ({required} visits a night required).',
+    'gaps.areaOpen': 'Not counted yet: {dates} (the night is not over and not met yet; not counted as missed).',
     'gaps.neverVisited': 'Not patrolled on any of the {nights} nights.',
     'gaps.fewNights': 'Patrolled on only {visited} of {nights} nights (at least {min} required).',
     'gaps.incidents': '{n} incidents in the cell and {near} around it in the last 12 months.',

@@ -31,6 +31,9 @@ export function stopRows(features) {
       kind: p.kind === 'start' ? 'start' : p.kind === 'key_area' ? (p.area_kind || 'key_area') : p.kind,
       name: p.name || '',
       dwell: p.kind === 'start' ? null : Number(p.dwell_min) || 0,
+      // open: a key area with a night not over and not met yet (tonight's): due a
+      // patrol, not counted as missed.
+      open: p.kind === 'key_area' && Number(p.nights_open) > 0,
       legKm: p.kind === 'start' ? null : Math.max(0, along - prev) / 1000,
       alongKm: along / 1000,
     };
@@ -77,6 +80,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
           h('span', { class: 'plan-stop-name' }, r.name),
           h('span', { class: 'plan-stop-meta' },
             h('span', { class: 'plan-stop-kind' }, t(`plan.kind.${r.kind}`)),
+            r.open ? h('span', { class: 'plan-stop-open', testid: 'plan-stop-open' }, t('plan.stopOpen')) : null,
             r.dwell !== null ? h('span', { class: 'plan-stop-stay', testid: 'plan-stop-stay' }, t('plan.stay', { n: formatNumber(r.dwell) })) : null,
             r.legKm !== null ? h('span', { class: 'plan-stop-leg', testid: 'plan-stop-leg' }, t('plan.leg', { km: formatFixed(r.legKm, 1) })) : null,
           ),
@@ -92,7 +96,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     const sg = gain();
     const ev = drawn?.evaluation;
     const eg = ev?.gain || {};
-    const belowReached = (ev?.key_areas || []).filter((a) => a.below_requirement).length;
+    const dueReached = (ev?.key_areas || []).filter((a) => a.due).length;
     const row = (key, a, b, testid) => h('tr', {}, h('th', { scope: 'row' }, t(key)), h('td', {}, a), h('td', { testid }, b));
     return h('table', { class: 'plan-compare', testid: 'plan-compare' },
       h('caption', {}, t('plan.compare')),
@@ -102,7 +106,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
         row('plan.rowWalk', minutes(s.walk_min), ev ? minutes(ev.walk_min) : '…', 'plan-drawn-walk'),
         row('plan.rowMoto', minutes(s.motorbike_min), ev ? minutes(ev.motorbike_min) : '…', 'plan-drawn-moto'),
         row('plan.rowGaps', `${formatNumber(sg.gap_cells_covered ?? 0)}/${formatNumber(sg.gap_cells ?? 0)}`, ev ? `${formatNumber(eg.gap_cells_covered ?? 0)}/${formatNumber(eg.gap_cells ?? 0)}` : '…', 'plan-drawn-gaps'),
-        row('plan.rowAreas', `${formatNumber(sg.key_areas_covered ?? 0)}/${formatNumber(sg.key_areas_below ?? 0)}`, ev ? `${formatNumber(belowReached)}/${formatNumber(eg.key_areas_below ?? 0)}` : '…', 'plan-drawn-areas'),
+        row('plan.rowAreas', `${formatNumber(sg.key_areas_covered ?? 0)}/${formatNumber(sg.key_areas_due ?? 0)}`, ev ? `${formatNumber(dueReached)}/${formatNumber(eg.key_areas_due ?? 0)}` : '…', 'plan-drawn-areas'),
         row('plan.rowAfter', `${formatFixed(Number(sg.percent_after) || 0, 1)}%`, ev ? `${formatFixed(Number(eg.percent_after) || 0, 1)}%` : '…', 'plan-drawn-after'),
       ),
     );
@@ -133,7 +137,11 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
       h('p', { class: 'plan-gain', testid: 'plan-gain' }, t('plan.gain', {
         before: formatFixed(Number(g.percent_before) || 0, 1), after: formatFixed(Number(g.percent_after) || 0, 1),
         cells: formatNumber(g.gap_cells_covered ?? 0), gaps: formatNumber(g.gap_cells ?? 0), areas: formatNumber(g.key_areas_covered ?? 0),
+        due: formatNumber(g.key_areas_due ?? 0),
       })),
+      g.key_areas_due > 0 ? h('p', { class: 'plan-gain-areas muted', testid: 'plan-gain-areas' }, t('plan.gainAreas', {
+        due: formatNumber(g.key_areas_due ?? 0), below: formatNumber(g.key_areas_below ?? 0), open: formatNumber(g.key_areas_open ?? 0),
+      })) : null,
       renderList(),
     );
     const actions = h('div', { class: 'plan-actions' });

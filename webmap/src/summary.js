@@ -1,7 +1,8 @@
 // summary.js is the chief's first screen in four numbers, over the top of
 // the map (GET /api/v1/summary, computed as the report computes them):
 // nights patrolled, key areas that met their requirement on the last night
-// (and on every night), cells never patrolled at night, problem hotspots.
+// (and on every night; tonight's progress apart, not judged until it is
+// over), cells never patrolled at night, problem hotspots.
 // A tile that needs attention takes the palette colour of what it counts;
 // clicking it shows the layer that explains it.
 
@@ -26,11 +27,12 @@ export function createSummaryStrip(map, { onShow } = {}) {
   let abort = null;
   let view = null;
 
-  const tile = (id, layer, accent, value, labelText, sub) => {
+  const tile = (id, layer, accent, value, labelText, sub, sub2) => {
     const el = h('button', { type: 'button', class: 'summary-tile', testid: `summary-${id}`, dataset: { value: String(value ?? ''), layer } },
       h('span', { class: 'summary-value' }, value === null ? '…' : String(value)),
       h('span', { class: 'summary-label' }, labelText),
       sub ? h('span', { class: 'summary-sub' }, sub) : null,
+      sub2 ? h('span', { class: 'summary-sub', testid: `summary-${id}-tonight` }, sub2) : null,
     );
     el.style.borderLeftColor = accent;
     el.title = t('summary.show');
@@ -58,7 +60,9 @@ export function createSummaryStrip(map, { onShow } = {}) {
       tile('nights', 'tracks', nightsOK ? OK : fill('keyarea.partial'), t('summary.nightsValue', { n: formatNumber(data.nights_patrolled), total: formatNumber(data.nights) }), t('summary.nights'), null),
       tile('keyareas', 'key-areas', ka.met_last_night === ka.total ? OK : fill('gap.key_area_unmet'),
         t('summary.keyAreasValue', { met: formatNumber(ka.met_last_night ?? 0), total: formatNumber(ka.total ?? 0) }), t('summary.keyAreas'),
-        ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null),
+        ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null,
+        // Tonight (not over yet) is not judged: its progress so far, apart from the last night's verdict.
+        ka.tonight && ka.total > 0 ? t('summary.keyAreasTonight', { night: formatLocalDate(ka.tonight).slice(0, 5), met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }) : null),
       tile('never', 'gaps', never.cells > 0 ? fill('gap.never') : OK, formatNumber(never.cells ?? 0), t('summary.never'),
         groups.length ? t('summary.neverSub', { groups: groups.join(', ') }) : null),
       tile('problems', 'hotspots', problems.count > 0 ? fill('hot.99') : OK, formatNumber(problems.count ?? 0), t('summary.problems'),

@@ -108,3 +108,24 @@ test('incidentFieldOf reads the server error paths', () => {
   assert.equal(incidentFieldOf('external_id'), null);
   assert.equal(incidentFieldOf(undefined), null);
 });
+
+test('gapExplanation counts a key area on nights counted and says an open night apart', async () => {
+  const { gapExplanation, areaMet } = await import('../src/gapwhy.js');
+  const { setLanguage } = await import('../src/i18n.js');
+  const area = { area_id: 3, name: 'Chợ', required: 1, nights: 30, nights_met: 26, nights_judged: 28, nights_missed: 2, nights_open: 2,
+    open_nights: ['2026-12-07', '2026-12-08'], percent: 92.9, incidents: 0, incidents_near: 0 };
+  setLanguage('vi');
+  const vi = gapExplanation(area);
+  assert.equal(vi[0], 'Đạt yêu cầu 26/28 đêm đã tính, bỏ sót 2 đêm (yêu cầu 1 lượt mỗi đêm).');
+  assert.equal(vi[1], 'Đêm chưa tính: 07/12/2026, 08/12/2026 (đêm chưa kết thúc, chưa đạt yêu cầu; không tính là bỏ sót).');
+  assert.equal(areaMet(area), '26/28 (92,9 %)');
+  setLanguage('en');
+  const en = gapExplanation(area);
+  assert.match(en[0], /^Met its requirement on 26 of 28 nights counted, missed 2 /);
+  assert.match(en[1], /^Not counted yet: /);
+  // No open night: nothing said of one.
+  const closed = gapExplanation({ ...area, nights_judged: 30, nights_missed: 4, nights_open: 0, open_nights: [] });
+  assert.equal(closed.filter((l) => /Not counted yet/.test(l)).length, 0);
+  assert.match(closed[0], /on 26 of 30 nights counted, missed 4/);
+  setLanguage('vi');
+});

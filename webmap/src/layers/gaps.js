@@ -1,5 +1,6 @@
 // gaps.js draws coverage gaps (GET /api/v1/gaps): study-area hexagons not
-// patrolled on enough nights and key areas below their requirement, shaded
+// patrolled on enough nights and key areas below their requirement on some
+// night counted (a night not over and not met yet is not counted), shaded
 // by risk relative to the worst gap, with the top ranks numbered. Gaps take
 // the palette's "not patrolled" magenta (gap.never, gap.few,
 // gap.key_area_unmet), strong against the light basemap and apart from the
@@ -9,7 +10,8 @@ import { api } from '../api.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
 import { entry } from '../palette.js';
-import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { t, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { isAreaGap, gapExplanation, areaMet, MIN_NIGHTS } from '../gapwhy.js';
 
 const NEVER = entry('gap.never');
 const FEW = entry('gap.few');
@@ -23,7 +25,9 @@ export const GAP_TIERS = {
 };
 const AREA_GAP_COLOR = AREA_GAP.stroke;
 export const LABELLED_RANKS = 5;
-export const MIN_NIGHTS = 1;
+export { MIN_NIGHTS };
+
+const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : null);
 
 // gapTier returns 'high', 'medium' or 'low' for a gap: by risk against the
 // largest risk when risks are known, else by rank among n gaps.
@@ -41,36 +45,6 @@ export function gapTier(props, { maxRisk = 0, count = 0 } = {}) {
     if (rank <= Math.ceil((2 * count) / 3)) return 'medium';
   }
   return 'low';
-}
-
-function isAreaGap(p) {
-  return p.area_id !== undefined && p.area_id !== null;
-}
-
-const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : null);
-
-// gapExplanation returns the sentences that say why a gap is one, in the
-// active language, from the gap's fields (the server's English reason is
-// the fallback).
-export function gapExplanation(p) {
-  const lines = [];
-  if (isAreaGap(p)) {
-    if (num(p.nights) !== null && num(p.nights_met) !== null) {
-      lines.push(t('gaps.areaNights', { met: formatNumber(num(p.nights_met)), nights: formatNumber(num(p.nights)), required: formatNumber(num(p.required) ?? 1) }));
-    }
-  } else if (num(p.nights) !== null && num(p.nights_visited) !== null) {
-    lines.push(num(p.nights_visited) === 0
-      ? t('gaps.neverVisited', { nights: formatNumber(num(p.nights)) })
-      : t('gaps.fewNights', { visited: formatNumber(num(p.nights_visited)), nights: formatNumber(num(p.nights)), min: formatNumber(MIN_NIGHTS) }));
-  }
-  if (num(p.incidents) !== null) {
-    lines.push(t('gaps.incidents', { n: formatNumber(num(p.incidents)), near: formatNumber(num(p.incidents_near) ?? 0) }));
-  }
-  if (Array.isArray(p.key_areas) && p.key_areas.length > 0) {
-    lines.push(t('gaps.inKeyAreas', { names: p.key_areas.map((a) => (typeof a === 'string' ? a : a?.name || '')).filter(Boolean).join(', ') }));
-  }
-  if (lines.length === 0 && p.reason) lines.push(label('reason', p.reason));
-  return lines;
 }
 
 // createGapsLayer returns the layer definition for coverage gaps.
@@ -119,6 +93,8 @@ export function createGapsLayer({ renderer, stack }) {
           [t('gaps.rank'), num(p.rank) !== null ? formatNumber(num(p.rank)) : null],
           [t('gaps.risk'), num(p.risk) !== null ? formatFixed(num(p.risk), 1) : null],
           [t('coverage.nights'), !area && num(p.nights_visited) !== null ? `${formatNumber(num(p.nights_visited))}/${formatNumber(num(p.nights))}` : null],
+          [t('compliance.nightsMet'), area && num(p.nights_judged) !== null ? areaMet(p) : null],
+          [t('compliance.nightsOpen'), area && num(p.nights_open) > 0 ? formatNumber(num(p.nights_open)) : null],
           [t('gaps.lastVisit'), p.last_visit_date ? formatLocalDate(p.last_visit_date) : null],
         ],
         why: gapExplanation(p),
