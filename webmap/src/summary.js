@@ -62,7 +62,7 @@ export function createSummaryStrip(map, { onShow } = {}) {
         t('summary.keyAreasValue', { met: formatNumber(ka.met_last_night ?? 0), total: formatNumber(ka.total ?? 0) }), t('summary.keyAreas'),
         ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null,
         // Tonight (not over yet) is not judged: its progress so far, apart from the last night's verdict.
-        ka.tonight && ka.total > 0 ? t('summary.keyAreasTonight', { night: formatLocalDate(ka.tonight).slice(0, 5), met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }) : null),
+        ka.tonight && ka.total > 0 ? t('summary.keyAreasTonight', { met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }) : null),
       tile('never', 'gaps', never.cells > 0 ? fill('gap.never') : OK, formatNumber(never.cells ?? 0), t('summary.never'),
         groups.length ? t('summary.neverSub', { groups: groups.join(', ') }) : null),
       tile('problems', 'hotspots', problems.count > 0 ? fill('hot.99') : OK, formatNumber(problems.count ?? 0), t('summary.problems'),
