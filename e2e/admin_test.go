@@ -43,6 +43,9 @@ func openAdmin(t testing.TB, b *browser, base, tab string) {
 		chromedp.WaitVisible(`[data-testid="admin-open"]`),
 		chromedp.Click(`[data-testid="admin-open"]`),
 		chromedp.WaitVisible(`[data-testid="admin-page"]`),
+		// The page draws its first tab once the units are loaded; a tab clicked before that is
+		// drawn again when they arrive, under the test's feet (a loaded machine showed it).
+		chromedp.WaitVisible(`[data-testid="admin-body"][data-state="ready"]`),
 	)
 	showTab(t, b, tab)
 }
