@@ -478,36 +478,34 @@ func TestRollupDaylightSaving(t *testing.T) {
 	}
 }
 
+// queryInt runs a query that answers one integer.
+func queryInt(t *testing.T, s *store.Store, sql string) int {
+	t.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
 // foldMarks runs the fold every catch-up starts with, which turns the insert trigger's log of new
 // fixes into dirty keys, and returns how many keys it marked.
 func foldMarks(t *testing.T, s *store.Store) int {
 	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT rollup_fold()`).Scan(&n); err != nil {
-		t.Fatalf("fold: %v", err)
-	}
-	return n
+	return queryInt(t, s, `SELECT rollup_fold()`)
 }
 
 // countDirty returns how many keys are in the queue.
 func countDirty(t *testing.T, s *store.Store) int {
 	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM rollup_dirty`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return queryInt(t, s, `SELECT count(*) FROM rollup_dirty`)
 }
 
 // countPending returns how many keys are in the queue plus how many log rows are not folded yet:
 // zero when every fix stored so far is rolled up.
 func countPending(t *testing.T, s *store.Store) int {
 	t.Helper()
-	var n int
-	if err := s.Pool().QueryRow(context.Background(), `SELECT (SELECT count(*) FROM rollup_dirty) + (SELECT count(*) FROM rollup_mark)`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return queryInt(t, s, `SELECT (SELECT count(*) FROM rollup_dirty) + (SELECT count(*) FROM rollup_mark)`)
 }
 
 // TestRollupMarkWaitsForClaimedKey: a writer stores fixes of a key while a catch-up holds it
