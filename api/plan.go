@@ -154,10 +154,11 @@ func planOrderParams(c *gin.Context, night geo.Date) (string, int64, bool) {
 	return order, seed, true
 }
 
-// getPlan answers GET /api/v1/plan?unit&night&start&max_km[&nights][&targets][&format=gpx]: a
+// getPlan answers GET /api/v1/plan?unit&night&start&max_km[&nights][&targets][&lang][&format=gpx]: a
 // suggested closed route from the start (the ward office by default) through the key areas due
 // a visit (a judged night missed, or a night still open at the server's clock) and the riskiest
-// cells never patrolled in the last nights (planning.Suggest).
+// cells never patrolled in the last nights (planning.Suggest). Its names and descriptions are
+// in lang (vi by default, or en), in the GeoJSON and the GPX alike.
 func (s *Server) getPlan(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -166,6 +167,10 @@ func (s *Server) getPlan(c *gin.Context) {
 	format := c.Query("format")
 	if format != "" && format != "geojson" && format != "gpx" {
 		writeProblem(c, badField("format", "must be geojson or gpx"))
+		return
+	}
+	lang, ok := queryLang(c)
+	if !ok {
 		return
 	}
 	req, ok := s.planRequest(c, u)
@@ -178,7 +183,7 @@ func (s *Server) getPlan(c *gin.Context) {
 		return
 	}
 	if format == "gpx" {
-		body, err := planGPX(p, s.cfg.Now())
+		body, err := planGPX(p, s.cfg.Now(), lang)
 		if err != nil {
 			fail(c, err)
 			return
@@ -188,7 +193,7 @@ func (s *Server) getPlan(c *gin.Context) {
 		c.Data(http.StatusOK, "application/gpx+xml", body)
 		return
 	}
-	writeGeoJSON(c, planFeatureCollection(p))
+	writeGeoJSON(c, planFeatureCollection(p, lang))
 }
 
 // planCollection is the GeoJSON answer of GET /api/v1/plan with the plan's summary beside it.
@@ -247,8 +252,9 @@ func planSummary(p *planning.Plan) map[string]any {
 }
 
 // planFeatureCollection is the plan as GeoJSON: the route (one MultiLineString, a line per
-// leg), each leg (with straight: true when it does not follow roads), then the stops in order.
-func planFeatureCollection(p *planning.Plan) planCollection {
+// leg), each leg (with straight: true when it does not follow roads), then the stops in order,
+// named in lang.
+func planFeatureCollection(p *planning.Plan, lang string) planCollection {
 	out := planCollection{Type: "FeatureCollection", Plan: planSummary(p), Warnings: p.Gaps.Warnings}
 	if len(p.Legs) > 0 {
 		var lines orb.MultiLineString
@@ -261,7 +267,7 @@ func planFeatureCollection(p *planning.Plan) planCollection {
 		props := planSummary(p)
 		props["kind"] = patrol.RouteSuggested
 		props["role"] = "route"
-		props["name"] = fmt.Sprintf("Tuyến tuần tra gợi ý đêm %s", p.Night)
+		props["name"] = p.RouteName(lang)
 		props["straight"] = p.StraightLegs() > 0
 		props["legs"] = legs
 		out.Features = append(out.Features, Feature{Type: "Feature", ID: "route", Geometry: g, Properties: props})
@@ -286,14 +292,14 @@ func planFeatureCollection(p *planning.Plan) planCollection {
 		if v, ok := legAt[i]; ok {
 			last = v
 		}
-		out.Features = append(out.Features, stopFeature(i, st, last))
+		out.Features = append(out.Features, stopFeature(i, st, last, lang))
 	}
 	return out
 }
 
-// stopFeature is stop i of a plan, along metres along the route.
-func stopFeature(i int, st planning.Stop, along float64) Feature {
-	props := map[string]any{"kind": st.Kind, "role": "stop", "order": i, "name": st.Name(), "dwell_min": st.Dwell,
+// stopFeature is stop i of a plan, along metres along the route, named in lang.
+func stopFeature(i int, st planning.Stop, along float64, lang string) Feature {
+	props := map[string]any{"kind": st.Kind, "role": "stop", "order": i, "name": st.Name(lang), "dwell_min": st.Dwell,
 		"along_m": math.Round(along), "walk_min": math.Round(geo.TravelMinutes(along, geo.WalkSpeedMS)),
 		"motorbike_min": math.Round(geo.TravelMinutes(along, geo.MotorbikeSpeedMS))}
 	if st.Snapped {
@@ -366,24 +372,23 @@ type gpxTrkPt struct {
 	Lon float64 `xml:"lon,attr"`
 }
 
-// gpx writes the plan as GPX 1.1: a waypoint per stop, named with its order ("1. Chợ …") and
-// its suggested dwell, and one track whose segments are the legs.
-func planGPX(p *planning.Plan, now time.Time) ([]byte, error) {
+// planGPX writes the plan as GPX 1.1 in lang: a waypoint per stop, named as the map names it
+// with its order in front ("1. Chợ …") and its suggested stay as its description, and one track
+// whose segments are the legs.
+func planGPX(p *planning.Plan, now time.Time, lang string) ([]byte, error) {
 	doc := gpxDoc{Version: "1.1", Creator: "patrolmap", XMLNS: "http://www.topografix.com/GPX/1/1",
 		XSI: "http://www.w3.org/2001/XMLSchema-instance", SchemaLocation: "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd",
-		Metadata: gpxMetadata{Name: fmt.Sprintf("Tuyến tuần tra gợi ý %s đêm %s", p.Gaps.Unit.Name, p.Night),
-			Desc: strings.Replace(fmt.Sprintf("%.1f km; %d điểm dừng", p.LengthM/1000, len(p.Stops)-2), ".", ",", 1), Time: now.UTC().Format(time.RFC3339)}}
+		Metadata: gpxMetadata{Name: p.Title(lang), Desc: p.LengthText(lang), Time: now.UTC().Format(time.RFC3339)}}
 	for i, st := range p.Stops[:len(p.Stops)-1] {
-		w := gpxWpt{Lat: round7(st.Point[1]), Lon: round7(st.Point[0]), Type: st.Kind}
+		w := gpxWpt{Lat: round7(st.Point[1]), Lon: round7(st.Point[0]), Type: st.Kind,
+			Name: fmt.Sprintf("%d. %s", i, st.Name(lang)), Desc: st.Note(lang)}
 		switch st.Kind {
 		case "start":
-			w.Name, w.Sym = "0. "+st.Name(), "Flag, Green"
+			w.Sym = "Flag, Green"
 		case "key_area":
-			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.Name()), "Flag, Red"
-			w.Desc = fmt.Sprintf("Khu vực trọng điểm; lưu lại %d phút", st.Dwell)
+			w.Sym = "Flag, Red"
 		default:
-			w.Name, w.Sym = fmt.Sprintf("%d. %s", i, st.Name()), "Flag, Blue"
-			w.Desc = fmt.Sprintf("Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", st.Cell, st.Dwell)
+			w.Sym = "Flag, Blue"
 		}
 		doc.Waypoints = append(doc.Waypoints, w)
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -426,6 +427,85 @@ func TestPlanDemoWard(t *testing.T) {
 		}
 		if len(trk)-1 != points {
 			t.Errorf("gpsbabel reads %d track points, the route has %d vertices", len(trk)-1, points)
+		}
+	})
+
+	t.Run("lang=en names the same stops in English, in the GeoJSON and the GPX alike", func(t *testing.T) {
+		r := e.as("analystall", http.MethodGet, "/api/v1/plan?"+query+"&lang=en", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("plan lang=en: %d %s", r.status, r.body)
+		}
+		var en planAnswer
+		r.json(t, &en)
+		enStops := en.role("stop")
+		if len(enStops) != len(stops) {
+			t.Fatalf("lang=en gives %d stops, vi %d", len(enStops), len(stops))
+		}
+		gaps := 0
+		for i, s := range enStops {
+			vi := stops[i].Properties
+			name, _ := s.Properties["name"].(string)
+			if s.Properties["kind"] != vi["kind"] || s.Properties["cell"] != vi["cell"] || s.Properties["area_id"] != vi["area_id"] {
+				t.Errorf("stop %d: lang=en %v, vi %v: the language changed the plan", i, s.Properties, vi)
+			}
+			switch vi["kind"] {
+			case "gap":
+				gaps++
+				if !strings.HasPrefix(name, "Unpatrolled cell") || strings.Contains(name, "Vùng") {
+					t.Errorf("gap stop %d is %q in English (vi %q)", i, name, vi["name"])
+				}
+			default: // the start and key areas are called by their own names
+				if name != vi["name"] {
+					t.Errorf("stop %d is %q in English, %q in Vietnamese", i, name, vi["name"])
+				}
+			}
+		}
+		if gaps == 0 {
+			t.Fatal("no gap stop to check")
+		}
+		wantRoute := "Suggested route, night of " + w.Day.Format("02/01/2006")
+		if got := en.role("route")[0].Properties["name"]; got != wantRoute {
+			t.Errorf("route name %q, want %q", got, wantRoute)
+		}
+		if got := p.role("route")[0].Properties["name"]; got != "Tuyến tuần tra gợi ý đêm "+w.Day.Format("02/01/2006") {
+			t.Errorf("Vietnamese route name %q", got)
+		}
+
+		for _, lang := range []struct {
+			code  string
+			stops []planFeature
+			desc  string // the waypoint description of a gap stop starts so
+		}{{"vi", stops, "Vùng chưa được tuần tra (ô H3 "}, {"en", enStops, "Coverage gap (H3 cell "}} {
+			r := e.as("analystall", http.MethodGet, "/api/v1/plan?"+query+"&format=gpx&lang="+lang.code, nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("gpx lang=%s: %d %s", lang.code, r.status, r.body)
+			}
+			var doc struct {
+				Wpts []struct {
+					Name string `xml:"name"`
+					Desc string `xml:"desc"`
+					Type string `xml:"type"`
+				} `xml:"wpt"`
+			}
+			if err := xml.Unmarshal(r.body, &doc); err != nil {
+				t.Fatalf("gpx lang=%s: %v", lang.code, err)
+			}
+			if len(doc.Wpts) != len(lang.stops) {
+				t.Fatalf("gpx lang=%s: %d waypoints for %d stops", lang.code, len(doc.Wpts), len(lang.stops))
+			}
+			for i, wp := range doc.Wpts {
+				if want := fmt.Sprintf("%d. %s", i, lang.stops[i].Properties["name"]); wp.Name != want {
+					t.Errorf("gpx lang=%s: waypoint %d is %q, the map's stop %q", lang.code, i, wp.Name, want)
+				}
+				if wp.Type == "gap" && !strings.HasPrefix(wp.Desc, lang.desc) {
+					t.Errorf("gpx lang=%s: waypoint %d says %q", lang.code, i, wp.Desc)
+				}
+			}
+		}
+
+		r = e.as("analystall", http.MethodGet, "/api/v1/plan?"+query+"&lang=fr", nil)
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"lang"`) {
+			t.Errorf("lang=fr: %d %s, want 400 naming lang", r.status, r.body)
 		}
 	})
 

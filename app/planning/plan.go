@@ -204,23 +204,6 @@ type Stop struct {
 	Road    string // the name of the road the target lies on
 }
 
-// Name is what the stop is called on the map and in the GPX file.
-func (st Stop) Name() string {
-	switch st.Kind {
-	case StopStart:
-		if st.Area != nil {
-			return st.Area.Area.Name
-		}
-		return "Điểm xuất phát"
-	case StopKeyArea:
-		return st.Area.Area.Name
-	}
-	if st.Road != "" {
-		return "Vùng chưa tuần tra, " + st.Road
-	}
-	return "Vùng chưa tuần tra " + st.Cell.String()
-}
-
 // areaPoint is where a stop serves an area: its centroid for a polygon, the middle of a line.
 func areaPoint(g orb.Geometry) orb.Point {
 	switch g := g.(type) {

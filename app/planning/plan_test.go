@@ -110,8 +110,8 @@ func TestSuggestTargets(t *testing.T) {
 		check   func(t *testing.T, w ward, p *planning.Plan)
 	}{
 		{name: "from the office through the key area below its requirement and both gaps, riskiest first offered", check: func(t *testing.T, w ward, p *planning.Plan) {
-			if p.Routing != "straight" || p.Stops[0].Kind != planning.StopStart || p.Stops[0].Name() != w.office.Name {
-				t.Fatalf("routing %s, start %q", p.Routing, p.Stops[0].Name())
+			if p.Routing != "straight" || p.Stops[0].Kind != planning.StopStart || p.Stops[0].Name("vi") != w.office.Name {
+				t.Fatalf("routing %s, start %q", p.Routing, p.Stops[0].Name("vi"))
 			}
 			if p.Considered != 3 || p.Dropped != 0 || len(p.Stops) != 5 {
 				t.Fatalf("considered %d, dropped %d, stops %v", p.Considered, p.Dropped, kinds(p))
@@ -143,7 +143,7 @@ func TestSuggestTargets(t *testing.T) {
 			r.Start = &orb.Point{105.8501, 21.4701}
 			return r
 		}, check: func(t *testing.T, w ward, p *planning.Plan) {
-			if p.Stops[0].Area != nil || p.Stops[0].Name() != "Điểm xuất phát" || p.Stops[0].Point != (orb.Point{105.8501, 21.4701}) {
+			if p.Stops[0].Area != nil || p.Stops[0].Name("vi") != "Điểm xuất phát" || p.Stops[0].Point != (orb.Point{105.8501, 21.4701}) {
 				t.Fatalf("start %+v", p.Stops[0])
 			}
 		}},

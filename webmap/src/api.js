@@ -155,7 +155,8 @@ export const api = {
     getCollection('/gaps', { unit, from, to, min_nights: minNights }, signal),
   compliance: ({ unit, from, to }, signal) => getCollection('/compliance', { unit, from, to }, signal),
   tracks: ({ unit, from, to, window, device }, signal) => getCollection('/tracks', { unit, from, to, window, device }, signal),
-  plan: ({ unit, night }, signal) => getCollection('/plan', { unit, night }, signal),
+  // plan: the suggested route; its stop and route names come in lang (vi or en).
+  plan: ({ unit, night, lang }, signal) => getCollection('/plan', { unit, night, lang }, signal),
   routes: ({ unit, night }, signal) => getCollection('/routes', { unit, night }, signal),
   createRoute: (unit, feature) => request('POST', '/routes', { query: { unit }, body: feature }),
   deleteRoute: (id) => request('DELETE', idPath('/routes', id)),
@@ -178,7 +179,7 @@ export const api = {
 };
 
 // planGPXURL is the address of the suggested route of a night as GPX (the same
-// answer the API gives to GET /api/v1/plan?format=gpx).
-export function planGPXURL({ unit, night }) {
-  return buildURL('/plan', { unit, night, format: 'gpx' });
+// answer the API gives to GET /api/v1/plan?format=gpx), its names in lang.
+export function planGPXURL({ unit, night, lang }) {
+  return buildURL('/plan', { unit, night, lang, format: 'gpx' });
 }

@@ -11,7 +11,7 @@ import { api, planGPXURL } from './api.js';
 import { h, clear } from './dom.js';
 import { entry } from './palette.js';
 import { showMessage, showError, errorMessage } from './notify.js';
-import { t, formatNumber, formatFixed, formatLocalDate, formatDuration, onLanguageChange } from './i18n.js';
+import { t, language, formatNumber, formatFixed, formatLocalDate, formatDuration, onLanguageChange } from './i18n.js';
 
 const DRAWN = entry('route.drawn');
 
@@ -145,7 +145,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
       renderList(),
     );
     const actions = h('div', { class: 'plan-actions' });
-    const gpx = h('a', { class: 'button', testid: 'plan-gpx', href: planGPXURL({ unit: view.unit.code, night }), download: `tuyen-tuan-tra-${view.unit.code}-${night}.gpx` }, t('plan.gpx'));
+    const gpx = h('a', { class: 'button', testid: 'plan-gpx', href: planGPXURL({ unit: view.unit.code, night, lang: language() }), download: `tuyen-tuan-tra-${view.unit.code}-${night}.gpx` }, t('plan.gpx'));
     actions.append(gpx);
     if (canEdit) {
       const save = h('button', { type: 'button', class: 'button', testid: 'plan-save' }, t('plan.save', { night: formatLocalDate(night) }));
@@ -281,7 +281,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     failure = null;
     render();
     try {
-      [plan] = await Promise.all([api.plan({ unit: view.unit.code, night }, controller.signal), loadSaved(controller.signal)]);
+      [plan] = await Promise.all([api.plan({ unit: view.unit.code, night, lang: language() }, controller.signal), loadSaved(controller.signal)]);
     } catch (err) {
       if (controller.signal.aborted) return;
       plan = null;
@@ -331,7 +331,8 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     render();
   }
 
-  onLanguageChange(render);
+  // The stops' names come from the server in the page's language: an open card asks again.
+  onLanguageChange(() => (card.hidden ? render() : load()));
   render();
   return {
     element,

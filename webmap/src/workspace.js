@@ -14,7 +14,7 @@ import { initHeader } from './header.js';
 import { createMap, PANES } from './map.js';
 import { createPeriodControls, buildPanel, showPanelNote } from './panel.js';
 import { showMessage, showError } from './notify.js';
-import { t, formatLocalDate } from './i18n.js';
+import { t, formatLocalDate, onLanguageChange } from './i18n.js';
 import { defaultRange, toQueryRange, zoneOrDefault, localDateTimeIn } from './time.js';
 import { createDevicePalette } from './devices.js';
 import { createIncidentTools } from './incidenttools.js';
@@ -295,6 +295,10 @@ export async function startWorkspace({ config, user }) {
     labels.schedule();
     if (seq === applied) setReady(true);
   };
+
+  // A language switch reloads the layers whose words come from the server
+  // (depends: 'lang'), in the new language.
+  onLanguageChange(() => apply(['lang']));
 
   // Period and window edits come in bursts (a date field fires on every
   // typed part), so they are applied after a short pause; the layers show

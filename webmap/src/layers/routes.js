@@ -11,7 +11,7 @@ import { api } from '../api.js';
 import { PANES } from '../map.js';
 import { h, definitionList, confirmTwice } from '../dom.js';
 import { legend } from '../legend.js';
-import { t, label, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { t, label, language, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
 import { stroke } from '../palette.js';
 
 export const ROUTE_COLORS = { planned: stroke('route.planned'), suggested: stroke('route.suggested'), saved: stroke('route.saved') };
@@ -126,14 +126,15 @@ export function createRoutesLayer({ actions = {} } = {}) {
   def = {
     name: 'routes',
     defaultOn: false,
-    depends: ['unit', 'period'],
+    // lang: the suggested route's names come from the server in the page's language.
+    depends: ['unit', 'period', 'lang'],
     layer: group,
     swatch: { shape: 'line', stroke: ROUTE_COLORS.suggested, dashed: true },
     async load(view, signal) {
       night = view.range.to;
       const [saved, plan] = await Promise.allSettled([
         api.routes({ unit: view.unit.code, night }, signal),
-        api.plan({ unit: view.unit.code, night }, signal),
+        api.plan({ unit: view.unit.code, night, lang: language() }, signal),
       ]);
       if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
       if (saved.status === 'rejected' && plan.status === 'rejected') throw saved.reason;

@@ -138,7 +138,7 @@ function renderStops() {
     const button = s.dwell >= 10
       ? el('button', { type: 'button', class: 'big stay-button', testid: 'officer-stay-start', onclick: () => startStay(s) }, t.stay)
       : null;
-    list.append(el('li', { class: 'stop', testid: 'officer-stop' },
+    list.append(el('li', { class: 'stop', testid: 'officer-stop', 'data-kind': s.kind },
       el('span', { class: 'stop-no' }, String(s.order)),
       el('span', { class: 'stop-body' }, el('span', { class: 'stop-name' }, s.name),
         s.repeat ? el('span', { class: 'stop-repeat', testid: 'officer-stop-repeat' }, t.onFrom(s.repeat.after, s.repeat.metres && formatNumber(s.repeat.metres))) : null,
@@ -303,7 +303,9 @@ async function load() {
   const board = await get(`/api/v1/night?unit=${code}`);
   const night = encodeURIComponent(board.night);
   const [plan, areas, track, handovers] = await Promise.all([
-    get(`/api/v1/plan?unit=${code}&night=${night}`).catch(() => null),
+    // The stops are named in the view's language; when the plan cannot be had in it (a switch
+    // with the network gone, nothing cached), the plan already shown for this night stays.
+    get(`/api/v1/plan?unit=${code}&night=${night}&lang=${language()}`).catch(() => (state?.board?.night === board.night ? state.plan : null)),
     get(`/api/v1/areas?unit=${code}`).catch(() => null),
     (board.my_devices || []).length
       ? get(`/api/v1/tracks?unit=${code}&from=${board.night}&to=${nightRange(board.night).to}&window=night&device=${encodeURIComponent(board.my_devices[0])}`).catch(() => null)
@@ -365,6 +367,8 @@ async function boot() {
   $('lang').addEventListener('click', () => {
     setLanguage(language() === 'vi' ? 'en' : 'vi');
     render();
+    // The stops' names come from the server: ask for them in the new language.
+    if (state && navigator.onLine) load().catch(() => renderNet());
   });
   $('login-form').addEventListener('submit', login);
   $('refresh').addEventListener('click', () => load().catch(fail));
