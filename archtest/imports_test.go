@@ -41,6 +41,7 @@ var rules = []rule{
 	{"geofile", false, []string{gin, pgx, store, api, app, demo, "net/http", "os", "database/sql"}, "reading geography files is pure: bytes in, features out"},
 	{"basemap", false, []string{gin, pgx, store, api, app}, "the basemap is files and an http.Handler the server mounts"},
 	{"palette", false, []string{module, "net/http", "os"}, "the palette is shared data, below everything"},
+	{"ttlcache", false, []string{module, "net/http", "os", "database/sql"}, "the cache shape is below everything: no I/O, nothing of patrolmap"},
 	{"migrations", false, []string{module}, "the migrations only embed SQL"},
 	{"webmap", false, []string{module}, "the web map's Go part only embeds the built assets"},
 	{"archtest", false, []string{module}, "archtest reads the tree as text"},

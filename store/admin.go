@@ -62,7 +62,7 @@ func (s *Store) AccountByUsername(ctx context.Context, username string) (patrol.
 // change that would leave no enabled admin of all units fails with ErrLastAdmin (wrapping
 // patrol.ErrConflict); an unknown unit code with patrol.ErrNotFound.
 func (s *Store) UpdateAccount(ctx context.Context, userID int64, ch patrol.AccountChange) (patrol.User, error) {
-	defer s.callers.forgetAll() // after commit: a cached caller never keeps an old role or scope
+	defer s.callers.ForgetAll() // after commit: a cached caller never keeps an old role or scope
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return patrol.User{}, classify(fmt.Errorf("update user: %w", err))
@@ -266,7 +266,7 @@ func nullableTime(t time.Time, inf string) any {
 // open-ended). It fails with ErrOverlap (wrapping patrol.ErrConflict) when the device is
 // assigned to anyone for part of that period.
 func (s *Store) CreateAssignment(ctx context.Context, deviceID int, userID int64, from, to time.Time) (patrol.Assignment, error) {
-	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
+	defer s.duties.ForgetAll() // after commit: StoreFixes reads the new duty
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return patrol.Assignment{}, classify(fmt.Errorf("assign device: %w", err))
@@ -333,7 +333,7 @@ func (s *Store) ListAssignments(ctx context.Context, deviceID int) ([]patrol.Ass
 // EndAssignment ends a device's assignment at `at`: one that has started is cut there (its
 // history stays), one that starts later is removed.
 func (s *Store) EndAssignment(ctx context.Context, deviceID int, assignmentID int64, at time.Time) error {
-	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
+	defer s.duties.ForgetAll() // after commit: StoreFixes reads the new duty
 	tag, err := s.pool.Exec(ctx, `WITH cut AS (
 			UPDATE device_assignment SET valid_to = $3 WHERE id = $1 AND device_id = $2 AND valid_from < $3 AND valid_to > $3 RETURNING id),
 		gone AS (

@@ -104,7 +104,7 @@ func (s *Store) ListDevices(ctx context.Context, unitID int) ([]patrol.Device, e
 // AssignDevice records that an officer carries a device from `from` (zero: always) to `to`
 // (zero: open-ended).
 func (s *Store) AssignDevice(ctx context.Context, deviceID int, userID int64, from, to time.Time) error {
-	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
+	defer s.duties.ForgetAll() // after commit: StoreFixes reads the new duty
 	var f, t any = "-infinity", "infinity"
 	if !from.IsZero() {
 		f = from

@@ -180,12 +180,12 @@ func (s *Store) writeFixes(ctx context.Context, rows []patrol.Fix, useCopy bool)
 		}
 	}
 	duty := map[int]*deviceDuty{}
-	missing, gen := s.duties.lookup(slices.Collect(maps.Keys(spans)), duty, time.Now())
+	missing, gen := lookupDuties(s.duties, slices.Collect(maps.Keys(spans)), duty, time.Now())
 	h, err := readHistory(ctx, conn, spans, known, missing, useCopy)
 	if err != nil {
 		return nil, err
 	}
-	s.duties.put(missing, h.duty, gen, time.Now())
+	putDuties(s.duties, missing, h.duty, gen, time.Now())
 	maps.Copy(duty, h.duty)
 	for d, p := range h.prev {
 		prev[d] = p

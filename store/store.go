@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -15,15 +16,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/patrolmap/patrolmap/patrol"
+	"github.com/patrolmap/patrolmap/ttlcache"
 )
 
 // Store is a pool of connections to one patrolmap database.
 type Store struct {
 	pool  *pgxpool.Pool
 	tails *deviceTails // what StoreFixes knows of each device's stored track (ingest.go)
-	// callers remembers the callers of bearer tokens checked a moment ago (callers.go).
-	callers *callerCache
-	// duties remembers what StoreFixes read of devices' assignments (duties.go).
+	// callers remembers the callers of bearer tokens checked a moment ago (users.go, callerTTL).
+	callers *ttlcache.Cache[[sha256.Size]byte, patrol.Caller]
+	// duties remembers what StoreFixes read of devices' assignments (duties.go, dutyTTL).
 	duties *dutyCache
 }
 
@@ -55,7 +57,7 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: newCallerCache(callerTTL, 10000), duties: newDutyCache(dutyTTL, 100000)}
+	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: ttlcache.New[[sha256.Size]byte, patrol.Caller](callerTTL, 10000), duties: ttlcache.New[int, *deviceDuty](dutyTTL, 100000)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"crypto/sha256"
 	"testing"
 	"time"
 
@@ -40,30 +39,5 @@ func TestTailsFollowTheDatabaseAfterDeletes(t *testing.T) {
 	tails.wrote(7, batch(100, 10), time.Time{}, patrol.Fix{}, false, false)
 	if _, _, ok := tails.after(7, base.Add(150*5*time.Second)); ok {
 		t.Error("an older unprobed write replaced a later one")
-	}
-}
-
-// TestCallerCacheGeneration: a lookup that read the database before a change and finishes
-// after it does not put back what the change forgot.
-func TestCallerCacheGeneration(t *testing.T) {
-	c := newCallerCache(time.Minute, 10)
-	key := sha256.Sum256([]byte("token"))
-	now := time.Now()
-	_, gen, ok := c.get(key, now)
-	if ok {
-		t.Fatal("empty cache answered")
-	}
-	c.forgetAll() // a revocation commits while the lookup is in flight
-	c.put(key, patrol.Caller{Kind: patrol.CallerUser}, gen, now)
-	if _, _, ok := c.get(key, now); ok {
-		t.Error("a stale lookup was cached after the cache was cleared")
-	}
-	_, gen, _ = c.get(key, now)
-	c.put(key, patrol.Caller{Kind: patrol.CallerUser}, gen, now)
-	if _, _, ok := c.get(key, now); !ok {
-		t.Error("a fresh lookup was not cached")
-	}
-	if _, _, ok := c.get(key, now.Add(2*time.Minute)); ok {
-		t.Error("an expired entry answered")
 	}
 }

@@ -89,7 +89,7 @@ func retentionDays(u patrol.Unit) int {
 // UpdateUnit replaces a unit's name, zone, boundary (when given), night window, resolution and
 // off-duty settings.
 func (s *Store) UpdateUnit(ctx context.Context, u patrol.Unit) (patrol.Unit, error) {
-	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
+	defer s.duties.ForgetAll() // after commit: StoreFixes reads the new duty
 	boundary, err := s.boundaryText(ctx, u.Boundary)
 	if err != nil {
 		return patrol.Unit{}, err

@@ -79,7 +79,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (patrol.User, error) 
 
 // SetPassword replaces a user's password hash and ends their sessions.
 func (s *Store) SetPassword(ctx context.Context, userID int64, password string) error {
-	defer s.callers.forgetAll() // after commit: no cached caller outlives the change
+	defer s.callers.ForgetAll() // after commit: no cached caller outlives the change
 	if len(password) < 8 {
 		return fmt.Errorf("set password: password must have at least 8 characters")
 	}
@@ -175,7 +175,7 @@ func (s *Store) CheckPassword(ctx context.Context, username, password string) (p
 // SetUserDisabled sets or clears a user's disabled flag; disabling ends the user's sessions and
 // revokes their tokens.
 func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
-	defer s.callers.forgetAll() // after commit: no cached caller outlives the change
+	defer s.callers.ForgetAll() // after commit: no cached caller outlives the change
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return classify(fmt.Errorf("disable user: %w", err))
@@ -213,7 +213,7 @@ func (s *Store) CreateToken(ctx context.Context, userID int64, label string) (st
 
 // RevokeToken revokes a token by id.
 func (s *Store) RevokeToken(ctx context.Context, tokenID int64) error {
-	defer s.callers.forgetAll() // after commit: no cached caller outlives the change
+	defer s.callers.ForgetAll() // after commit: no cached caller outlives the change
 	tag, err := s.pool.Exec(ctx, `UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, tokenID)
 	if err != nil {
 		return classify(fmt.Errorf("revoke token: %w", err))
@@ -224,13 +224,23 @@ func (s *Store) RevokeToken(ctx context.Context, tokenID int64) error {
 	return nil
 }
 
+// callerTTL is how long CallerByToken trusts a token it checked without asking the database
+// again. Every change this Store makes to tokens and users (revoke, password, disable, role,
+// scope) forgets all entries at once; only a change made by another process or by hand in SQL
+// waits for the TTL.
+//
+// The cache (Store.callers) is keyed by the token's SHA-256, so that a client posting batch
+// after batch (a gateway, a bulk upload) pays no query per request for its token. Failures are
+// never cached.
+const callerTTL = 10 * time.Second
+
 // CallerByToken returns the user a bearer token belongs to, if it is valid and the user enabled.
 func (s *Store) CallerByToken(ctx context.Context, token string) (patrol.Caller, error) {
 	// This runs on every bearer-authenticated request, bulk ingest included: a token checked a
 	// moment ago costs no query (callerCache), another one round trip.
 	key := sha256.Sum256([]byte(token))
-	cached, gen, ok := s.callers.get(key, time.Now())
-	if ok {
+	gen := s.callers.Gen()
+	if cached, ok := s.callers.Get(key, time.Now()); ok {
 		return cached, nil
 	}
 	var tokenID int64
@@ -245,7 +255,7 @@ func (s *Store) CallerByToken(ctx context.Context, token string) (patrol.Caller,
 	}
 	u.Role = patrol.Role(role)
 	c := patrol.Caller{Kind: patrol.CallerUser, User: u, TokenID: tokenID}
-	s.callers.put(key, c, gen, time.Now())
+	s.callers.Put(key, c, gen, time.Now())
 	return c, nil
 }
 

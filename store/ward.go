@@ -64,7 +64,7 @@ type WardResult struct {
 // LoadWard replaces a unit's data with w in one transaction. It is idempotent: a second call
 // for the same unit, seed and day changes nothing.
 func (s *Store) LoadWard(ctx context.Context, w WardLoad) (WardResult, error) {
-	defer s.duties.forgetAll() // after commit: StoreFixes reads the new duty
+	defer s.duties.ForgetAll() // after commit: StoreFixes reads the new duty
 	var res WardResult
 	var seen bool
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM demo_seed WHERE unit_code = $1 AND seed = $2 AND day = $3::date)`,

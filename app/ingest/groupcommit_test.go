@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -129,37 +128,6 @@ func TestGroupCommitUnavailableFailsTheGroup(t *testing.T) {
 	}
 }
 
-func TestSecretCache(t *testing.T) {
-	c := newSecretCache(time.Hour, 3)
-	key := func(s string) [32]byte { var k [32]byte; copy(k[:], s); return k }
-	dev := func(id int) patrol.Caller {
-		return patrol.Caller{Kind: patrol.CallerDevice, Device: patrol.Device{ID: id}}
-	}
-	c.put(key("a"), dev(1))
-	c.put(key("b"), dev(2))
-	if got, ok := c.get(key("a")); !ok || got.Device.ID != 1 {
-		t.Fatalf("get a: %v %v", got, ok)
-	}
-	c.forget(1)
-	if _, ok := c.get(key("a")); ok {
-		t.Fatal("a forgotten device is still cached")
-	}
-	if _, ok := c.get(key("b")); !ok {
-		t.Fatal("forgetting device 1 dropped device 2")
-	}
-	c.put(key("c"), dev(3))
-	c.put(key("d"), dev(4))
-	c.put(key("e"), dev(5)) // over the bound: the cache starts over
-	if len(c.m) > 3 {
-		t.Fatalf("%d entries, bound 3", len(c.m))
-	}
-	expired := newSecretCache(0, 10)
-	expired.put(key("a"), dev(1))
-	if _, ok := expired.get(key("a")); ok {
-		t.Fatal("an expired entry was returned")
-	}
-}
-
 func TestRejectThrottle(t *testing.T) {
 	r := newRefusalThrottle(time.Minute, 2)
 	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -168,16 +136,5 @@ func TestRejectThrottle(t *testing.T) {
 	}
 	if !r.allow("b", t0) || !r.allow("c", t0) || len(r.last) > 2 {
 		t.Fatalf("other keys: %v", r.last)
-	}
-}
-
-func BenchmarkSecretCacheHit(b *testing.B) {
-	c := newSecretCache(time.Minute, 100)
-	secret := "Qm9uZyBkYSBsYW4gbWF1IG1hdCBiYW8gbmhpZXUgbGFu"
-	c.put(sha256.Sum256([]byte(secret)), patrol.Caller{Kind: patrol.CallerDevice})
-	for b.Loop() {
-		if _, ok := c.get(sha256.Sum256([]byte(secret))); !ok {
-			b.Fatal("miss")
-		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/patrolmap/patrolmap/patrol"
+	"github.com/patrolmap/patrolmap/ttlcache"
 )
 
 // Repository is the storage ingest needs; store.Store implements it.
@@ -101,8 +102,8 @@ type Service struct {
 	trim     int
 	kept     atomic.Int64 // kept requests written, for TrimEvery
 	fixes    *groupCommit
-	secrets  *secretCache
-	devices  *deviceCache
+	secrets  *ttlcache.Cache[[32]byte, patrol.Caller] // device callers by their secret's SHA-256
+	devices  *ttlcache.Cache[string, patrol.Device]   // registered devices by ident
 	refusals *refusalThrottle
 	// Observe, when set, is called after each group commit with its size (metrics).
 	Observe func(fixes int)
@@ -140,8 +141,8 @@ func New(repo Repository, cfg Config) *Service {
 		cfg.SecretTTL = 30 * time.Second
 	}
 	s := &Service{repo: repo, now: cfg.Now, log: cfg.Log, keep: cfg.Keep, trim: cfg.TrimEvery,
-		secrets:  newSecretCache(cfg.SecretTTL, secretCacheSize),
-		devices:  newDeviceCache(cfg.SecretTTL, secretCacheSize),
+		secrets:  ttlcache.New[[32]byte, patrol.Caller](cfg.SecretTTL, secretCacheSize),
+		devices:  ttlcache.New[string, patrol.Device](cfg.SecretTTL, secretCacheSize),
 		refusals: newRefusalThrottle(refusalEvery, 10000)}
 	s.fixes = &groupCommit{
 		write:   s.write,

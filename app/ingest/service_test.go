@@ -305,6 +305,45 @@ func TestDeviceCallerIsCached(t *testing.T) {
 	}
 }
 
+// TestDeviceCallerExpiresOnTheServiceClock: a cached secret check lasts SecretTTL on the
+// Service's own clock, and a device looked up by a batch likewise.
+func TestDeviceCallerExpiresOnTheServiceClock(t *testing.T) {
+	repo := newFakeRepo()
+	now := time.Date(2024, 2, 29, 23, 59, 50, 0, time.UTC)
+	svc := ingest.New(repo, ingest.Config{Log: quiet(), SecretTTL: 30 * time.Second, Now: func() time.Time { return now }})
+	d := repo.addDevice(7, 1, "p1", true)
+	repo.secrets["s3cret"] = "p1"
+	ctx := context.Background()
+	for _, step := range []struct {
+		after   time.Duration
+		queries int
+	}{{0, 1}, {29 * time.Second, 1}, {time.Second, 2}, {10 * time.Second, 2}} {
+		now = now.Add(step.after)
+		if c, err := svc.DeviceCaller(ctx, "s3cret"); err != nil || c.Device.ID != d.ID {
+			t.Fatal(c, err)
+		}
+		if repo.secretQs != step.queries {
+			t.Fatalf("at %s: %d secret queries, want %d", now.Format(time.TimeOnly), repo.secretQs, step.queries)
+		}
+	}
+}
+
+func BenchmarkDeviceCallerCached(b *testing.B) {
+	repo := newFakeRepo()
+	svc := ingest.New(repo, ingest.Config{Log: quiet()})
+	repo.addDevice(7, 1, "p1", true)
+	secret := "Qm9uZyBkYSBsYW4gbWF1IG1hdCBiYW8gbmhpZXUgbGFu"
+	repo.secrets[secret] = "p1"
+	for b.Loop() {
+		if _, err := svc.DeviceCaller(context.Background(), secret); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if repo.secretQs != 1 {
+		b.Fatalf("%d secret queries, want 1", repo.secretQs)
+	}
+}
+
 func TestWritersFollowTheRoleTable(t *testing.T) {
 	repo := newFakeRepo()
 	svc := ingest.New(repo, ingest.Config{Log: quiet()})

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/patrolmap/patrolmap/patrol"
 )
@@ -38,7 +37,8 @@ func (w *Writers) Device(ctx context.Context, ident string) (*patrol.Device, err
 	if ident == "" {
 		return nil, nil
 	}
-	if d, ok := w.s.devices.get(ident, time.Now()); ok {
+	gen := w.s.devices.Gen()
+	if d, ok := w.s.devices.Get(ident, w.s.now()); ok {
 		w.devices[ident] = &d
 		return &d, nil
 	}
@@ -50,7 +50,7 @@ func (w *Writers) Device(ctx context.Context, ident string) (*patrol.Device, err
 	if err != nil {
 		return nil, err
 	}
-	w.s.devices.put(d, time.Now())
+	w.s.devices.Put(ident, d, gen, w.s.now())
 	w.devices[ident] = &d
 	return &d, nil
 }
@@ -61,7 +61,8 @@ func (w *Writers) Device(ctx context.Context, ident string) (*patrol.Device, err
 func (w *Writers) Preload(ctx context.Context, idents []string) error {
 	var todo []string
 	seen := map[string]bool{}
-	now := time.Now()
+	now := w.s.now()
+	gen := w.s.devices.Gen()
 	for _, id := range idents {
 		if id == "" || seen[id] || (w.caller.Kind == patrol.CallerDevice && id == w.caller.Device.Ident) {
 			continue
@@ -70,7 +71,7 @@ func (w *Writers) Preload(ctx context.Context, idents []string) error {
 			continue
 		}
 		seen[id] = true
-		if d, ok := w.s.devices.get(id, now); ok {
+		if d, ok := w.s.devices.Get(id, now); ok {
 			w.devices[id] = &d
 			continue
 		}
@@ -85,7 +86,7 @@ func (w *Writers) Preload(ctx context.Context, idents []string) error {
 	}
 	for _, id := range todo {
 		if d, ok := found[id]; ok {
-			w.s.devices.put(d, now)
+			w.s.devices.Put(id, d, gen, now)
 			w.devices[id] = &d
 		} else {
 			w.devices[id] = nil
