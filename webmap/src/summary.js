@@ -4,7 +4,10 @@
 // (and on every night; tonight's progress apart, not judged until it is
 // over), cells never patrolled at night, problem hotspots.
 // A tile that needs attention takes the palette colour of what it counts;
-// clicking it shows the layer that explains it.
+// clicking it shows the layer that explains it. On a phone the tiles keep
+// their numbers and labels, and tonight's progress takes a line of its own
+// below them. The map's top-left controls sit below the strip, however tall
+// its words make it (--summary-bottom on the map's container).
 
 import L from './leaflet.js';
 import { api, isAbort } from './api.js';
@@ -40,6 +43,19 @@ export function createSummaryStrip(map, { onShow } = {}) {
     return el;
   };
 
+  // Tonight's progress on a phone: the tiles are too narrow for their
+  // sub-lines there, so it is a line across the strip (hidden on a desktop,
+  // where the key areas tile says it).
+  const tonightLine = (ka) => {
+    const done = ka.met_tonight === ka.total;
+    const el = h('button', { type: 'button', class: 'summary-tonight', testid: 'summary-tonight', dataset: { layer: 'key-areas', value: `${ka.met_tonight ?? 0}/${ka.total}` } },
+      t('summary.tonightLine', { met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }));
+    el.style.borderLeftColor = done ? OK : fill('keyarea.partial');
+    el.title = t('summary.show');
+    el.addEventListener('click', () => onShow?.('key-areas'));
+    return el;
+  };
+
   const render = () => {
     clear(box);
     box.dataset.state = failed ? 'failed' : data ? 'ready' : 'loading';
@@ -54,6 +70,8 @@ export function createSummaryStrip(map, { onShow } = {}) {
     const ka = data.key_areas || {};
     const never = data.never_patrolled || {};
     const problems = data.problem_hotspots || {};
+    // Two problem hotspots (of two groups) can lie at one place: name it once.
+    const places = [...new Set(problems.places || [])];
     const groups = Object.entries(never.groups || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'vi')).slice(0, 2).map(([g]) => g);
     const nightsOK = data.nights > 0 && data.nights_patrolled === data.nights;
     box.append(
@@ -66,8 +84,9 @@ export function createSummaryStrip(map, { onShow } = {}) {
       tile('never', 'gaps', never.cells > 0 ? fill('gap.never') : OK, formatNumber(never.cells ?? 0), t('summary.never'),
         groups.length ? t('summary.neverSub', { groups: groups.join(', ') }) : null),
       tile('problems', 'hotspots', problems.count > 0 ? fill('hot.99') : OK, formatNumber(problems.count ?? 0), t('summary.problems'),
-        problems.count > 0 ? (problems.places || []).slice(0, 2).join('; ') : t('summary.problemsNone')),
+        problems.count > 0 ? places.slice(0, 2).join('; ') : t('summary.problemsNone')),
     );
+    if (ka.tonight && ka.total > 0) box.append(tonightLine(ka));
     box.querySelector('[data-testid="summary-never"]').dataset.value = String(never.cells ?? 0);
     box.querySelector('[data-testid="summary-problems"]').dataset.value = String(problems.count ?? 0);
     box.querySelector('[data-testid="summary-keyareas"]').dataset.value = `${ka.met_last_night ?? 0}/${ka.total ?? 0}`;
@@ -95,6 +114,15 @@ export function createSummaryStrip(map, { onShow } = {}) {
   };
   onLanguageChange(load);
   render();
+
+  // The zoom buttons (and any other top-left control) sit below the strip.
+  const container = map.getContainer();
+  const placeControls = () => {
+    const bottom = box.offsetTop + box.offsetHeight;
+    if (bottom > 0) container.style.setProperty('--summary-bottom', `${bottom}px`);
+  };
+  if (typeof ResizeObserver === 'function') new ResizeObserver(placeControls).observe(box);
+  placeControls();
 
   return {
     element: box,
