@@ -47,8 +47,10 @@ func TestGapModelAgrees(t *testing.T) {
 			r.json(t, &p)
 			from, _ := p.Plan["gaps_from"].(string)
 			to, _ := p.Plan["gaps_to"].(string)
-			if want := tc.night.AddDate(0, 0, -tc.nights).Format(time.DateOnly); from != want || to != night {
-				t.Fatalf("plan gaps period %q–%q, want %q–%q", from, to, want, night)
+			// The period: the look-back's nights and the planned night itself.
+			want, wantTo := tc.night.AddDate(0, 0, -tc.nights).Format(time.DateOnly), tc.night.AddDate(0, 0, 1).Format(time.DateOnly)
+			if from != want || to != wantTo {
+				t.Fatalf("plan gaps period %q–%q, want %q–%q", from, to, want, wantTo)
 			}
 			planCells := int(p.Plan["expected_gain"].(map[string]any)["gap_cells"].(float64))
 
@@ -113,9 +115,11 @@ type complianceAnswer struct {
 // strip, GET /api/v1/gaps and the plan count the same key-area nights judged and met, area by
 // area, over two periods through tonight and one before it; tonight is open for the areas not
 // met yet (some, not all), the night board says pending or overdue for exactly those, /gaps
-// counts none of them missed for it and names it apart, and the plan for the next night (as the
-// map asks for it after midnight) makes them stops, open, not below. At 05:00, the night over
-// with no more fixes, the same areas have missed it, in every answer alike.
+// counts none of them missed for it and names it apart, and the plan for the night in progress
+// (as the map asks for it after midnight) makes exactly the areas that have not met it yet its
+// key-area targets, with the board's status, and counts the others met tonight — done, no stop,
+// whatever their nights before. At 05:00, the night over with no more fixes, the same areas have
+// missed it, in every answer alike.
 func TestKeyAreaNightsAgree(t *testing.T) {
 	inside := time.Date(2025, 3, 15, 19, 30, 0, 0, time.UTC) // 02:30 ICT on the 16th, in the night of the 15th
 	now := inside
@@ -156,12 +160,14 @@ func TestKeyAreaNightsAgree(t *testing.T) {
 					t.Errorf("compliance as_of %v, want %s", c.Query["as_of"], want)
 				}
 				byName := map[string]areaNights{}
+				lastMet := map[string]bool{} // the areas that met the period's last night
 				met, judged, open, nights := 0, 0, 0, 0
 				var openAreas []string
 				for _, f := range c.Features {
 					p := f.Properties
 					met, judged, nights = met+p.NightsMet, judged+p.NightsJudged, nights+len(p.Nights)
 					an := areaNights{Met: p.NightsMet, Judged: p.NightsJudged}
+					lastMet[p.Name] = len(p.Nights) > 0 && p.Nights[len(p.Nights)-1].Meets
 					for i, n := range p.Nights {
 						if n.Open && (n.Meets || i != len(p.Nights)-1 || !tc.tonight || !during) {
 							t.Errorf("%s: night %s open (meets %v), only tonight unmet while it runs may be", p.Name, n.Date, n.Meets)
@@ -228,18 +234,25 @@ func TestKeyAreaNightsAgree(t *testing.T) {
 				below := checkGapsAgree(t, e, q, byName)
 				t.Logf("%s %s–%s: %d of %d area-nights met, %d judged, %d open; /gaps %d key areas below", reading.name, tc.from, tc.to, met, nights, judged, open, below)
 
-				checkPlanAgrees(t, e, tc.from, tc.to, byName, below)
-
-				if !tc.tonight || !during {
-					return
-				}
 				var board struct {
 					Areas []struct {
 						Name   string `json:"name"`
 						Status string `json:"status"`
 					} `json:"areas"`
 				}
-				e.getJSON(t, "/api/v1/night?unit=demo&night=2025-03-15", &board)
+				var boardOf map[string]string // the night board of the period's last night, when it is tonight
+				if tc.tonight {
+					e.getJSON(t, "/api/v1/night?unit=demo&night=2025-03-15", &board)
+					boardOf = map[string]string{}
+					for _, a := range board.Areas {
+						boardOf[a.Name] = a.Status
+					}
+				}
+				checkPlanAgrees(t, e, tc.from, tc.to, byName, lastMet, below, boardOf)
+
+				if !tc.tonight || !during {
+					return
+				}
 				var pending []string
 				for _, a := range board.Areas {
 					if a.Status == "pending" || a.Status == "overdue" {
@@ -304,39 +317,57 @@ func checkGapsAgree(t *testing.T, e *testEnv, q url.Values, byName map[string]ar
 	return len(listed)
 }
 
-// checkPlanAgrees asks for the plan of the night the period ends with, looking back over the
-// period (as the map asks for it), and checks its key-area counts and stops against /gaps
-// (below) and /compliance (byName): below counts the areas /gaps lists, open those with a night
-// not counted yet, and each key-area stop counts its nights as /compliance does.
-func checkPlanAgrees(t *testing.T, e *testEnv, from, to string, byName map[string]areaNights, below int) {
+// checkPlanAgrees asks for the plan of the night the period ends with (the night in progress at
+// 02:30, as the map asks for it), looking back over the nights before it in the period, and
+// checks its key-area counts and stops against /gaps (below), /compliance (byName, lastMet: the
+// areas that met the period's last night) and, when board is not nil, the night board of that
+// night at the same clock: below counts the areas /gaps lists, open those with a night not counted
+// yet, due (and covered, the route being long enough) those that have not met the planned night,
+// met those that have; each key-area stop is such an area, counts its nights as /compliance does
+// and carries the board's status; the plan's met areas are the board's met ones.
+func checkPlanAgrees(t *testing.T, e *testEnv, from, to string, byName map[string]areaNights, lastMet map[string]bool, below int, board map[string]string) {
 	t.Helper()
 	f, _ := time.Parse(time.DateOnly, from)
 	l, _ := time.Parse(time.DateOnly, to)
-	nights := int(l.Sub(f).Hours() / 24)
+	nights := int(l.Sub(f).Hours()/24) - 1
+	planned := l.AddDate(0, 0, -1).Format(time.DateOnly)
 	var p planAnswer
-	e.getJSON(t, fmt.Sprintf("/api/v1/plan?unit=demo&night=%s&nights=%d&max_km=40&targets=3", to, nights), &p)
-	if p.Plan["gaps_from"] != from || p.Plan["gaps_to"] != to {
-		t.Fatalf("plan look-back %v–%v, want %s–%s", p.Plan["gaps_from"], p.Plan["gaps_to"], from, to)
+	e.getJSON(t, fmt.Sprintf("/api/v1/plan?unit=demo&night=%s&nights=%d&max_km=40&targets=3", planned, nights), &p)
+	if p.Plan["gaps_from"] != from || p.Plan["gaps_to"] != to || p.Plan["night"] != planned {
+		t.Fatalf("plan of night %v, period %v–%v, want %s, %s–%s", p.Plan["night"], p.Plan["gaps_from"], p.Plan["gaps_to"], planned, from, to)
 	}
 	open, due := 0, 0
-	for _, c := range byName {
+	for name, c := range byName {
 		if len(c.Open) > 0 {
 			open++
 		}
-		if len(c.Open) > 0 || c.Judged > c.Met {
+		if !lastMet[name] {
 			due++
 		}
 	}
 	gain := p.Plan["expected_gain"].(map[string]any)
-	got := [4]int{int(gain["key_areas_below"].(float64)), int(gain["key_areas_open"].(float64)), int(gain["key_areas_due"].(float64)), int(gain["key_areas_covered"].(float64))}
-	if want := [4]int{below, open, due, due}; got != want {
-		t.Errorf("plan key areas below, open, due, covered %v; /gaps and /compliance say %v", got, want)
+	got := [5]int{int(gain["key_areas_below"].(float64)), int(gain["key_areas_open"].(float64)), int(gain["key_areas_due"].(float64)), int(gain["key_areas_covered"].(float64)), int(gain["key_areas_met"].(float64))}
+	if want := [5]int{below, open, due, due, len(byName) - due}; got != want {
+		t.Errorf("plan key areas below, open, due, covered, met %v; /gaps and /compliance say %v", got, want)
 	}
+	tonight := p.Plan["tonight"].(map[string]any)
+	if tonight["night"] != planned || int(tonight["due"].(float64)) != due || int(tonight["met"].(float64)) != len(byName)-due {
+		t.Errorf("plan tonight %v; want night %s, %d due, %d met", tonight, planned, due, len(byName)-due)
+	}
+	var metAreas []string
+	for _, m := range tonight["met_areas"].([]any) {
+		metAreas = append(metAreas, m.(map[string]any)["name"].(string))
+		if board != nil && board[metAreas[len(metAreas)-1]] != "met" {
+			t.Errorf("plan: %s met tonight; the board says %s", metAreas[len(metAreas)-1], board[metAreas[len(metAreas)-1]])
+		}
+	}
+	stops := 0
 	for _, st := range p.role("stop") {
 		pr := st.Properties
 		if pr["kind"] != "key_area" {
 			continue
 		}
+		stops++
 		name, _ := pr["name"].(string)
 		c, ok := byName[name]
 		if !ok {
@@ -347,7 +378,17 @@ func checkPlanAgrees(t *testing.T, e *testEnv, from, to string, byName map[strin
 			int(pr["nights_missed"].(float64)) != c.Judged-c.Met || pr["below_requirement"] != (c.Judged > c.Met) {
 			t.Errorf("plan stop %s: %v; /compliance met %d judged %d open %v", name, pr, c.Met, c.Judged, c.Open)
 		}
+		if lastMet[name] || pr["due_tonight"] != true || pr["met_tonight"] != false || slices.Contains(metAreas, name) {
+			t.Errorf("plan stop %s met the planned night %v (/compliance %v): %v", name, pr["met_tonight"], lastMet[name], pr)
+		}
+		if board != nil && pr["night_status"] != board[name] {
+			t.Errorf("plan stop %s: night_status %v, the board says %s", name, pr["night_status"], board[name])
+		}
 	}
+	if board != nil && len(board) != len(byName) {
+		t.Errorf("the board has %d key areas, /compliance %d", len(board), len(byName))
+	}
+	t.Logf("plan of %s: %d key areas due (%d stops), %d met: %v", planned, due, stops, len(metAreas), metAreas)
 }
 
 // getJSON reads a 200 JSON answer as analystall.

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/patrolmap/patrolmap/app/coverage"
+	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/app/planning"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -156,9 +157,9 @@ func planOrderParams(c *gin.Context, night geo.Date) (string, int64, bool) {
 
 // getPlan answers GET /api/v1/plan?unit&night&start&max_km[&nights][&targets][&lang][&format=gpx]: a
 // suggested closed route from the start (the ward office by default) through the key areas due
-// a visit (a judged night missed, or a night still open at the server's clock) and the riskiest
-// cells never patrolled in the last nights (planning.Suggest). Its names and descriptions are
-// in lang (vi by default, or en), in the GeoJSON and the GPX alike.
+// a visit on the night (not met there yet at the server's clock) and the riskiest cells never
+// patrolled in the last nights and the night so far (planning.Suggest). Its names and
+// descriptions are in lang (vi by default, or en), in the GeoJSON and the GPX alike.
 func (s *Server) getPlan(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
@@ -241,7 +242,7 @@ func planSummary(p *planning.Plan) map[string]any {
 		"walk_min": math.Round(walk), "motorbike_min": math.Round(moto), "dwell_min": p.DwellMin,
 		"total_walk_min": math.Round(walk) + float64(p.DwellMin), "total_motorbike_min": math.Round(moto) + float64(p.DwellMin),
 		"stops": len(p.Stops) - 2, "candidates": p.Considered, "left_out": p.Dropped, "off_road": p.OffRoad,
-		"straight_legs": p.StraightLegs(), "expected_gain": p.Gain,
+		"straight_legs": p.StraightLegs(), "expected_gain": p.Gain, "tonight": nightSoFar(p.Tonight),
 	} {
 		out[k] = v
 	}
@@ -249,6 +250,32 @@ func planSummary(p *planning.Plan) map[string]any {
 		out["seed"], out["randomized"] = p.Seed, p.Randomized
 	}
 	return out
+}
+
+// areaTonight is where a key area stands on the planned night: night_visits counted so far,
+// night_status (the night board's met / pending / overdue / missed), met_tonight and due_tonight
+// (a target of the plan), and its deadline when it has one.
+func areaTonight(a planning.AreaTonight) map[string]any {
+	out := map[string]any{"night_visits": a.Visits, "night_status": a.Status, "met_tonight": !a.Due(), "due_tonight": a.Due()}
+	if a.Deadline != "" {
+		out["deadline"] = a.Deadline
+	}
+	return out
+}
+
+// nightSoFar is the plan's "tonight": the planned night as of the clock (ahead, in_progress or
+// over), its key areas by the night board's status, and those met already (done, no target).
+func nightSoFar(n *planning.NightSoFar) map[string]any {
+	met := []map[string]any{}
+	for _, a := range n.Areas {
+		if !a.Due() {
+			met = append(met, map[string]any{"area_id": a.Area.Area.ID, "name": a.Area.Area.Name, "visits": a.Visits, "required": a.Required})
+		}
+	}
+	return map[string]any{"night": n.Night.String(), "state": n.State(), "as_of": rfc3339(n.AsOf),
+		"night_from": rfc3339(n.Period.From), "night_to": rfc3339(n.Period.To), "key_areas": len(n.Areas),
+		"met": n.Count(night.StatusMet), "due": n.Due(), "pending": n.Count(night.StatusPending),
+		"overdue": n.Count(night.StatusOverdue), "missed": n.Count(night.StatusMissed), "met_areas": met}
 }
 
 // planFeatureCollection is the plan as GeoJSON: the route (one MultiLineString, a line per
@@ -292,13 +319,14 @@ func planFeatureCollection(p *planning.Plan, lang string) planCollection {
 		if v, ok := legAt[i]; ok {
 			last = v
 		}
-		out.Features = append(out.Features, stopFeature(i, st, last, lang))
+		out.Features = append(out.Features, stopFeature(i, st, last, p.Tonight, lang))
 	}
 	return out
 }
 
-// stopFeature is stop i of a plan, along metres along the route, named in lang.
-func stopFeature(i int, st planning.Stop, along float64, lang string) Feature {
+// stopFeature is stop i of a plan, along metres along the route, named in lang; a key area's stop
+// says where it stands on the planned night (tonight).
+func stopFeature(i int, st planning.Stop, along float64, tonight *planning.NightSoFar, lang string) Feature {
 	props := map[string]any{"kind": st.Kind, "role": "stop", "order": i, "name": st.Name(lang), "dwell_min": st.Dwell,
 		"along_m": math.Round(along), "walk_min": math.Round(geo.TravelMinutes(along, geo.WalkSpeedMS)),
 		"motorbike_min": math.Round(geo.TravelMinutes(along, geo.MotorbikeSpeedMS))}
@@ -318,6 +346,9 @@ func stopFeature(i int, st planning.Stop, along float64, lang string) Feature {
 		props["required"] = st.Area.Area.RequiredNightVisits
 		props["min_dwell_min"] = st.Area.Area.MinDwellMin
 		for k, v := range areaNightCounts(st.Area) {
+			props[k] = v
+		}
+		for k, v := range areaTonight(tonight.Of(st.Area)) {
 			props[k] = v
 		}
 		if st.Kind == planning.StopKeyArea {
@@ -525,13 +556,16 @@ func evaluationCollection(u patrol.Unit, e *planning.Evaluation) (evaluation, er
 	areaList := []map[string]any{}
 	for _, ar := range e.KeyAreas {
 		props := map[string]any{"kind": "key_area", "area_id": ar.Area.ID, "name": ar.Area.Name, "area_kind": ar.Area.Kind,
-			"below_requirement": ar.Below(), "due": planning.Due(ar)}
+			"below_requirement": ar.Below(), "due": e.Tonight.Of(ar).Due()}
 		for k, v := range areaNightCounts(ar) {
+			props[k] = v
+		}
+		for k, v := range areaTonight(e.Tonight.Of(ar)) {
 			props[k] = v
 		}
 		fs = append(fs, Feature{Type: "Feature", ID: fmt.Sprintf("area-%d", ar.Area.ID), Geometry: ar.Area.Geometry, Properties: props})
 		areaList = append(areaList, map[string]any{"area_id": ar.Area.ID, "name": ar.Area.Name, "below_requirement": ar.Below(),
-			"nights_open": ar.Open, "due": planning.Due(ar)})
+			"nights_open": ar.Open, "due": e.Tonight.Of(ar).Due(), "night_status": e.Tonight.Of(ar).Status})
 	}
 	walk := geo.TravelMinutes(e.LengthM, geo.WalkSpeedMS)
 	moto := geo.TravelMinutes(e.LengthM, geo.MotorbikeSpeedMS)
@@ -540,7 +574,7 @@ func evaluationCollection(u patrol.Unit, e *planning.Evaluation) (evaluation, er
 		"length_m": math.Round(e.LengthM*10) / 10, "km": math.Round(e.LengthM) / 1000,
 		"walk_min": math.Round(walk*10) / 10, "motorbike_min": math.Round(moto*10) / 10,
 		"walk_speed_ms": geo.WalkSpeedMS, "motorbike_speed_ms": geo.MotorbikeSpeedMS,
-		"cells": e.Cells, "gain": e.Gain, "key_areas": areaList,
+		"cells": e.Cells, "gain": e.Gain, "key_areas": areaList, "tonight": nightSoFar(e.Tonight),
 	} {
 		summary[k] = v
 	}

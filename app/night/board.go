@@ -182,7 +182,7 @@ func tonight(ctx context.Context, repo BoardRepository, u patrol.Unit, d geo.Dat
 		return Board{}, err
 	}
 	for _, a := range areas {
-		b.Areas = append(b.Areas, b.areaState(a, visits, nw, loc))
+		b.Areas = append(b.Areas, b.areaState(a, visits))
 	}
 	for _, h := range hot {
 		b.Hotspots = append(b.Hotspots, b.dosage(h, visits))
@@ -246,12 +246,9 @@ func KeyAreas(ctx context.Context, repo BoardRepository, u patrol.Unit) ([]KeyAr
 }
 
 // areaState counts an area's visits so far and sets its status.
-func (b Board) areaState(a KeyArea, visits []geo.CellVisit, nw geo.NightWindow, loc *time.Location) AreaState {
+func (b Board) areaState(a KeyArea, visits []geo.CellVisit) AreaState {
 	st := AreaState{Area: a.Area, Cells: a.Cells, Required: a.Area.RequiredNightVisits, MinDwellMin: a.Area.MinDwellMin,
 		DwellMin: []float64{}, Passes: []Visit{}, Officers: []string{}}
-	if c, s, ok := AreaDeadline(b.Unit, a.Area); ok {
-		st.Deadline, st.DeadlineAt = s, DeadlineAt(nw, b.Night, c, loc)
-	}
 	for _, v := range geo.AreaVisits(visits, a.Cells) {
 		counts := v.Counts(float64(a.Area.MinDwellMin))
 		st.Passes = append(st.Passes, Visit{Device: v.Device, Enter: v.Enter, Leave: v.Leave, DwellMin: v.DwellS / 60, Counts: counts})
@@ -265,8 +262,22 @@ func (b Board) areaState(a KeyArea, visits []geo.CellVisit, nw geo.NightWindow, 
 			st.Officers = append(st.Officers, v.Device)
 		}
 	}
-	st.Status = statusOf(st.Visits, st.Required, b.At, st.DeadlineAt, b.Period.To)
+	st.Status, st.Deadline, st.DeadlineAt = AreaStatus(b.Unit, a.Area, b.Night, st.Visits, b.At)
 	return st
+}
+
+// AreaStatus returns where area a of unit u stands on the night of date d as of the instant at,
+// with visits counted visits so far: the board's status (met, pending, overdue or missed), and
+// the area's deadline ("HH:MM") and its instant that night ("" and zero when it has none). The
+// night board and the plan (app/planning) judge an area's night with it.
+func AreaStatus(u patrol.Unit, a patrol.Area, d geo.Date, visits int, at time.Time) (Status, string, time.Time) {
+	loc, nw := Zone(u), Window(u)
+	var deadline string
+	var deadlineAt time.Time
+	if c, s, ok := AreaDeadline(u, a); ok {
+		deadline, deadlineAt = s, DeadlineAt(nw, d, c, loc)
+	}
+	return statusOf(visits, a.RequiredNightVisits, at, deadlineAt, nw.Night(d, loc).To), deadline, deadlineAt
 }
 
 // statusOf is the status of an area with visits of required as of at, in a night that ends at

@@ -15,6 +15,7 @@ import (
 type Evaluation struct {
 	LookBack
 	Gaps     *coverage.Gaps
+	Tonight  *NightSoFar // the planned night as of the clock
 	LengthM  float64
 	Cells    int                 // cells the route passes through
 	Gain     Gain                // what it adds
@@ -22,8 +23,9 @@ type Evaluation struct {
 	KeyAreas []*coverage.KeyArea // the key areas it reaches
 }
 
-// Evaluate returns the length of a drawn route, the cells never patrolled in the look-back that
-// it would cover and the key areas it reaches, their nights judged as of now. A route whose cells cannot be found is a
+// Evaluate returns the length of a drawn route, the cells never patrolled in the look-back and
+// the planned night so far that it would cover and the key areas it reaches, their nights judged
+// as of now (due: not met on the planned night yet). A route whose cells cannot be found is a
 // *patrol.FieldError naming "geometry".
 func Evaluate(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack, lines orb.MultiLineString, now time.Time) (*Evaluation, error) {
 	g, err := Gaps(ctx, db, u, l, now)
@@ -34,7 +36,7 @@ func Evaluate(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack,
 	if err != nil {
 		return nil, patrol.Invalid("geometry", err.Error())
 	}
-	e := &Evaluation{LookBack: l, Gaps: g, LengthM: geo.RouteLength(lines), Cells: len(cells)}
-	e.Gain, e.GapCells, e.KeyAreas = GainOf(g, cells)
+	e := &Evaluation{LookBack: l, Gaps: g, Tonight: NightOf(u, g, l, now), LengthM: geo.RouteLength(lines), Cells: len(cells)}
+	e.Gain, e.GapCells, e.KeyAreas = GainOf(g, e.Tonight, cells)
 	return e, nil
 }

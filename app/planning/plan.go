@@ -1,10 +1,26 @@
 // Package planning suggests and evaluates night patrol routes: which targets a route should
-// serve (key areas due a visit, the riskiest cells never patrolled), in which order under a
-// length limit, along the roads when pgRouting is there, and what a route adds to the coverage.
-// Its gaps are app/coverage's, at min_nights 1, judged at the clock's reading it is given: a key
-// area is due when it missed a judged night of the look-back or a night of it is still open (not
-// over, not met yet — tonight's, once the look-back runs into tonight), which is not called
-// missed.
+// serve (key areas due a visit on the planned night, the riskiest cells never patrolled), in which
+// order under a length limit, along the roads when pgRouting is there, and what a route adds to
+// the coverage.
+//
+// The rule for the key areas. A plan is for one night (by default the night in progress, or by
+// day the coming one) as of the clock's reading now, which the caller passes. Every key area owes
+// its required_night_visits on every night, the planned one included, so:
+//
+//   - a key area is due a visit — a target of the route — when the planned night has not met its
+//     requirement as of now: nothing done yet because the night has not begun (planning by day),
+//     still pending or overdue while the night runs, or missed once it is over;
+//   - a key area that has met its requirement on the planned night (visited enough, each visit
+//     long enough) is done: no target, however its past nights went, and the plan says so;
+//   - the nights before (the look-back) weigh the targets: a key area that missed judged nights
+//     before is worth more to the tour than one met every night.
+//
+// Met, pending, overdue and missed are the night board's statuses (night.AreaStatus over the
+// visits app/coverage counts on the planned night), so the plan and GET /api/v1/night agree for
+// the same unit, night and instant. The plan's gaps are app/coverage's at min_nights 1 over the
+// look-back and the planned night so far, judged at now as /gaps, /compliance and the report
+// judge them: a night not over and not met yet is open, not missed (coverage.OpenAt); a cell
+// patrolled earlier in the planned night is not a gap.
 package planning
 
 import (
@@ -21,6 +37,7 @@ import (
 	"github.com/uber/h3-go/v4"
 
 	"github.com/patrolmap/patrolmap/app/coverage"
+	"github.com/patrolmap/patrolmap/app/night"
 	"github.com/patrolmap/patrolmap/app/unit"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
@@ -53,39 +70,43 @@ const (
 	startName      = "trụ sở" // a key area whose name holds this is the default start
 )
 
-// LookBack is the night a route is planned for and the nights before it whose gaps it closes.
+// LookBack is the night a route is planned for, the nights before it whose gaps it closes, and
+// the coverage period: those nights and the planned night itself, so that the planned night's
+// visits so far count.
 type LookBack struct {
 	Night  geo.Date
 	Nights int
-	Period geo.Period // the nights [Night − Nights, Night)
+	Period geo.Period // the nights [Night − Nights, Night], the planned night included
 }
 
-// GapsFrom and GapsTo are the look-back as GET /api/v1/gaps takes it (from, to).
+// GapsFrom and GapsTo are the coverage period as GET /api/v1/gaps takes it (from, to).
 func (l LookBack) GapsFrom() geo.Date { return l.Night.AddDays(-l.Nights) }
 
-// GapsTo is the end of the look-back: the planned night itself, excluded.
-func (l LookBack) GapsTo() geo.Date { return l.Night }
+// GapsTo is the end of the coverage period: the day after the planned night (excluded), so the
+// planned night is its last.
+func (l LookBack) GapsTo() geo.Date { return l.Night.AddDays(1) }
 
 // Tonight returns the night a plan is for by default: the night in progress at now or, by
 // day, the coming one.
 func Tonight(u patrol.Unit, now time.Time) geo.Date {
 	loc, nw := unit.Location(u), unit.NightWindow(u)
-	if night, ok := nw.NightOf(now, loc); ok {
-		return night
+	if d, ok := nw.NightOf(now, loc); ok {
+		return d
 	}
 	return geo.DateOf(now, loc)
 }
 
-// LookBackOf returns the look-back of nights nights before night (1 to MaxNights).
-func LookBackOf(u patrol.Unit, night geo.Date, nights int) (LookBack, error) {
+// LookBackOf returns the look-back of nights nights before the night of d (1 to MaxNights),
+// with that night.
+func LookBackOf(u patrol.Unit, d geo.Date, nights int) (LookBack, error) {
 	if nights < 1 || nights > MaxNights {
 		return LookBack{}, patrol.Invalid("nights", fmt.Sprintf("must be an integer from %d to %d", 1, MaxNights))
 	}
-	p, err := geo.ParsePeriod(night.AddDays(-nights).String(), night.String(), unit.Location(u), geo.WindowNight, unit.NightWindow(u))
+	p, err := geo.ParsePeriod(d.AddDays(-nights).String(), d.AddDays(1).String(), unit.Location(u), geo.WindowNight, unit.NightWindow(u))
 	if err != nil {
 		return LookBack{}, patrol.Invalid("night", err.Error())
 	}
-	return LookBack{Night: night, Nights: nights, Period: p}, nil
+	return LookBack{Night: d, Nights: nights, Period: p}, nil
 }
 
 // Gaps returns the gaps a route over l closes: app/coverage's model at min_nights 1, its key
@@ -98,22 +119,104 @@ func Gaps(ctx context.Context, db coverage.Store, u patrol.Unit, l LookBack, now
 	return g, nil
 }
 
-// Due reports whether key area a still needs a visit over the look-back: it missed a judged night
-// (coverage.KeyArea.Below) or a night of it is still open, not over and not met yet
-// (coverage.OpenAt) — a night to patrol, not a missed one.
-func Due(a *coverage.KeyArea) bool { return a.Below() || a.Open > 0 }
-
-// duePrize is what visiting a due key area is worth to the tour: geo.GapRisk over the share of
-// the look-back's nights it still lacks (missed or open), its incidents and its membership.
-func duePrize(a *coverage.KeyArea) float64 {
-	if !Due(a) || len(a.Nights) == 0 {
-		return 0
-	}
-	lacking := float64(a.Missed()+a.Open) / float64(len(a.Nights))
-	return geo.GapRisk(lacking, a.In.Severity, a.Near.Severity, 1)
+// AreaTonight is one key area on the planned night as of the plan's clock.
+type AreaTonight struct {
+	Area       *coverage.KeyArea
+	Visits     int          // visits counted on the planned night so far (coverage's count)
+	Required   int          // its required_night_visits
+	Status     night.Status // met, pending, overdue or missed: night.AreaStatus, as the night board says
+	Deadline   string       // "HH:MM", "" when none
+	DeadlineAt time.Time    // zero when none
 }
 
-// Gain says what a route adds to the coverage of the look-back.
+// Due reports whether the area is due a visit on the planned night: its requirement is not met
+// there as of the clock (pending, overdue, or missed once the night is over).
+func (a AreaTonight) Due() bool { return a.Status != night.StatusMet }
+
+// NightSoFar is the planned night as of the plan's clock: whether it has begun or is over, and
+// where each key area stands on it.
+type NightSoFar struct {
+	Night   geo.Date
+	AsOf    time.Time
+	Period  geo.Period    // the planned night
+	Areas   []AreaTonight // one per key area of the gaps, in their order
+	byArea  map[*coverage.KeyArea]int
+	started bool
+}
+
+// Night states of a plan.
+const (
+	NightAhead      = "ahead"       // the planned night has not begun at the clock's reading
+	NightInProgress = "in_progress" // it runs
+	NightOver       = "over"        // it has ended
+)
+
+// State returns NightAhead, NightInProgress or NightOver.
+func (n *NightSoFar) State() string {
+	switch {
+	case !n.AsOf.Before(n.Period.To):
+		return NightOver
+	case n.started:
+		return NightInProgress
+	}
+	return NightAhead
+}
+
+// Of returns where key area a (one of the gaps' areas) stands on the planned night.
+func (n *NightSoFar) Of(a *coverage.KeyArea) AreaTonight {
+	if i, ok := n.byArea[a]; ok {
+		return n.Areas[i]
+	}
+	return AreaTonight{Area: a}
+}
+
+// Count returns how many key areas have status s on the planned night.
+func (n *NightSoFar) Count(s night.Status) int {
+	k := 0
+	for _, a := range n.Areas {
+		if a.Status == s {
+			k++
+		}
+	}
+	return k
+}
+
+// Due returns how many key areas are due a visit on the planned night.
+func (n *NightSoFar) Due() int { return len(n.Areas) - n.Count(night.StatusMet) }
+
+// NightOf returns the planned night of l as of now for the key areas of g (found over l): each
+// area's visits there so far, as coverage counted them, judged with the night board's rule.
+func NightOf(u patrol.Unit, g *coverage.Gaps, l LookBack, now time.Time) *NightSoFar {
+	loc, nw := unit.Location(u), unit.NightWindow(u)
+	out := &NightSoFar{Night: l.Night, AsOf: now, Period: nw.Night(l.Night, loc), byArea: map[*coverage.KeyArea]int{}}
+	out.started = !now.Before(out.Period.From)
+	for i := range g.Areas {
+		a := &g.Areas[i]
+		at := AreaTonight{Area: a, Required: a.Area.RequiredNightVisits}
+		for _, n := range a.Nights {
+			if n.Date == l.Night {
+				at.Visits = n.Visits
+			}
+		}
+		at.Status, at.Deadline, at.DeadlineAt = night.AreaStatus(u, a.Area, l.Night, at.Visits, now)
+		out.byArea[a] = len(out.Areas)
+		out.Areas = append(out.Areas, at)
+	}
+	return out
+}
+
+// duePrize is what visiting a key area due on the planned night is worth to the tour:
+// geo.GapRisk over the share of the period's nights it lacks (the planned night, and the nights
+// before it missed or open), its incidents and its membership.
+func duePrize(a AreaTonight) float64 {
+	if !a.Due() || len(a.Area.Nights) == 0 {
+		return 0
+	}
+	lacking := float64(a.Area.Missed()+a.Area.Open) / float64(len(a.Area.Nights))
+	return geo.GapRisk(lacking, a.Area.In.Severity, a.Area.Near.Severity, 1)
+}
+
+// Gain says what a route adds to the coverage of the look-back and the planned night.
 type Gain struct {
 	StudyCells      int     `json:"study_cells"`
 	CoveredBefore   int     `json:"covered_before"`
@@ -123,16 +226,18 @@ type Gain struct {
 	GapCells        int     `json:"gap_cells"`
 	GapCellsCovered int     `json:"gap_cells_covered"`
 	GapRiskCovered  float64 `json:"gap_risk_covered"`
-	KeyAreasBelow   int     `json:"key_areas_below"`   // missed a judged night of the look-back, as /gaps lists them
-	KeyAreasOpen    int     `json:"key_areas_open"`    // with a night of the look-back still open: not over, not met yet, not judged
-	KeyAreasDue     int     `json:"key_areas_due"`     // due a visit (Due): below or open
+	KeyAreasBelow   int     `json:"key_areas_below"`   // missed a judged night of the period, as /gaps lists them
+	KeyAreasOpen    int     `json:"key_areas_open"`    // with a night of the period still open: not over, not met yet, not judged
+	KeyAreasDue     int     `json:"key_areas_due"`     // due a visit on the planned night (AreaTonight.Due)
 	KeyAreasCovered int     `json:"key_areas_covered"` // due key areas the route reaches
+	KeyAreasMet     int     `json:"key_areas_met"`     // met on the planned night already: done, no target
 }
 
 // GainOf returns what a route through cells adds to g, the gap cells it covers (highest risk
 // first) and the key areas it reaches: those it passes through and the stops among them. Key
-// areas are counted below, open and due as Due tells; the route covers the due ones it reaches.
-func GainOf(g *coverage.Gaps, cells []h3.Cell, stops ...*coverage.KeyArea) (Gain, []*coverage.CellGap, []*coverage.KeyArea) {
+// areas are counted below and open over the period, due and met on the planned night (tonight);
+// the route covers the due ones it reaches.
+func GainOf(g *coverage.Gaps, tonight *NightSoFar, cells []h3.Cell, stops ...*coverage.KeyArea) (Gain, []*coverage.CellGap, []*coverage.KeyArea) {
 	on := make(map[h3.Cell]bool, len(cells))
 	for _, c := range cells {
 		on[c] = true
@@ -158,18 +263,21 @@ func GainOf(g *coverage.Gaps, cells []h3.Cell, stops ...*coverage.KeyArea) (Gain
 	var areas []*coverage.KeyArea
 	for i := range g.Areas {
 		ar := &g.Areas[i]
+		due := tonight.Of(ar).Due()
 		if ar.Below() {
 			out.KeyAreasBelow++
 		}
 		if ar.Open > 0 {
 			out.KeyAreasOpen++
 		}
-		if Due(ar) {
+		if due {
 			out.KeyAreasDue++
+		} else {
+			out.KeyAreasMet++
 		}
 		if slices.Contains(stops, ar) || slices.ContainsFunc(ar.Cells, func(c h3.Cell) bool { return on[c] }) {
 			areas = append(areas, ar)
-			if Due(ar) {
+			if due {
 				out.KeyAreasCovered++
 			}
 		}

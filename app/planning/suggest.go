@@ -45,6 +45,7 @@ type Leg struct {
 type Plan struct {
 	LookBack
 	Gaps       *coverage.Gaps
+	Tonight    *NightSoFar // the planned night as of the clock: which key areas are met, which due
 	MaxKm      float64
 	Network    patrol.RoadNetwork
 	Routing    string // "pgrouting" or "straight"
@@ -86,11 +87,12 @@ func (r Request) check() error {
 }
 
 // Suggest plans a closed route for u, as of now (the clock's reading), from the start through
-// the key areas due a visit (Due: a judged night missed, or a night still open such as tonight's
-// while unvisited) and the riskiest cells never patrolled in the look-back, ordered by nearest
-// neighbour then 2-opt and or-opt under the length limit, along the roads when the unit has a
-// road network and pgRouting is installed. With OrderRandom the same stops come in another
-// seeded, reproducible order within the limit (geo.RandomTourOrder).
+// the key areas due a visit on the planned night (AreaTonight.Due: not met there yet — by day
+// before it, pending or overdue while it runs, missed once over; those met there already are no
+// targets) and the riskiest cells never patrolled in the look-back and the planned night so far,
+// ordered by nearest neighbour then 2-opt and or-opt under the length limit, along the roads when
+// the unit has a road network and pgRouting is installed. With OrderRandom the same stops come in
+// another seeded, reproducible order within the limit (geo.RandomTourOrder).
 func Suggest(ctx context.Context, db Store, u patrol.Unit, req Request, now time.Time) (*Plan, error) {
 	if err := req.check(); err != nil {
 		return nil, err
@@ -99,7 +101,7 @@ func Suggest(ctx context.Context, db Store, u patrol.Unit, req Request, now time
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{LookBack: req.LookBack, Gaps: g, MaxKm: req.MaxKm, Routing: "straight", Order: req.Order, Seed: req.Seed}
+	p := &Plan{LookBack: req.LookBack, Gaps: g, Tonight: NightOf(u, g, req.LookBack, now), MaxKm: req.MaxKm, Routing: "straight", Order: req.Order, Seed: req.Seed}
 	if p.Order == "" {
 		p.Order = OrderShortest
 	}
@@ -181,7 +183,7 @@ func (ix *roadIndex) nearestName(pt orb.Point) string {
 	return name
 }
 
-// targets returns the start, then the key areas due a visit, then the riskiest
+// targets returns the start, then the key areas due a visit on the planned night, then the riskiest
 // gap cells (with a road network, the riskiest ones that a road passes through), at most
 // maxTargets of them.
 func (p *Plan) targets(start Stop, roads *roadIndex, maxTargets int) ([]Stop, error) {
@@ -189,11 +191,12 @@ func (p *Plan) targets(start Stop, roads *roadIndex, maxTargets int) ([]Stop, er
 	stops := []Stop{start}
 	for i := range g.Areas {
 		ar := &g.Areas[i]
-		if !Due(ar) || start.Area == ar {
+		tonight := p.Tonight.Of(ar)
+		if !tonight.Due() || start.Area == ar {
 			continue
 		}
 		pt := areaPoint(ar.Geom)
-		st := Stop{Kind: StopKeyArea, Point: pt, Target: pt, Area: ar, Prize: duePrize(ar),
+		st := Stop{Kind: StopKeyArea, Point: pt, Target: pt, Area: ar, Prize: duePrize(tonight),
 			Dwell: geo.SuggestedDwellMin(ar.Area.MinDwellMin, float64(ar.In.Severity)+geo.GapRiskNear*float64(ar.Near.Severity))}
 		if roads != nil {
 			best := math.Inf(1)
@@ -336,6 +339,6 @@ func (p *Plan) value() error {
 			visited = append(visited, st.Area)
 		}
 	}
-	p.Gain, _, _ = GainOf(p.Gaps, cells, visited...)
+	p.Gain, _, _ = GainOf(p.Gaps, p.Tonight, cells, visited...)
 	return nil
 }
