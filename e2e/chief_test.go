@@ -429,7 +429,14 @@ func chiefFirstScreen(t *testing.T, now clock) {
 				Properties map[string]any `json:"properties"`
 			} `json:"features"`
 		}
-		pq := url.Values{"unit": {"demo"}, "night": {period.To}}
+		// The card plans the night in progress (after midnight the day before's) or, by day, the
+		// coming one; the period ends today, so it holds either.
+		var planNight string
+		b.eval(t, "the card's night", `document.querySelector('[data-testid="plan-panel"]').dataset.night`, &planNight)
+		if want := planNightOf(now()); planNight != want {
+			t.Errorf("the card plans the night of %q; want %s", planNight, want)
+		}
+		pq := url.Values{"unit": {"demo"}, "night": {planNight}}
 		if err := json.Unmarshal(env.apiDo(t, http.MethodGet, "/api/v1/plan?"+pq.Encode(), nil), &fc); err != nil {
 			t.Fatal(err)
 		}
@@ -576,7 +583,7 @@ func chiefFirstScreen(t *testing.T, now clock) {
 			} `json:"evaluation"`
 		}
 		feature := map[string]any{"type": "Feature", "geometry": geom, "properties": map[string]any{}}
-		if err := json.Unmarshal(env.apiDo(t, http.MethodPost, "/api/v1/plan/evaluate?unit=demo&night="+period.To, feature), &ev); err != nil {
+		if err := json.Unmarshal(env.apiDo(t, http.MethodPost, "/api/v1/plan/evaluate?unit=demo&night="+planNightOf(now()), feature), &ev); err != nil {
 			t.Fatal(err)
 		}
 		e := ev.Evaluation

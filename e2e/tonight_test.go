@@ -25,13 +25,15 @@ func insideNight(at time.Time) time.Time {
 
 // TestPlanAndGapsAgreeTonight opens the plan card at 02:30, the night under way, today and on
 // the awkward days (the 1st, the 31st, 29 February 2028, and the night Berlin's clocks go back
-// with the browser in Europe/Berlin). The map asks for the plan of the coming night, whose
-// look-back ends with the night under way: the card counts the key areas due a patrol as the
-// API does — below their requirement on nights counted as many as /gaps lists over the
-// look-back, and with a night not counted yet as many as /compliance has open — and marks each
-// key-area stop whose night is still open "đêm chưa tính", as the area popup says; the gain line
-// calls none of them below requirement. The fixed days' demo holds fixes until 02:30, so some
-// key areas are still open on at least one of them.
+// with the browser in Europe/Berlin). The card plans the night in progress — the night of the
+// day before, which the map's period (ending today) holds — and says so; today (after 05:00) it
+// plans the coming night. The plan counts that night's visits so far: the card counts the key
+// areas met on it (named, no stop) and due (the stops), as the night board of that night says at
+// the same instant, each key-area stop with the board's status; the API's counts agree with
+// /compliance and /gaps over the plan's period (the look-back and the planned night): below as
+// /gaps lists them, open as /compliance has them, due those whose last night is not met. The
+// fixed days' demo holds fixes until 02:30, so some key areas are still due and some met already
+// (one of them below on an earlier night: met tonight, it is no target) on at least one of them.
 func TestPlanAndGapsAgreeTonight(t *testing.T) {
 	days := []testDay{{name: "today", now: today}}
 	for _, at := range []time.Time{newYear, monthEnd, leapDay, dstEnd} {
@@ -42,23 +44,39 @@ func TestPlanAndGapsAgreeTonight(t *testing.T) {
 		}
 		days = append(days, d)
 	}
-	openSeen := 0
+	var seen tonightSeen
 	for _, d := range days {
-		t.Run(d.name, func(t *testing.T) { openSeen += planAndGapsAgreeTonight(t, d) })
+		t.Run(d.name, func(t *testing.T) { seen.add(planAndGapsAgreeTonight(t, d)) })
 	}
-	if openSeen == 0 {
-		t.Errorf("no key area was open at 02:30 on any fixed day: the test saw no night not counted yet")
+	if seen.Due == 0 || seen.Met == 0 || seen.MetAfterMiss == 0 {
+		t.Errorf("on the fixed days at 02:30 the test saw %d key areas due, %d met tonight, %d met tonight after missing an earlier night; want some of each", seen.Due, seen.Met, seen.MetAfterMiss)
 	}
 }
 
-// tonightCounts is what the API says of the key areas over the plan's look-back.
+// tonightSeen counts what the fixed days showed of the night in progress.
+type tonightSeen struct{ Due, Met, MetAfterMiss int }
+
+func (s *tonightSeen) add(o tonightSeen) {
+	s.Due, s.Met, s.MetAfterMiss = s.Due+o.Due, s.Met+o.Met, s.MetAfterMiss+o.MetAfterMiss
+}
+
+// tonightCounts is what the API says of the key areas over the plan's period and night.
 type tonightCounts struct {
-	Below, Open, Due int
-	OpenStops        int // key-area stops of the plan with a night still open
+	Below, Open, Due, Met int
 }
 
-// planAndGapsAgreeTonight runs one day and returns how many key areas were open on a fixed day.
-func planAndGapsAgreeTonight(t *testing.T, d testDay) int {
+// planNightOf is the night the card should plan at now: the night under way (before 05:00, the
+// day before's), else the coming one.
+func planNightOf(now time.Time) string {
+	local := now.In(ict)
+	if local.Hour() < 5 {
+		local = local.AddDate(0, 0, -1)
+	}
+	return local.Format(time.DateOnly)
+}
+
+// planAndGapsAgreeTonight runs one day and returns what it saw on a fixed day.
+func planAndGapsAgreeTonight(t *testing.T, d testDay) tonightSeen {
 	env := loadDemo(t, d.now, false)
 	ctx := context.Background()
 	u, err := env.store.UserByUsername(ctx, "phantich")
@@ -94,7 +112,24 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) int {
 	b.run(t, "open the plan", chromedp.Click(tid("plan-open")))
 	b.wait(t, "plan ready", `document.querySelector('[data-testid="plan-panel"]').dataset.state === 'ready'`)
 
-	// The night the card plans for is the map's last date; its look-back the 14 nights before.
+	night := planNightOf(d.now())
+	var cardNight struct{ Night, Title, Line, State string }
+	b.eval(t, "the card's night", `({night: document.querySelector('[data-testid="plan-panel"]').dataset.night,
+		title: document.querySelector('#plan-title').textContent,
+		line: (document.querySelector('[data-testid="plan-night"]') || {}).textContent || '',
+		state: ((document.querySelector('[data-testid="plan-night"]') || {}).dataset || {}).state || ''})`, &cardNight)
+	nd, _ := time.Parse(time.DateOnly, night)
+	wantState := "in_progress"
+	if d.name == "today" && d.now().In(ict).Hour() >= 5 {
+		wantState = "ahead"
+		if d.now().In(ict).Hour() >= 22 {
+			wantState = "in_progress"
+		}
+	}
+	if cardNight.Night != night || !strings.Contains(cardNight.Title, nd.Format("02/01/2006")) || cardNight.State != wantState {
+		t.Errorf("the card plans %q (%q, %q, state %q); want the night of %s, %s", cardNight.Night, cardNight.Title, cardNight.Line, cardNight.State, night, wantState)
+	}
+
 	var plan struct {
 		Features []struct {
 			Properties map[string]any `json:"properties"`
@@ -105,15 +140,28 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) int {
 			To       string         `json:"gaps_to"`
 			AsOf     string         `json:"as_of"`
 			Expected map[string]any `json:"expected_gain"`
+			Tonight  struct {
+				State    string `json:"state"`
+				KeyAreas int    `json:"key_areas"`
+				Met      int    `json:"met"`
+				Due      int    `json:"due"`
+				Pending  int    `json:"pending"`
+				Overdue  int    `json:"overdue"`
+				Missed   int    `json:"missed"`
+				MetAreas []struct {
+					Name string `json:"name"`
+				} `json:"met_areas"`
+			} `json:"tonight"`
 		} `json:"plan"`
 	}
-	night := d.now().In(ict).Format(time.DateOnly)
 	get("/api/v1/plan?unit=demo&night="+night, &plan)
-	var api tonightCounts
-	api.Below, api.Open, api.Due = int(plan.Plan.Expected["key_areas_below"].(float64)), int(plan.Plan.Expected["key_areas_open"].(float64)), int(plan.Plan.Expected["key_areas_due"].(float64))
+	num := func(k string) int { return int(plan.Plan.Expected[k].(float64)) }
+	api := tonightCounts{Below: num("key_areas_below"), Open: num("key_areas_open"), Due: num("key_areas_due"), Met: num("key_areas_met")}
+	type stopState struct{ Name, Status string }
+	var apiStops []stopState
 	for _, f := range plan.Features {
-		if p := f.Properties; p["role"] == "stop" && p["kind"] == "key_area" && p["nights_open"].(float64) > 0 {
-			api.OpenStops++
+		if p := f.Properties; p["role"] == "stop" && p["kind"] == "key_area" {
+			apiStops = append(apiStops, stopState{p["name"].(string), p["night_status"].(string)})
 		}
 	}
 
@@ -125,28 +173,40 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) int {
 				NightsMet    int    `json:"nights_met"`
 				NightsJudged int    `json:"nights_judged"`
 				Nights       []struct {
-					Open bool `json:"open"`
+					Meets bool `json:"meets"`
+					Open  bool `json:"open"`
 				} `json:"nights"`
 			} `json:"properties"`
 		} `json:"features"`
 	}
 	get("/api/v1/compliance?"+q.Encode(), &comp)
 	var want tonightCounts
+	var seen tonightSeen
+	missedBefore := map[string]bool{}
 	for _, f := range comp.Features {
 		p := f.Properties
 		open := false
 		for _, n := range p.Nights {
 			open = open || n.Open
 		}
-		below := p.NightsMet < p.NightsJudged
 		if open {
 			want.Open++
 		}
-		if below {
+		if p.NightsMet < p.NightsJudged {
 			want.Below++
 		}
-		if open || below {
+		for _, n := range p.Nights[:len(p.Nights)-1] {
+			missedBefore[p.Name] = missedBefore[p.Name] || (!n.Meets && !n.Open)
+		}
+		if last := p.Nights[len(p.Nights)-1]; last.Meets {
+			want.Met++
+			seen.Met++
+			if missedBefore[p.Name] {
+				seen.MetAfterMiss++
+			}
+		} else {
 			want.Due++
+			seen.Due++
 		}
 	}
 	var gaps struct {
@@ -164,35 +224,92 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) int {
 			listed++
 		}
 	}
-	t.Logf("night %s, look-back %s–%s as of %s: plan below %d open %d due %d (open stops %d); /compliance below %d open %d; /gaps %d key areas",
-		plan.Plan.Night, plan.Plan.From, plan.Plan.To, plan.Plan.AsOf, api.Below, api.Open, api.Due, api.OpenStops, want.Below, want.Open, listed)
-	if api.Below != want.Below || api.Open != want.Open || api.Due != want.Due || listed != want.Below {
-		t.Errorf("key areas: plan below %d open %d due %d; /compliance below %d open %d due %d; /gaps lists %d",
-			api.Below, api.Open, api.Due, want.Below, want.Open, want.Due, listed)
+	var board struct {
+		Areas []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"areas"`
+	}
+	get("/api/v1/night?unit=demo&night="+night, &board)
+	boardOf := map[string]string{}
+	boardCount := map[string]int{}
+	for _, a := range board.Areas {
+		boardOf[a.Name] = a.Status
+		boardCount[a.Status]++
+	}
+	t.Logf("night %s, period %s–%s as of %s: plan below %d open %d due %d met %d (%d key-area stops); /compliance below %d open %d due %d met %d; /gaps %d key areas; board %v",
+		plan.Plan.Night, plan.Plan.From, plan.Plan.To, plan.Plan.AsOf, api.Below, api.Open, api.Due, api.Met, len(apiStops), want.Below, want.Open, want.Due, want.Met, listed, boardCount)
+	if api != want || listed != want.Below {
+		t.Errorf("key areas: plan %+v; /compliance %+v; /gaps lists %d", api, want, listed)
+	}
+	tn := plan.Plan.Tonight
+	if tn.State != wantState || tn.Met != boardCount["met"] || tn.Pending != boardCount["pending"] || tn.Overdue != boardCount["overdue"] ||
+		tn.Missed != boardCount["missed"] || tn.Due != want.Due || tn.KeyAreas != len(board.Areas) {
+		t.Errorf("plan tonight %+v; the board of %s at the same instant %v", tn, night, boardCount)
+	}
+	for _, m := range tn.MetAreas {
+		if boardOf[m.Name] != "met" {
+			t.Errorf("the plan counts %s met tonight; the board says %s", m.Name, boardOf[m.Name])
+		}
+	}
+	for _, st := range apiStops {
+		if st.Status == "met" || st.Status != boardOf[st.Name] {
+			t.Errorf("key-area stop %s is %s; the board says %s", st.Name, st.Status, boardOf[st.Name])
+		}
 	}
 
 	var card struct {
-		Gain, Areas string
-		OpenStops   int
+		Gain, Areas, Met string
+		Stops            []stopState
 	}
 	b.eval(t, "the card", `({gain: document.querySelector('[data-testid="plan-gain"]').textContent,
 		areas: (document.querySelector('[data-testid="plan-gain-areas"]') || {}).textContent || '',
-		openStops: document.querySelectorAll('[data-testid="plan-stops"] [data-testid="plan-stop-open"]').length})`, &card)
+		met: (document.querySelector('[data-testid="plan-met-areas"]') || {}).textContent || '',
+		stops: [...document.querySelectorAll('[data-testid="plan-stops"] > li')].filter((li) => li.querySelector('[data-testid="plan-stop-status"]'))
+			.map((li) => ({name: li.dataset.name, status: li.querySelector('[data-testid="plan-stop-status"]').dataset.status}))})`, &card)
 	if !strings.Contains(card.Gain, fmt.Sprintf("/%d khu vực trọng điểm cần tuần tra", want.Due)) || strings.Contains(card.Gain, "chưa đạt") {
 		t.Errorf("gain line %q; want %d key areas due a patrol, none called below requirement", card.Gain, want.Due)
 	}
-	if want.Due > 0 && card.Areas != fmt.Sprintf("Khu vực trọng điểm cần tuần tra: %d — %d chưa đạt yêu cầu ở đêm đã tính; %d có đêm chưa tính (đêm chưa kết thúc, chưa đạt).", want.Due, want.Below, want.Open) {
-		t.Errorf("key-area line %q; want %d below on nights counted, %d with a night not counted yet", card.Areas, want.Below, want.Open)
+	line := fmt.Sprintf("Khu vực trọng điểm trong đêm: đã đạt %d/%d · cần tuần tra %d", tn.Met, tn.KeyAreas, tn.Due)
+	if tn.Overdue > 0 {
+		line += fmt.Sprintf(" · quá hạn %d", tn.Overdue)
 	}
-	if card.OpenStops != api.OpenStops {
-		t.Errorf("the card marks %d stops 'đêm chưa tính'; the plan has %d key-area stops with a night open", card.OpenStops, api.OpenStops)
+	if tn.Missed > 0 {
+		line += fmt.Sprintf(" · bỏ sót %d", tn.Missed)
+	}
+	if card.Areas != line+"." {
+		t.Errorf("key-area line %q; want %q", card.Areas, line+".")
+	}
+	for _, m := range tn.MetAreas {
+		if !strings.Contains(card.Met, m.Name) {
+			t.Errorf("the card's met line %q does not name %s", card.Met, m.Name)
+		}
+	}
+	if len(card.Stops) != len(apiStops) {
+		t.Errorf("the card marks %v; the plan's key-area stops are %v", card.Stops, apiStops)
+	} else {
+		for i := range apiStops {
+			if card.Stops[i] != apiStops[i] {
+				t.Errorf("the card's stop %v; the plan's %v", card.Stops[i], apiStops[i])
+			}
+		}
 	}
 	b.screenshot(t, "plan-tonight-open"+dayTag(d))
+	// On a phone the card still says which night it plans, whole, within the screen.
+	b.run(t, "phone", chromedp.EmulateViewport(390, 844))
+	b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
+	var fits bool
+	b.eval(t, "night line on a phone", `(() => { const r = document.querySelector('[data-testid="plan-night"]').getBoundingClientRect();
+		return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth; })()`, &fits)
+	if !fits {
+		t.Errorf("on a 390 px phone the card's night line is not within the screen")
+	}
+	b.screenshot(t, "plan-tonight-open-phone"+dayTag(d))
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
 	}
 	if d.name == "today" {
-		return 0
+		return tonightSeen{}
 	}
-	return want.Open
+	return seen
 }

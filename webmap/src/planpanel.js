@@ -1,5 +1,8 @@
-// planpanel.js is the route planning card: tonight's suggested route (GET
-// /api/v1/plan?unit&night) as an ordered list of stops — what each is, the
+// planpanel.js is the route planning card: the suggested route for the night
+// in progress when the period holds it, else for the period's last night (GET
+// /api/v1/plan?unit&night; planNight), saying which night it plans and what it
+// counted of it (key areas met so far: done; due, pending or overdue: the
+// stops), as an ordered list of stops — what each is, the
 // minutes to stay, the km of the leg to it — with the totals, the expected
 // coverage gain, a GPX download (the API's own GPX) and, for editors, saving
 // the route for the night. Editors can also draw a route, or edit a copy of
@@ -11,13 +14,16 @@ import { api, planGPXURL } from './api.js';
 import { h, clear } from './dom.js';
 import { entry } from './palette.js';
 import { showMessage, showError, errorMessage } from './notify.js';
-import { t, language, formatNumber, formatFixed, formatLocalDate, formatDuration, onLanguageChange } from './i18n.js';
+import { t, language, formatNumber, formatFixed, formatLocalDate, formatDuration, formatTime, onLanguageChange } from './i18n.js';
+import { partsInZone, planNight } from './time.js';
 
 const DRAWN = entry('route.drawn');
 
 // stopRows turns the plan's stop features into the rows of the list, in
-// order: {order, kind, name, dwell, legKm, alongKm}. The start has no stay
-// and no leg.
+// order: {order, kind, name, dwell, legKm, alongKm, status, visits,
+// required, deadline}. The start has no stay and no leg; status is a key
+// area's on the planned night as the night board says it (pending, overdue,
+// missed: why it is a stop), null for other stops.
 export function stopRows(features) {
   const stops = features
     .filter((f) => f?.geometry?.type === 'Point' && (f.properties?.role ?? 'stop') === 'stop')
@@ -31,9 +37,10 @@ export function stopRows(features) {
       kind: p.kind === 'start' ? 'start' : p.kind === 'key_area' ? (p.area_kind || 'key_area') : p.kind,
       name: p.name || '',
       dwell: p.kind === 'start' ? null : Number(p.dwell_min) || 0,
-      // open: a key area with a night not over and not met yet (tonight's): due a
-      // patrol, not counted as missed.
-      open: p.kind === 'key_area' && Number(p.nights_open) > 0,
+      status: p.kind === 'key_area' && typeof p.night_status === 'string' ? p.night_status : null,
+      visits: Number(p.night_visits) || 0,
+      required: Number(p.required) || 0,
+      deadline: typeof p.deadline === 'string' ? p.deadline : '',
       legKm: p.kind === 'start' ? null : Math.max(0, along - prev) / 1000,
       alongKm: along / 1000,
     };
@@ -42,13 +49,19 @@ export function stopRows(features) {
   });
 }
 
+// dayMonth writes an instant's date in the time zone as dd/MM.
+function dayMonth(instant, timeZone) {
+  const p = partsInZone(instant, timeZone);
+  return p ? `${p.day}/${p.month}` : '';
+}
+
 function minutes(n) {
   return Number.isFinite(Number(n)) ? formatDuration(Math.round(Number(n)) * 60) : '–';
 }
 
 // createPlanPanel returns {element (the side-panel section with the open
 // button), update(view), open(), close()}.
-export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, onShown, onDrawStart }) {
+export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, onShown, onDrawStart, now = () => new Date() }) {
   const card = h('aside', { class: 'plan-panel', testid: 'plan-panel', hidden: true, 'aria-labelledby': 'plan-title' });
   L.DomEvent.disableClickPropagation(card);
   L.DomEvent.disableScrollPropagation(card);
@@ -71,6 +84,33 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
 
   const gain = () => plan?.plan?.expected_gain || {};
 
+  // nightLine says which night the card plans, whether it runs, and up to
+  // when its patrols were counted.
+  const nightLine = () => {
+    const n = plan?.plan?.tonight;
+    if (!n) return null;
+    const zone = view.timeZone;
+    return h('p', { class: 'plan-night', testid: 'plan-night', dataset: { night: n.night, state: n.state } }, t(`plan.night.${n.state}`, {
+      from: `${formatTime(n.night_from, zone)} ${dayMonth(n.night_from, zone)}`, to: `${formatTime(n.night_to, zone)} ${dayMonth(n.night_to, zone)}`,
+      asOf: formatTime(n.as_of, zone),
+    }));
+  };
+
+  // tonightLines count the key areas on the planned night — met so far (done,
+  // named), due (pending, overdue, missed) — as the night board does.
+  const tonightLines = () => {
+    const n = plan?.plan?.tonight;
+    if (!n || !n.key_areas) return [];
+    const parts = [t('plan.tonightMet', { met: formatNumber(n.met), total: formatNumber(n.key_areas) }), t('plan.tonightDue', { due: formatNumber(n.due) })];
+    if (n.overdue > 0) parts.push(t('plan.tonightOverdue', { n: formatNumber(n.overdue) }));
+    if (n.missed > 0) parts.push(t('plan.tonightMissed', { n: formatNumber(n.missed) }));
+    const met = (n.met_areas || []).map((a) => a.name).filter(Boolean);
+    return [
+      h('p', { class: 'plan-gain-areas muted', testid: 'plan-gain-areas' }, `${t('plan.tonightAreas')}: ${parts.join(' · ')}.`),
+      met.length ? h('p', { class: 'plan-met-areas muted', testid: 'plan-met-areas' }, t('plan.tonightMetNames', { names: met.join(', ') })) : null,
+    ];
+  };
+
   const renderList = () => {
     const list = h('ol', { class: 'plan-stops', testid: 'plan-stops' });
     for (const r of stopRows(plan.features)) {
@@ -80,7 +120,8 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
           h('span', { class: 'plan-stop-name' }, r.name),
           h('span', { class: 'plan-stop-meta' },
             h('span', { class: 'plan-stop-kind' }, t(`plan.kind.${r.kind}`)),
-            r.open ? h('span', { class: 'plan-stop-open', testid: 'plan-stop-open' }, t('plan.stopOpen')) : null,
+            r.status ? h('span', { class: `plan-stop-status status-${r.status}`, testid: 'plan-stop-status', dataset: { status: r.status } },
+              t(`plan.stopStatus.${r.status}`, { visits: formatNumber(r.visits), required: formatNumber(r.required), deadline: r.deadline })) : null,
             r.dwell !== null ? h('span', { class: 'plan-stop-stay', testid: 'plan-stop-stay' }, t('plan.stay', { n: formatNumber(r.dwell) })) : null,
             r.legKm !== null ? h('span', { class: 'plan-stop-leg', testid: 'plan-stop-leg' }, t('plan.leg', { km: formatFixed(r.legKm, 1) })) : null,
           ),
@@ -119,6 +160,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     const close = h('button', { type: 'button', class: 'icon-button plan-close', testid: 'plan-close', 'aria-label': t('plan.close'), title: t('plan.close') }, '×');
     close.addEventListener('click', () => closePanel());
     card.append(h('header', { class: 'plan-head' }, h('h2', { id: 'plan-title' }, t('plan.title', { night: night ? formatLocalDate(night) : '…' })), close));
+    card.dataset.night = night || '';
     card.dataset.state = loading ? 'loading' : failure ? 'failed' : plan ? 'ready' : 'idle';
     if (loading) {
       card.append(h('p', { class: 'muted' }, t('plan.loading')));
@@ -132,6 +174,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     const s = plan.plan || {};
     const g = gain();
     card.append(
+      nightLine(),
       h('p', { class: 'plan-total', testid: 'plan-total' }, t('plan.total', { km: formatFixed(Number(s.km) || 0, 1), stops: formatNumber(s.stops ?? 0), dwell: formatNumber(s.dwell_min ?? 0) })),
       h('p', { class: 'plan-times muted' }, t('plan.times', { walk: minutes(s.total_walk_min), moto: minutes(s.total_motorbike_min) })),
       h('p', { class: 'plan-gain', testid: 'plan-gain' }, t('plan.gain', {
@@ -139,9 +182,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
         cells: formatNumber(g.gap_cells_covered ?? 0), gaps: formatNumber(g.gap_cells ?? 0), areas: formatNumber(g.key_areas_covered ?? 0),
         due: formatNumber(g.key_areas_due ?? 0),
       })),
-      g.key_areas_due > 0 ? h('p', { class: 'plan-gain-areas muted', testid: 'plan-gain-areas' }, t('plan.gainAreas', {
-        due: formatNumber(g.key_areas_due ?? 0), below: formatNumber(g.key_areas_below ?? 0), open: formatNumber(g.key_areas_open ?? 0),
-      })) : null,
+      ...tonightLines(),
       renderList(),
     );
     const actions = h('div', { class: 'plan-actions' });
@@ -276,7 +317,7 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     abort?.abort();
     const controller = new AbortController();
     abort = controller;
-    night = view.range.to;
+    night = planNight(view.range, view.unit, now());
     loading = true;
     failure = null;
     render();
@@ -339,9 +380,10 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     open,
     close: closePanel,
     update(next) {
-      const changed = !view || next.unit.code !== view.unit.code || next.range.to !== view.range.to;
+      const nextNight = planNight(next.range, next.unit, now());
+      const changed = !view || next.unit.code !== view.unit.code || nextNight !== night;
       view = next;
-      night = view.range.to;
+      night = nextNight;
       if (changed) {
         plan = null;
         clearDrawn();

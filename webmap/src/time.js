@@ -157,3 +157,33 @@ export function zonedToInstant(localDateTime, timeZone = DEFAULT_TIME_ZONE) {
   }
   return new Date(guess);
 }
+
+const CLOCK = /^(\d{2}):(\d{2})$/;
+
+function clockMinutes(s, fallback) {
+  const m = CLOCK.exec(s || '');
+  return m ? +m[1] * 60 + +m[2] : fallback;
+}
+
+// nightInProgress returns the local date of the unit's night under way at
+// now or, by day, of the coming one — the night the server plans when asked
+// for no night (planning.Tonight). A night of date D runs from night_start
+// on D to night_end on D + 1 when the window crosses midnight, so before
+// night_end it is still the night of the day before.
+export function nightInProgress(unit, now = new Date()) {
+  const timeZone = zoneOrDefault(unit?.timezone);
+  const p = partsInZone(now, timeZone);
+  const today = `${p.year}-${p.month}-${p.day}`;
+  const start = clockMinutes(unit?.night_start, 22 * 60);
+  const end = clockMinutes(unit?.night_end, 5 * 60);
+  const clock = +p.hour * 60 + +p.minute;
+  return start > end && clock < end ? addDays(today, -1) : today;
+}
+
+// planNight returns the night the plan card plans for an inclusive period
+// {from, to}: the night in progress (or by day the coming one) when the
+// period holds it, else the period's last night.
+export function planNight(range, unit, now = new Date()) {
+  const tonight = nightInProgress(unit, now);
+  return validRange(range) && range.from <= tonight && tonight <= range.to ? tonight : range?.to;
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  addDays, daysBetween, wholeWeeksEnding, defaultRange, isLocalDate, partsInZone, rangeDays, todayIn, toQueryRange, validRange, zoneOrDefault,
+  addDays, daysBetween, wholeWeeksEnding, defaultRange, isLocalDate, nightInProgress, partsInZone, planNight, rangeDays, todayIn, toQueryRange, validRange, zoneOrDefault,
 } from '../src/time.js';
 
 test('isLocalDate accepts real dates only', () => {
@@ -68,4 +68,40 @@ test('zonedToInstant reads wall-clock time in the unit zone', async () => {
   }
   assert.equal(localDateTimeIn('2024-03-01T17:05:09Z', 'Asia/Ho_Chi_Minh'), '2024-03-02T00:05');
   assert.equal(localDateTimeIn(zonedToInstant('2024-12-31T22:45', 'Asia/Ho_Chi_Minh'), 'Asia/Ho_Chi_Minh'), '2024-12-31T22:45');
+});
+
+const hanoi = { timezone: 'Asia/Ho_Chi_Minh', night_start: '22:00', night_end: '05:00' };
+const berlin = { timezone: 'Europe/Berlin', night_start: '22:00', night_end: '05:00' };
+
+test('nightInProgress is the night under way, by day the coming one, on awkward days', () => {
+  for (const [unit, instant, want] of [
+    [hanoi, '2026-12-07T08:00:00+07:00', '2026-12-07'], // 15:00 by day: tonight
+    [hanoi, '2026-12-07T22:00:00+07:00', '2026-12-07'], // the night's start
+    [hanoi, '2026-12-07T23:59:00+07:00', '2026-12-07'], // just before midnight
+    [hanoi, '2026-12-08T00:01:00+07:00', '2026-12-07'], // just after: still the night of the 7th
+    [hanoi, '2026-12-08T04:59:00+07:00', '2026-12-07'],
+    [hanoi, '2026-12-08T05:00:00+07:00', '2026-12-08'], // the night is over: the coming one
+    [hanoi, '2027-01-01T01:00:00+07:00', '2026-12-31'], // the 1st, across the year
+    [hanoi, '2026-12-31T23:00:00+07:00', '2026-12-31'], // the 31st
+    [hanoi, '2028-03-01T02:30:00+07:00', '2028-02-29'], // 29 February
+    [berlin, '2027-10-31T02:30:00+02:00', '2027-10-30'], // clocks back: 02:30 CEST
+    [berlin, '2027-10-31T02:30:00+01:00', '2027-10-30'], // and 02:30 CET again
+    [berlin, '2027-10-31T04:30:00+01:00', '2027-10-30'], // 03:30 UTC, a fixed +2 h would say 05:30
+    [berlin, '2027-03-28T03:30:00+02:00', '2027-03-27'], // clocks forward
+  ]) {
+    assert.equal(nightInProgress(unit, new Date(instant)), want, `${unit.timezone} ${instant}`);
+  }
+  // A window that does not cross midnight has no night of the day before.
+  assert.equal(nightInProgress({ timezone: 'UTC', night_start: '00:30', night_end: '04:00' }, new Date('2026-12-08T01:00:00Z')), '2026-12-08');
+});
+
+test('planNight plans the night in progress when the period holds it, else the period\'s last', () => {
+  const at1 = new Date('2026-12-08T01:00:00+07:00'); // 01:00 on the 8th: the night of the 7th runs
+  assert.equal(planNight({ from: '2026-11-09', to: '2026-12-08' }, hanoi, at1), '2026-12-07');
+  assert.equal(planNight({ from: '2026-12-07', to: '2026-12-07' }, hanoi, at1), '2026-12-07');
+  assert.equal(planNight({ from: '2026-12-08', to: '2026-12-08' }, hanoi, at1), '2026-12-08');
+  assert.equal(planNight({ from: '2026-11-01', to: '2026-11-30' }, hanoi, at1), '2026-11-30');
+  const by15 = new Date('2026-12-08T15:00:00+07:00');
+  assert.equal(planNight({ from: '2026-11-09', to: '2026-12-08' }, hanoi, by15), '2026-12-08');
+  assert.equal(planNight({ from: '2028-02-01', to: '2028-03-01' }, hanoi, new Date('2028-03-01T02:30:00+07:00')), '2028-02-29');
 });
