@@ -342,9 +342,13 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     if (!bounds.isValid()) return;
     const phone = map.getSize().x < 600;
     const cardBox = card.getBoundingClientRect();
+    // Below the summary strip, however tall it is (with tonight's line on a phone), with
+    // room for a stop's badge (24 px) over the route's top point.
+    const strip = map.getContainer().querySelector('.summary-strip');
+    const top = Math.max(phone ? 80 : 90, strip ? Math.round(strip.offsetTop + strip.offsetHeight + 16) : 0);
     map.fitBounds(bounds, phone
-      ? { paddingTopLeft: [10, 80], paddingBottomRight: [10, Math.round(cardBox.height) + 10], maxZoom: 17, animate: false }
-      : { paddingTopLeft: [30, 90], paddingBottomRight: [Math.round(cardBox.width) + 30, 30], maxZoom: 17, animate: false });
+      ? { paddingTopLeft: [10, top], paddingBottomRight: [10, Math.round(cardBox.height) + 10], maxZoom: 17, animate: false }
+      : { paddingTopLeft: [30, top], paddingBottomRight: [Math.round(cardBox.width) + 30, 30], maxZoom: 17, animate: false });
   }
 
   // loadSaved reads the routes saved for the night; a failure leaves the list empty.

@@ -10,7 +10,7 @@
 import { api, setCsrfToken, onUnauthorized } from './api.js';
 import { byId } from './dom.js';
 import { showView } from './views.js';
-import { initHeader } from './header.js';
+import { initHeader, useMap } from './header.js';
 import { createMap, PANES } from './map.js';
 import { createPeriodControls, buildPanel, showPanelNote } from './panel.js';
 import { showMessage, showError } from './notify.js';
@@ -247,7 +247,9 @@ export async function startWorkspace({ config, user }) {
       return routes.on ? routes.refresh() : routes.setOn(true);
     },
     // The route and its numbered stops show on the map beside the list.
+    // On a phone the side panel, which holds the button, slides away to show them.
     onShown: async () => {
+      useMap();
       const routes = controllers.get('routes');
       if (!routes.on) await routes.setOn(true);
       labels.schedule();
