@@ -259,14 +259,18 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) tonightSeen {
 	}
 
 	var card struct {
-		Gain, Areas, Met string
-		Stops            []stopState
+		Gain, Areas, Met, Text string
+		Stops                  []stopState
 	}
-	b.eval(t, "the card", `({gain: document.querySelector('[data-testid="plan-gain"]').textContent,
+	b.eval(t, "the card", `({text: document.querySelector('[data-testid="plan-panel"]').textContent,
+		gain: document.querySelector('[data-testid="plan-gain"]').textContent,
 		areas: (document.querySelector('[data-testid="plan-gain-areas"]') || {}).textContent || '',
 		met: (document.querySelector('[data-testid="plan-met-areas"]') || {}).textContent || '',
 		stops: [...document.querySelectorAll('[data-testid="plan-stops"] > li')].filter((li) => li.querySelector('[data-testid="plan-stop-status"]'))
 			.map((li) => ({name: li.dataset.name, status: li.querySelector('[data-testid="plan-stop-status"]').dataset.status}))})`, &card)
+	if strings.Contains(card.Text, "null") || strings.Contains(card.Text, "undefined") || strings.Contains(card.Text, "NaN") {
+		t.Errorf("the card reads %q", card.Text)
+	}
 	if !strings.Contains(card.Gain, fmt.Sprintf("/%d khu vực trọng điểm cần tuần tra", want.Due)) || strings.Contains(card.Gain, "chưa đạt") {
 		t.Errorf("gain line %q; want %d key areas due a patrol, none called below requirement", card.Gain, want.Due)
 	}

@@ -105,10 +105,9 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
     if (n.overdue > 0) parts.push(t('plan.tonightOverdue', { n: formatNumber(n.overdue) }));
     if (n.missed > 0) parts.push(t('plan.tonightMissed', { n: formatNumber(n.missed) }));
     const met = (n.met_areas || []).map((a) => a.name).filter(Boolean);
-    return [
-      h('p', { class: 'plan-gain-areas muted', testid: 'plan-gain-areas' }, `${t('plan.tonightAreas')}: ${parts.join(' · ')}.`),
-      met.length ? h('p', { class: 'plan-met-areas muted', testid: 'plan-met-areas' }, t('plan.tonightMetNames', { names: met.join(', ') })) : null,
-    ];
+    const lines = [h('p', { class: 'plan-gain-areas muted', testid: 'plan-gain-areas' }, `${t('plan.tonightAreas')}: ${parts.join(' · ')}.`)];
+    if (met.length) lines.push(h('p', { class: 'plan-met-areas muted', testid: 'plan-met-areas' }, t('plan.tonightMetNames', { names: met.join(', ') })));
+    return lines;
   };
 
   const renderList = () => {
