@@ -86,15 +86,10 @@ func (l LookBack) GapsFrom() geo.Date { return l.Night.AddDays(-l.Nights) }
 // planned night is its last.
 func (l LookBack) GapsTo() geo.Date { return l.Night.AddDays(1) }
 
-// Tonight returns the night a plan is for by default: the night in progress at now or, by
-// day, the coming one.
-func Tonight(u patrol.Unit, now time.Time) geo.Date {
-	loc, nw := unit.Location(u), unit.NightWindow(u)
-	if d, ok := nw.NightOf(now, loc); ok {
-		return d
-	}
-	return geo.DateOf(now, loc)
-}
+// Tonight returns the night a plan is for by default: the night in progress at now or, between
+// nights, the coming one — the night board's night (night.Of), so that the plan and the board
+// asked for no night speak of the same one.
+func Tonight(u patrol.Unit, now time.Time) geo.Date { return night.Of(u, now) }
 
 // LookBackOf returns the look-back of nights nights before the night of d (1 to MaxNights),
 // with that night.

@@ -63,6 +63,23 @@ func TestLookBack(t *testing.T) {
 			t.Errorf("Tonight(%v) = %s, want %s", tc.now, got, tc.want)
 		}
 	}
+	// A window that does not cross midnight: once it has ended, the coming night is tomorrow's.
+	evening := apptest.Unit()
+	evening.NightStart, evening.NightEnd = "18:00", "23:00"
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2024, 2, 29, 17, 59, 0, 0, apptest.HCM), "2024-02-29"},
+		{time.Date(2024, 2, 29, 18, 0, 0, 0, apptest.HCM), "2024-02-29"},
+		{time.Date(2024, 2, 29, 22, 59, 0, 0, apptest.HCM), "2024-02-29"},
+		{time.Date(2024, 2, 29, 23, 0, 0, 0, apptest.HCM), "2024-03-01"},
+		{time.Date(2024, 3, 1, 0, 30, 0, 0, apptest.HCM), "2024-03-01"},
+	} {
+		if got := planning.Tonight(evening, tc.now).String(); got != tc.want {
+			t.Errorf("Tonight(%v) with 18:00–23:00 = %s, want %s", tc.now, got, tc.want)
+		}
+	}
 }
 
 // ward is the in-memory ward the target tests plan over: every study cell but two visited on

@@ -166,10 +166,11 @@ function clockMinutes(s, fallback) {
 }
 
 // nightInProgress returns the local date of the unit's night under way at
-// now or, by day, of the coming one — the night the server plans when asked
-// for no night (planning.Tonight). A night of date D runs from night_start
-// on D to night_end on D + 1 when the window crosses midnight, so before
-// night_end it is still the night of the day before.
+// now or, between nights, of the coming one — the night the server plans and
+// the night board shows when asked for no night (night.Of). A night of date
+// D runs from night_start on D to night_end on D + 1 when the window crosses
+// midnight, so before night_end it is still the night of the day before; a
+// window within one day that has ended today leaves tomorrow's as the next.
 export function nightInProgress(unit, now = new Date()) {
   const timeZone = zoneOrDefault(unit?.timezone);
   const p = partsInZone(now, timeZone);
@@ -177,7 +178,8 @@ export function nightInProgress(unit, now = new Date()) {
   const start = clockMinutes(unit?.night_start, 22 * 60);
   const end = clockMinutes(unit?.night_end, 5 * 60);
   const clock = +p.hour * 60 + +p.minute;
-  return start > end && clock < end ? addDays(today, -1) : today;
+  if (start > end) return clock < end ? addDays(today, -1) : today;
+  return clock >= end ? addDays(today, 1) : today;
 }
 
 // planNight returns the night the plan card plans for an inclusive period

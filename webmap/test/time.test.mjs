@@ -91,8 +91,13 @@ test('nightInProgress is the night under way, by day the coming one, on awkward 
   ]) {
     assert.equal(nightInProgress(unit, new Date(instant)), want, `${unit.timezone} ${instant}`);
   }
-  // A window that does not cross midnight has no night of the day before.
-  assert.equal(nightInProgress({ timezone: 'UTC', night_start: '00:30', night_end: '04:00' }, new Date('2026-12-08T01:00:00Z')), '2026-12-08');
+  // A window that does not cross midnight has no night of the day before; once
+  // it has ended, the next is tomorrow's (as the server's night.Of).
+  const early = { timezone: 'UTC', night_start: '00:30', night_end: '04:00' };
+  assert.equal(nightInProgress(early, new Date('2026-12-08T00:10:00Z')), '2026-12-08');
+  assert.equal(nightInProgress(early, new Date('2026-12-08T01:00:00Z')), '2026-12-08');
+  assert.equal(nightInProgress(early, new Date('2026-12-08T04:00:00Z')), '2026-12-09');
+  assert.equal(nightInProgress(early, new Date('2028-02-28T23:00:00Z')), '2028-02-29');
 });
 
 test('planNight plans the night in progress when the period holds it, else the period\'s last', () => {
