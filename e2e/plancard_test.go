@@ -50,7 +50,8 @@ const readPlanCard = `(() => {
 })()`
 
 // TestPlanCardClearOfControls opens the plan card from the side panel on a 390×844 phone and at
-// 1280×860: on the phone the panel slides away to show the route, and the card lies over the
+// 1280×860: on the phone the panel slides away to show the route (and the report card), and the
+// card lies over the
 // map's scale, attribution and no-basemap note rather than under them; at 1280 those move left
 // of the card. On both, every numbered stop shows below the summary strip and beside (or above)
 // the card.
@@ -96,6 +97,21 @@ func TestPlanCardClearOfControls(t *testing.T) {
 				t.Errorf("stops under the strip or the card, or off the map: %v (of %d)", got.HiddenStops, got.Stops)
 			}
 			b.run(t, "close the plan", chromedp.Click(tid("plan-close")))
+			if !size.phone {
+				return
+			}
+			// The report card, opened from the side panel too, is not left under it either.
+			b.run(t, "open the side panel", chromedp.Click(tid("panel-toggle")))
+			b.wait(t, "panel open", `document.body.classList.contains('panel-open')`)
+			b.run(t, "panel slid in", chromedp.Sleep(500*time.Millisecond))
+			b.run(t, "open the report card", chromedp.Click(tid("report-open")))
+			b.wait(t, "report card", `document.body.classList.contains('report-open')`)
+			var panelOpen bool
+			b.eval(t, "panel", `document.body.classList.contains('panel-open')`, &panelOpen)
+			if panelOpen {
+				t.Error("the side panel still covers the report card")
+			}
+			b.run(t, "close the report", chromedp.Click(tid("report-close")))
 		})
 	}
 	if errs := b.consoleErrors(); len(errs) > 0 {

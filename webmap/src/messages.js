@@ -595,7 +595,7 @@ export const messages = {
     'coverage.shareMin': '{min}% of nights or more (≥ {nights} nights)',
 
     'gaps.lastVisit': 'Last visit',
-    'gaps.areaNights': 'Met its requirement on {met} of {judged} nights counted, missed {missed} ({required} visits a night required).',
+    'gaps.areaNights': 'Met its requirement on {met} of {judged} nights counted, missed {missed} ({required}× a night required).',
     'gaps.areaOpen': 'Not counted yet: {dates} (the night is not over and not met yet; not counted as missed).',
     'gaps.neverVisited': 'Not patrolled on any of the {nights} nights.',
     'gaps.fewNights': 'Patrolled on only {visited} of {nights} nights (at least {min} required).',
@@ -639,7 +639,7 @@ export const messages = {
     'compliance.nightsOpen': 'Not counted yet',
 
     'area.requirement': 'Requirement',
-    'area.requirementText': '{visits} visits a night, ≥ {dwell} min each',
+    'area.requirementText': '{visits}× a night, ≥ {dwell} min each',
 
     'tracks.officer': 'Officer',
     'tracks.allOfficers': 'All ({n})',

@@ -14,6 +14,7 @@ import { addDays, validRange } from './time.js';
 import { showMessage, showError, errorMessage } from './notify.js';
 import { reportMessages } from './reportmessages.js';
 import { messages } from './messages.js';
+import { useMap } from './header.js';
 
 for (const [lang, table] of Object.entries(reportMessages)) Object.assign(messages[lang], table);
 
@@ -231,6 +232,8 @@ export function createReportPanel({ container, getView, canArchive }) {
     if (!range) range = { ...view.range };
     card.hidden = false;
     document.body.classList.add('report-open');
+    // On a phone the side panel, which holds the button, slides away from the card.
+    useMap();
     render();
     loadList();
   }

@@ -76,6 +76,8 @@ export function createSummaryStrip(map, { onShow } = {}) {
     const nightsOK = data.nights > 0 && data.nights_patrolled === data.nights;
     box.append(
       tile('nights', 'tracks', nightsOK ? OK : fill('keyarea.partial'), t('summary.nightsValue', { n: formatNumber(data.nights_patrolled), total: formatNumber(data.nights) }), t('summary.nights'), null),
+      // A unit with no key areas yet has nothing to meet: no '0/0' in green.
+      !(ka.total > 0) ? tile('keyareas', 'key-areas', 'var(--muted)', '–', t('summary.keyAreas'), t('summary.noKeyAreas')) :
       tile('keyareas', 'key-areas', ka.met_last_night === ka.total ? OK : fill('gap.key_area_unmet'),
         t('summary.keyAreasValue', { met: formatNumber(ka.met_last_night ?? 0), total: formatNumber(ka.total ?? 0) }), t('summary.keyAreas'),
         ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null,

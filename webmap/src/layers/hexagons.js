@@ -40,14 +40,18 @@ export function createHexStack(map) {
       onMap().slice(1).forEach((e) => e.path.bringToFront());
     },
     // explain builds the popup of one cell from every layer on the map that
-    // drew it; first names the layer that was clicked.
+    // drew it, top layer first; first names the layer that was clicked. A
+    // layer that draws the cell see-through (an emerging cell of no pattern,
+    // which still takes the click) comes after those that colour it, so a
+    // magenta gap cell opens with why it is a gap.
     explain(cell, view, first) {
       const sections = [];
       for (const e of onMap().reverse()) {
         const props = e.cells.get(cell);
-        if (props) sections.push({ name: e.name, ...e.describe(props, view) });
+        if (props) sections.push({ name: e.name, seen: e.colours(props), ...e.describe(props, view) });
       }
-      sections.sort((a, b) => (a.name === first ? -1 : b.name === first ? 1 : 0));
+      const rank = (s) => (s.seen ? 0 : 2) + (s.name === first ? 0 : 1);
+      sections.sort((a, b) => rank(a) - rank(b));
       return cellPopup(cell, sections);
     },
   };
@@ -104,7 +108,12 @@ export function createHexLayer(options) {
     const content = props.cell && stack ? stack.explain(props.cell, shownView, name) : cellPopup(null, [{ name, ...describe(props, shownView, stats) }]);
     L.popup({ maxWidth: 300, minWidth: 220 }).setLatLng(event.latlng).setContent(content).openOn(path._map);
   });
-  stack?.add({ order, name, layer, path, cells, describe: (props, view) => describe(props, view, stats) });
+  // colours says whether the layer paints the cell of props (a fill that shows).
+  const colours = (props) => {
+    const s = styleOf({ properties: props }) || {};
+    return s.fill !== false && (s.fillOpacity ?? 0.2) > 0;
+  };
+  stack?.add({ order, name, layer, path, cells, colours, describe: (props, view) => describe(props, view, stats) });
 
   return {
     name,
