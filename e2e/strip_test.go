@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -125,5 +126,43 @@ func TestSummaryStripTonight(t *testing.T) {
 	}
 	if errs := b.consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// TestSummaryStripByDay opens the map at 15:00, between nights: /summary names the coming night
+// as tonight (met 0 so far), but the strip says nothing of it until it begins — '0/9 met so
+// far' of a night not begun read as a failure all day — on a phone and at 1280×860.
+func TestSummaryStripByDay(t *testing.T) {
+	y, m, d := leapDay.Date()
+	day := testDay{name: "leap-day-1500", now: onDay(time.Date(y, m, d, 15, 0, 0, 0, ict))}
+	env := loadDemo(t, day.now, false)
+	b := newBrowser(t)
+	b.setDay(t, day)
+	b.login(t, env.srv.URL, "admin", load.Password)
+	for _, size := range []struct {
+		name  string
+		w, h  int64
+		phone bool
+	}{{"phone", 390, 844, true}, {"desktop", 1280, 860, false}} {
+		t.Run(size.name, func(t *testing.T) {
+			opts := []chromedp.EmulateViewportOption{}
+			if size.phone {
+				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+			}
+			b.run(t, "screen", chromedp.EmulateViewport(size.w, size.h, opts...), chromedp.Reload())
+			b.ready(t)
+			b.wait(t, "summary", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
+			var got stripLayout
+			b.eval(t, "the strip", readStrip, &got)
+			if got.Want == "" {
+				t.Fatal("/summary names no coming night at 15:00: the test checks nothing")
+			}
+			if got.Tonight.Shown || got.TileTonight.Shown {
+				t.Errorf("at 15:00 the strip speaks of tonight, not begun: line %q, tile %q", got.Tonight.Text, got.TileTonight.Text)
+			}
+			if len(got.Cut) > 0 || len(got.Overlaps) > 0 {
+				t.Errorf("cut %q, over controls %v", got.Cut, got.Overlaps)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import { api, isAbort } from './api.js';
 import { h, clear } from './dom.js';
 import { fill } from './palette.js';
 import { t, language, formatNumber, formatLocalDate, onLanguageChange } from './i18n.js';
+import { zonedToInstant } from './time.js';
 
 const OK = fill('keyarea.met');
 
@@ -56,8 +57,19 @@ export function createSummaryStrip(map, { onShow } = {}) {
     return el;
   };
 
+  // startsIn says how many ms until the night of date begins (its unit's
+  // night_start in its zone); 0 once it has. By day the coming night is
+  // 'tonight' to /summary too, but '0/9 met so far' of a night not begun reads
+  // as a failure: its progress is said once it starts.
+  let startTimer = 0;
+  const startsIn = (night) => {
+    const at = zonedToInstant(`${night}T${view?.unit?.night_start || '22:00'}`, view?.timeZone);
+    return at ? Math.max(0, at.getTime() - Date.now()) : 0;
+  };
+
   const render = () => {
     clear(box);
+    clearTimeout(startTimer);
     box.dataset.state = failed ? 'failed' : data ? 'ready' : 'loading';
     if (failed) {
       box.append(h('p', { class: 'summary-note' }, t('summary.failed')));
@@ -68,6 +80,9 @@ export function createSummaryStrip(map, { onShow } = {}) {
       return;
     }
     const ka = data.key_areas || {};
+    const wait = ka.tonight ? startsIn(ka.tonight) : 0;
+    const tonight = ka.tonight && ka.total > 0 && wait === 0;
+    if (wait > 0 && wait < 86400000) startTimer = setTimeout(render, wait + 1000);
     const never = data.never_patrolled || {};
     const problems = data.problem_hotspots || {};
     // Two problem hotspots (of two groups) can lie at one place: name it once.
@@ -82,13 +97,13 @@ export function createSummaryStrip(map, { onShow } = {}) {
         t('summary.keyAreasValue', { met: formatNumber(ka.met_last_night ?? 0), total: formatNumber(ka.total ?? 0) }), t('summary.keyAreas'),
         ka.last_night ? t('summary.keyAreasSub', { night: formatLocalDate(ka.last_night).slice(0, 5), every: formatNumber(ka.met_every_night ?? 0), total: formatNumber(ka.total ?? 0) }) : null,
         // Tonight (not over yet) is not judged: its progress so far, apart from the last night's verdict.
-        ka.tonight && ka.total > 0 ? t('summary.keyAreasTonight', { met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }) : null),
+        tonight ? t('summary.keyAreasTonight', { met: formatNumber(ka.met_tonight ?? 0), total: formatNumber(ka.total) }) : null),
       tile('never', 'gaps', never.cells > 0 ? fill('gap.never') : OK, formatNumber(never.cells ?? 0), t('summary.never'),
         groups.length ? t('summary.neverSub', { groups: groups.join(', ') }) : null),
       tile('problems', 'hotspots', problems.count > 0 ? fill('hot.99') : OK, formatNumber(problems.count ?? 0), t('summary.problems'),
         problems.count > 0 ? places.slice(0, 2).join('; ') : t('summary.problemsNone')),
     );
-    if (ka.tonight && ka.total > 0) box.append(tonightLine(ka));
+    if (tonight) box.append(tonightLine(ka));
     box.querySelector('[data-testid="summary-never"]').dataset.value = String(never.cells ?? 0);
     box.querySelector('[data-testid="summary-problems"]').dataset.value = String(problems.count ?? 0);
     box.querySelector('[data-testid="summary-keyareas"]').dataset.value = `${ka.met_last_night ?? 0}/${ka.total ?? 0}`;
