@@ -14,7 +14,8 @@ import (
 // TestGapPopupOpensWithWhy clicks a never-patrolled (magenta) cell that the emerging layer, drawn
 // over it, finds no pattern in: emerging draws such a cell see-through yet takes the click, and
 // its popup opened with "Emerging hot spots: No pattern" and a flat chart, the gap's reason below
-// the fold. The popup must open with the gap's own section, in Vietnamese and in English.
+// the fold. The popup must open with the gap's own section, in Vietnamese and in English. The
+// gaps legend shows each risk tier in its own shade.
 func TestGapPopupOpensWithWhy(t *testing.T) {
 	env := loadDemo(t, today, false)
 	b := newBrowser(t)
@@ -27,6 +28,18 @@ func TestGapPopupOpensWithWhy(t *testing.T) {
 			}
 			b.waitLayer(t, "gaps")
 			b.waitLayer(t, "emerging")
+			// The gaps legend tells its risk tiers apart: they differ only by the fill's
+			// opacity, and the swatches once showed one magenta three times.
+			var swatches []string
+			b.eval(t, "gap legend", `[...document.querySelectorAll('[data-testid="layer-legend-gaps"] .swatch-box')]
+				.filter((s) => !s.style.borderStyle.includes('dashed')).map((s) => getComputedStyle(s).backgroundColor)`, &swatches)
+			seen := map[string]bool{}
+			for _, c := range swatches {
+				seen[c] = true
+			}
+			if len(swatches) < 2 || len(seen) != len(swatches) {
+				t.Errorf("gap legend swatches %v: want each risk tier in its own shade", swatches)
+			}
 			// Cells whose centre shows on the map (not under the strip or a label) and takes a
 			// click on the hexagons.
 			var cells []struct {

@@ -1,6 +1,7 @@
 // legend.js draws the small legends under each layer toggle. A legend item
-// is {label, shape, fill, stroke, dashed}; shape is 'box' (a filled area),
-// 'outline' (an unfilled area), 'line' or 'dot'.
+// is {label, shape, fill, stroke, dashed, opacity}; shape is 'box' (a filled
+// area), 'outline' (an unfilled area), 'line' or 'dot'; opacity is the fill's,
+// as the map draws it (items that differ only by it look different).
 
 import { h } from './dom.js';
 
@@ -15,7 +16,7 @@ export function legend(items, { title, note } = {}) {
 }
 
 // swatch returns the little coloured sample for one legend item.
-export function swatch({ shape = 'box', fill = 'transparent', stroke = fill, dashed = false }) {
+export function swatch({ shape = 'box', fill = 'transparent', stroke = fill, dashed = false, opacity = 1 }) {
   const el = h('span', { class: `swatch swatch-${shape}`, 'aria-hidden': 'true' });
   const style = el.style;
   switch (shape) {
@@ -32,9 +33,18 @@ export function swatch({ shape = 'box', fill = 'transparent', stroke = fill, das
       style.borderStyle = dashed ? 'dashed' : 'solid';
       break;
     default:
-      style.backgroundColor = fill;
+      style.backgroundColor = withOpacity(fill, opacity);
       style.borderColor = stroke;
       style.borderStyle = dashed ? 'dashed' : 'solid';
   }
   return el;
+}
+
+// withOpacity returns a #rrggbb colour at opacity as rgba(); other colours
+// and full opacity are returned as they are.
+export function withOpacity(color, opacity) {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color || '');
+  if (!m || !(opacity >= 0 && opacity < 1)) return color;
+  const [r, g, b] = m.slice(1).map((x) => parseInt(x, 16));
+  return `rgba(${r}, ${g}, ${b}, ${opacity})`;
 }

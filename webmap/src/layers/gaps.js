@@ -103,7 +103,7 @@ export function createGapsLayer({ renderer, stack }) {
     legend(stats) {
       const items = ['high', 'medium', 'low']
         .filter((tier) => stats.tiers?.has(tier))
-        .map((tier) => ({ label: t(`gaps.${tier}`), fill: GAP_TIERS[tier].fill, stroke: GAP_TIERS[tier].color }));
+        .map((tier) => ({ label: t(`gaps.${tier}`), fill: GAP_TIERS[tier].fill, stroke: GAP_TIERS[tier].color, opacity: GAP_TIERS[tier].opacity }));
       if (stats.areas) items.push({ label: t('gaps.areaOutline'), shape: 'outline', stroke: AREA_GAP_COLOR, dashed: true });
       return legend(items, { note: stats.count > 0 ? t('gaps.rankLabel', { n: formatNumber(LABELLED_RANKS) }) : null });
     },
