@@ -90,14 +90,11 @@ func TestAdminDeviceIDsWrapAtSeparators(t *testing.T) {
 		}
 	}
 	b := newBrowser(t)
-	b.run(t, "desktop", chromedp.EmulateViewport(1280, 860))
+	b.run(t, "desktop", desktopScreen.emulate())
 	openAdmin(t, b, base, "devices")
-	for _, size := range []struct {
-		name          string
-		width, height int64
-	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
-		if size.name == "phone" {
-			b.run(t, "phone screen", chromedp.EmulateViewport(size.width, size.height, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	for _, size := range []screen{desktopScreen, phoneScreen} {
+		if size.phone {
+			b.run(t, "phone screen", size.emulate())
 			b.run(t, "layout", chromedp.Sleep(300*time.Millisecond))
 		}
 		var got struct {
@@ -128,7 +125,7 @@ func TestAdminDeviceIDsWrapAtSeparators(t *testing.T) {
 			if c.ID == "865432109876543" && len(c.Lines) > 1 {
 				t.Errorf("%s: the IMEI wraps: %q", size.name, c.Lines)
 			}
-			if size.name == "desktop" && len(c.Lines) > 2 {
+			if !size.phone && len(c.Lines) > 2 {
 				t.Errorf("desktop: the id %s takes %d lines: %q", c.ID, len(c.Lines), c.Lines)
 			}
 		}

@@ -109,7 +109,7 @@ func adminRegisterKnockingDeviceAndRotate(t *testing.T, d testDay) {
 	b.screenshot(t, "admin-knock-replay"+dayTag(d))
 	b.run(t, "phone width", chromedp.EmulateViewport(390, 844))
 	b.screenshot(t, "admin-knock-replay-phone"+dayTag(d))
-	b.run(t, "desktop width", chromedp.EmulateViewport(1280, 860))
+	b.run(t, "desktop width", desktopScreen.emulate())
 	b.run(t, "click replay",
 		chromedp.Click(row+` [data-testid="admin-knock-replay"]`),
 		chromedp.WaitNotPresent(row),
@@ -337,7 +337,7 @@ func adminOnPhone(t *testing.T, d testDay) {
 	}
 	b := newBrowser(t)
 	b.setDay(t, d)
-	b.run(t, "phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	b.run(t, "phone screen", phoneScreen.emulate())
 	b.run(t, "sign in on the phone",
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(tid("login-username")),

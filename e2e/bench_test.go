@@ -124,7 +124,7 @@ func BenchmarkBrowser(bench *testing.B) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.run(t, "viewport", chromedp.EmulateViewport(1280, 860))
+	b.run(t, "viewport", desktopScreen.emulate())
 	b.login(t, base, "phantich", load.Password)
 
 	// Time to a fully drawn demo map, signed in, assets cached after the first load.

@@ -162,6 +162,27 @@ func newBrowserWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) *browse
 	return b
 }
 
+// screen is a size the map is looked at on: the desktop, or a phone (emulated as a mobile
+// device at twice the pixel density).
+type screen struct {
+	name  string
+	w, h  int64
+	phone bool
+}
+
+var (
+	desktopScreen = screen{"desktop", 1280, 860, false}
+	phoneScreen   = screen{"phone", 390, 844, true}
+)
+
+// emulate is the action that gives the page the screen s.
+func (s screen) emulate() chromedp.Action[chromedp.Void] {
+	if s.phone {
+		return chromedp.EmulateViewport(s.w, s.h, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	}
+	return chromedp.EmulateViewport(s.w, s.h)
+}
+
 func (b *browser) add(s string) {
 	b.mu.Lock()
 	b.errors = append(b.errors, s)

@@ -197,7 +197,7 @@ func chiefFirstScreen(t *testing.T, now clock) {
 	}); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	var lang string
 	b.eval(t, "browser language", `navigator.language`, &lang)
 	if lang != "en-US" {
@@ -623,7 +623,7 @@ func chiefFirstScreen(t *testing.T, now clock) {
 	})
 
 	t.Run("phone header is one row and keeps the unit's name", func(t *testing.T) {
-		b.run(t, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Reload())
+		b.run(t, "phone", phoneScreen.emulate(), chromedp.Reload())
 		b.ready(t)
 		b.wait(t, "summary", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
 		b.wait(t, "basemap tiles", `(() => { const c = [...document.querySelectorAll('.leaflet-tile-pane canvas')]; return c.length > 0 && c.every((x) => x.classList.contains('leaflet-tile-loaded')); })()`)
@@ -667,7 +667,7 @@ func chiefFirstScreen(t *testing.T, now clock) {
 		b.wait(t, "menu open", `getComputedStyle(document.querySelector('[data-testid="topbar-menu"]')).display !== 'none' && document.querySelector('[data-testid="logout"]').getBoundingClientRect().width > 0`)
 		b.screenshot(t, "chief-phone-menu")
 		b.run(t, "close the menu", chromedp.Click(tid("menu-toggle")))
-		b.run(t, "desktop", chromedp.EmulateViewport(1280, 860), chromedp.Reload())
+		b.run(t, "desktop", desktopScreen.emulate(), chromedp.Reload())
 		b.ready(t)
 	})
 

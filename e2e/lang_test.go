@@ -104,7 +104,7 @@ func TestEnglishStopNames(t *testing.T) {
 
 	t.Run("officer view on a phone", func(t *testing.T) {
 		b := newBrowser(t)
-		b.run(t, "sign in on the officer view", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		b.run(t, "sign in on the officer view", phoneScreen.emulate(),
 			chromedp.Navigate(base+"/officer/"), chromedp.WaitVisible(tid("officer-login")),
 			chromedp.SendKeys(`[data-testid="officer-username"]`, env.ward.Officers[0].Username),
 			chromedp.SendKeys(`[data-testid="officer-password"]`, load.Password),

@@ -190,7 +190,7 @@ func webMap(t *testing.T, d testDay) {
 		t.Fatalf("allow downloads: %v", err)
 	}
 
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	if got := b.text(t, `[data-testid="login-submit"]`); got != "Đăng nhập" {
 		t.Errorf("login button reads %q, want Vietnamese by default", got)
 	}
@@ -581,7 +581,7 @@ func webMap(t *testing.T, d testDay) {
 	})
 
 	t.Run("phone", func(t *testing.T) {
-		b.run(t, "phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Reload())
+		b.run(t, "phone screen", phoneScreen.emulate(), chromedp.Reload())
 		b.ready(t)
 		b.run(t, "panel button", chromedp.WaitVisible(tid("panel-toggle")))
 		var wide bool
@@ -595,7 +595,7 @@ func webMap(t *testing.T, d testDay) {
 		b.run(t, "settle", chromedp.Sleep(300*time.Millisecond))
 		shot(t, "phone-panel")
 		b.run(t, "close panel", chromedp.Click(tid("panel-close")))
-		b.run(t, "desktop screen", chromedp.EmulateViewport(1280, 860), chromedp.Reload())
+		b.run(t, "desktop screen", desktopScreen.emulate(), chromedp.Reload())
 		b.ready(t)
 	})
 

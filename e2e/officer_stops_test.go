@@ -18,7 +18,7 @@ import (
 func TestOfficerStopsOnOneRoad(t *testing.T) {
 	env := loadDemo(t, today, false)
 	b := newBrowser(t)
-	b.run(t, "sign in on the officer view", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+	b.run(t, "sign in on the officer view", phoneScreen.emulate(),
 		chromedp.Navigate(env.srv.URL+"/officer/"), chromedp.WaitVisible(tid("officer-login")),
 		chromedp.SendKeys(`[data-testid="officer-username"]`, env.ward.Officers[0].Username),
 		chromedp.SendKeys(`[data-testid="officer-password"]`, load.Password),

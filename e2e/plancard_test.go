@@ -59,17 +59,9 @@ func TestPlanCardClearOfControls(t *testing.T) {
 	env := loadDemo(t, today, false)
 	b := newBrowser(t)
 	b.login(t, env.srv.URL, "admin", load.Password)
-	for _, size := range []struct {
-		name  string
-		w, h  int64
-		phone bool
-	}{{"phone", 390, 844, true}, {"desktop", 1280, 860, false}} {
+	for _, size := range []screen{phoneScreen, desktopScreen} {
 		t.Run(size.name, func(t *testing.T) {
-			opts := []chromedp.EmulateViewportOption{}
-			if size.phone {
-				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
-			}
-			b.run(t, "screen", chromedp.EmulateViewport(size.w, size.h, opts...), chromedp.Reload())
+			b.run(t, "screen", size.emulate(), chromedp.Reload())
 			b.ready(t)
 			b.wait(t, "summary", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
 			if size.phone {

@@ -50,7 +50,7 @@ func popupClearOfSummary(t *testing.T, d testDay) {
 	w := env.ward
 	b := newBrowser(t)
 	b.setDay(t, d)
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
 	b.login(t, env.srv.URL, "admin", load.Password)
 	var area [2]float64 // lat, lon of the neglected key area's centre
 	for _, a := range w.KeyAreas {
@@ -60,13 +60,9 @@ func popupClearOfSummary(t *testing.T, d testDay) {
 		}
 	}
 	cell := [2]float64{w.ClusterCentre[1], w.ClusterCentre[0]}
-	for _, size := range []struct {
-		name   string
-		width  int64
-		height int64
-	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
-		if size.name == "phone" {
-			b.run(t, "phone screen", chromedp.EmulateViewport(size.width, size.height, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Reload())
+	for _, size := range []screen{desktopScreen, phoneScreen} {
+		if size.phone {
+			b.run(t, "phone screen", size.emulate(), chromedp.Reload())
 			b.ready(t)
 		}
 		b.wait(t, "summary strip", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
@@ -133,15 +129,12 @@ const readControls = `(() => {
 func TestPopupClearOfControls(t *testing.T) {
 	env := loadDemo(t, today, false)
 	b := newBrowser(t)
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
 	b.login(t, env.srv.URL, "admin", load.Password)
 	cell := [2]float64{env.ward.ClusterCentre[1], env.ward.ClusterCentre[0]}
-	for _, size := range []struct {
-		name          string
-		width, height int64
-	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
-		if size.name == "phone" {
-			b.run(t, "phone screen", chromedp.EmulateViewport(size.width, size.height, chromedp.EmulateMobile, chromedp.EmulateScale(2)), chromedp.Reload())
+	for _, size := range []screen{desktopScreen, phoneScreen} {
+		if size.phone {
+			b.run(t, "phone screen", size.emulate(), chromedp.Reload())
 			b.ready(t)
 		}
 		b.wait(t, "summary strip", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)

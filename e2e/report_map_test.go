@@ -32,7 +32,7 @@ func reportFromMap(t *testing.T, name string, now clock) {
 	w := env.ward
 	b := newBrowser(t)
 	b.setClock(t, now)
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	b.login(t, base, "admin", load.Password)
 
 	b.run(t, "open the report card", chromedp.Click(tid("report-open")), chromedp.WaitVisible(tid("report-panel")))

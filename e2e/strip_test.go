@@ -79,17 +79,9 @@ func TestSummaryStripTonight(t *testing.T) {
 	b.setDay(t, d)
 	b.login(t, env.srv.URL, "admin", load.Password)
 	for _, lang := range []struct{ code, line string }{{"vi", "Đêm nay: đã đạt %s khu vực trọng điểm"}, {"en", "Tonight: %s key areas met so far"}} {
-		for _, size := range []struct {
-			name  string
-			w, h  int64
-			phone bool
-		}{{"phone", 390, 844, true}, {"desktop", 1280, 860, false}} {
+		for _, size := range []screen{phoneScreen, desktopScreen} {
 			t.Run(lang.code+"-"+size.name, func(t *testing.T) {
-				opts := []chromedp.EmulateViewportOption{}
-				if size.phone {
-					opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
-				}
-				b.run(t, "screen", chromedp.EmulateViewport(size.w, size.h, opts...),
+				b.run(t, "screen", size.emulate(),
 					chromedp.Evaluate[chromedp.Void](`localStorage.setItem('patrolmap.lang', `+js(lang.code)+`)`), chromedp.Reload())
 				b.ready(t)
 				b.wait(t, "summary", `document.documentElement.lang === `+js(lang.code)+` && document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
@@ -139,17 +131,9 @@ func TestSummaryStripByDay(t *testing.T) {
 	b := newBrowser(t)
 	b.setDay(t, day)
 	b.login(t, env.srv.URL, "admin", load.Password)
-	for _, size := range []struct {
-		name  string
-		w, h  int64
-		phone bool
-	}{{"phone", 390, 844, true}, {"desktop", 1280, 860, false}} {
+	for _, size := range []screen{phoneScreen, desktopScreen} {
 		t.Run(size.name, func(t *testing.T) {
-			opts := []chromedp.EmulateViewportOption{}
-			if size.phone {
-				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateScale(2))
-			}
-			b.run(t, "screen", chromedp.EmulateViewport(size.w, size.h, opts...), chromedp.Reload())
+			b.run(t, "screen", size.emulate(), chromedp.Reload())
 			b.ready(t)
 			b.wait(t, "summary", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
 			var got stripLayout

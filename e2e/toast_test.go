@@ -45,7 +45,7 @@ func toastFollowsLanguage(t *testing.T, d testDay) {
 	base := env.srv.URL
 	b := newBrowser(t)
 	b.setDay(t, d)
-	b.run(t, "phone screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	b.run(t, "phone screen", phoneScreen.emulate())
 	b.signInOnPhone(t, base, env.ward.Officers[0].Username)
 	if got := b.text(t, `[data-testid="incident-add"]`); got != "Thêm vụ việc trên bản đồ" {
 		t.Fatalf("the add button reads %q, want Vietnamese first", got)

@@ -107,7 +107,7 @@ func planAndGapsAgreeTonight(t *testing.T, d testDay) tonightSeen {
 
 	b := newBrowser(t)
 	b.setDay(t, d)
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(env.srv.URL+"/"), chromedp.WaitVisible(tid("login-form")))
 	b.login(t, env.srv.URL, "admin", load.Password)
 	b.run(t, "open the plan", chromedp.Click(tid("plan-open")))
 	b.wait(t, "plan ready", `document.querySelector('[data-testid="plan-panel"]').dataset.state === 'ready'`)

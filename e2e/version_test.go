@@ -24,7 +24,7 @@ func versionAfterSignIn(t *testing.T, d testDay) {
 	base := env.srv.URL
 	b := newBrowser(t)
 	b.setDay(t, d)
-	b.run(t, "open", chromedp.EmulateViewport(1280, 860), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
+	b.run(t, "open", desktopScreen.emulate(), chromedp.Navigate(base+"/"), chromedp.WaitVisible(tid("login-form")))
 	var anon string
 	b.eval(t, "anonymous config", `fetch('/api/v1/config').then(r => r.text())`, &anon)
 	if strings.Contains(anon, "e2e") {
