@@ -85,6 +85,10 @@ func TestSummaryStripTonight(t *testing.T) {
 					chromedp.Evaluate[chromedp.Void](`localStorage.setItem('patrolmap.lang', `+js(lang.code)+`)`), chromedp.Reload())
 				b.ready(t)
 				b.wait(t, "summary", `document.documentElement.lang === `+js(lang.code)+` && document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
+				// The zoom buttons move below the strip when its ResizeObserver reports the new
+				// height, a frame or more after the words are drawn; a strip that never makes room
+				// fails here.
+				b.wait(t, "zoom buttons below the strip", controlsBelowStrip)
 				var got stripLayout
 				b.eval(t, "the strip", readStrip, &got)
 				b.screenshot(t, "strip-"+size.name+"-"+lang.code)
@@ -150,3 +154,13 @@ func TestSummaryStripByDay(t *testing.T) {
 		})
 	}
 }
+
+// controlsBelowStrip is true once the zoom buttons start below the summary strip and tonight's
+// line, as summary.js places them.
+const controlsBelowStrip = `(() => {
+	const zoom = document.querySelector('.leaflet-control-zoom');
+	if (!zoom) return false;
+	const top = zoom.getBoundingClientRect().top;
+	return [...document.querySelectorAll('[data-testid="summary-strip"], [data-testid="summary-tonight"]')]
+		.every((el) => el.offsetParent === null || el.getBoundingClientRect().bottom <= top);
+})()`
