@@ -286,7 +286,7 @@ func rfc3339UTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // It returns how many key areas /gaps lists.
 func checkGapsAgree(t *testing.T, e *testEnv, q url.Values, byName map[string]areaNights) int {
 	t.Helper()
-	gq := url.Values{"unit": q["unit"], "from": q["from"], "to": q["to"], "min_nights": {"1"}}
+	gq := url.Values{"unit": q["unit"], "from": q["from"], "to": q["to"], "min_nights": {"1"}, "lang": {"en"}}
 	listed := map[string]gapProps{}
 	for _, g := range getGaps(t, e, "analystall", gq.Encode()) {
 		if g.Kind == "area" {

@@ -200,15 +200,20 @@ func areaPercent(a *coverage.KeyArea) *float64 {
 	return &v
 }
 
-// gaps answers GET /api/v1/gaps: the study-area cells visited on fewer than min_nights nights and
-// the key areas that missed their requirement on some judged night, ranked by risk (app/coverage's
-// gap model), judged as of the server's clock (query.as_of) as /compliance judges them.
+// gaps answers GET /api/v1/gaps[&lang]: the study-area cells visited on fewer than min_nights nights
+// and the key areas that missed their requirement on some judged night, ranked by risk
+// (app/coverage's gap model), judged as of the server's clock (query.as_of) as /compliance judges
+// them; each gap's reason in lang (vi by default, or en).
 func (s *Server) gaps(c *gin.Context) {
 	u, ok := s.unitInScope(c, "unit", c.Query("unit"))
 	if !ok {
 		return
 	}
 	minNights, ok := minNightsParam(c)
+	if !ok {
+		return
+	}
+	lang, ok := queryLang(c)
 	if !ok {
 		return
 	}
@@ -225,7 +230,7 @@ func (s *Server) gaps(c *gin.Context) {
 	ranked := g.Ranked()
 	fs := make([]Feature, 0, len(ranked))
 	for i, gp := range ranked {
-		f, err := gapFeature(i+1, gp, g.Reason(gp), len(g.Nights))
+		f, err := gapFeature(i+1, gp, g.Reason(gp, lang), len(g.Nights))
 		if err != nil {
 			fail(c, err)
 			return

@@ -432,7 +432,7 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 		t.Errorf("overall = %v, want 33.3", comp.Overall.Percent)
 	}
 
-	gaps := getGaps(t, e, "analyst1", "unit=w1&from=2024-03-10&to=2024-03-13")
+	gaps := getGaps(t, e, "analyst1", "unit=w1&from=2024-03-10&to=2024-03-13&lang=en")
 	byKey := map[string]gapProps{}
 	for i, g := range gaps {
 		if g.Rank != i+1 || (i > 0 && g.Risk > gaps[i-1].Risk) {
@@ -470,7 +470,7 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 		}
 	}
 	// With min_nights 3, K (two nights) is a gap too, inside the key area: 1/3 × (1 + 0 + 5).
-	gaps = getGaps(t, e, "analyst1", "unit=w1&from=2024-03-10&to=2024-03-13&min_nights=3")
+	gaps = getGaps(t, e, "analyst1", "unit=w1&from=2024-03-10&to=2024-03-13&min_nights=3&lang=en")
 	found := false
 	for _, g := range gaps {
 		if g.Cell == k.cell.String() {
@@ -483,6 +483,29 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 	}
 	if !found {
 		t.Error("K is not a gap with min_nights 3")
+	}
+	// Without lang the reasons are in Vietnamese, as /plan's words are; lang=vi says the same.
+	wantVI := map[string]string{
+		p.cell.String():             "chưa được tuần tra ban đêm lần nào trong 3 đêm; 2 vụ việc (tổng mức độ nghiêm trọng 9) trong ô này trong 12 tháng qua",
+		fmt.Sprint("area", area.ID): "khu vực trọng điểm Chợ Phường chưa đạt yêu cầu 1 lượt (mỗi lượt lưu lại ít nhất 10 phút) mỗi đêm ở 2 trên 3 đêm được xét (đạt 1 đêm); không có vụ việc nào trong và quanh các ô của khu vực trong 12 tháng qua",
+	}
+	for _, query := range []string{"unit=w1&from=2024-03-10&to=2024-03-13", "unit=w1&from=2024-03-10&to=2024-03-13&lang=vi"} {
+		vi := getGaps(t, e, "analyst1", query)
+		if len(vi) != len(byKey) {
+			t.Errorf("%s: %d gaps, lang=en %d", query, len(vi), len(byKey))
+		}
+		for _, g := range vi {
+			key := g.Cell
+			if g.AreaID != 0 {
+				key = fmt.Sprint("area", g.AreaID)
+			}
+			if en := byKey[key]; g.Rank != en.Rank || g.Risk != en.Risk || g.Reason == en.Reason {
+				t.Errorf("%s: %s ranks %d risk %v reason %q; lang=en ranks %d risk %v reason %q", query, key, g.Rank, g.Risk, g.Reason, en.Rank, en.Risk, en.Reason)
+			}
+			if want, ok := wantVI[key]; ok && g.Reason != want {
+				t.Errorf("%s: %s reason %q, want %q", query, key, g.Reason, want)
+			}
+		}
 	}
 }
 
@@ -603,6 +626,8 @@ func TestCoverageAccessAndParams(t *testing.T) {
 		{"/api/v1/coverage?unit=w1&res=9&from=2024-01-01&to=2024-06-01", "res"},
 		{"/api/v1/gaps?unit=w1&min_nights=0", "min_nights"},
 		{"/api/v1/gaps?unit=w1&min_nights=x", "min_nights"},
+		{"/api/v1/gaps?unit=w1&lang=fr", "lang"},
+		{"/api/v1/gaps?unit=w1&lang=", "lang"},
 		{"/api/v1/tracks?unit=w1&window=dusk", "window"},
 	} {
 		wantProblem(t, e.as("analyst1", "GET", tc.query, nil), 400, tc.field)

@@ -214,7 +214,7 @@ func TestHostileInput(t *testing.T) {
 		"DELETE /api/v1/areas/:id":                       {path: fmt.Sprintf("/api/v1/areas/%d", area.ID)},
 		"GET /api/v1/roads":                              {path: "/api/v1/roads?unit=w1", params: []string{"unit"}},
 		"GET /api/v1/coverage":                           {path: "/api/v1/coverage?unit=w1&" + period, params: []string{"unit", "from", "to", "window", "res", "device"}},
-		"GET /api/v1/gaps":                               {path: "/api/v1/gaps?unit=w1&" + period, params: []string{"unit", "from", "to", "min_nights"}},
+		"GET /api/v1/gaps":                               {path: "/api/v1/gaps?unit=w1&" + period, params: []string{"unit", "from", "to", "min_nights", "lang"}},
 		"GET /api/v1/compliance":                         {path: "/api/v1/compliance?unit=w1&" + period, params: []string{"unit", "from", "to"}},
 		"GET /api/v1/tracks":                             {path: "/api/v1/tracks?unit=w1&" + period, params: []string{"unit", "from", "to", "window", "device"}},
 		"GET /api/v1/hotspots":                           {path: "/api/v1/hotspots?unit=w1&" + period, params: append(analysis, "alpha", "permutations", "seed")},

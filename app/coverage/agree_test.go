@@ -13,6 +13,7 @@ import (
 	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
+	"github.com/patrolmap/patrolmap/report"
 )
 
 // tonightCase is a key area checked over the three nights that end with tonight, at one clock
@@ -91,7 +92,7 @@ func checkGapsAgree(t *testing.T, u patrol.Unit, tonight geo.Date, tc tonightCas
 	if want := geo.GapRisk(float64(tc.missed)/float64(a.Judged()), 0, 0, 1); math.Abs(a.Risk-want) > 1e-12 {
 		t.Fatalf("risk %v, want %v (missed %d of %d judged)", a.Risk, want, tc.missed, a.Judged())
 	}
-	reason := g.Reason(*gap)
+	reason := g.Reason(*gap, report.LangEN)
 	if want := fmt.Sprintf("on %d of %d judged nights (met on %d)", tc.missed, a.Judged(), a.Met); !strings.Contains(reason, want) {
 		t.Fatalf("reason %q does not say %q", reason, want)
 	}

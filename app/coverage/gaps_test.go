@@ -18,6 +18,7 @@ import (
 	"github.com/patrolmap/patrolmap/app/coverage"
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
+	"github.com/patrolmap/patrolmap/report"
 )
 
 // nights1to4 is the three nights of 1, 2 and 3 March 2024.
@@ -94,7 +95,7 @@ func TestFindGaps(t *testing.T) {
 				if len(g.Cells) != len(study) {
 					t.Fatalf("%d gaps, want every study cell", len(g.Cells))
 				}
-				if r := g.Reason(coverage.Gap{Cell: c}); !strings.HasPrefix(r, "visited on 2 of 3 nights, fewer than 3") {
+				if r := g.Reason(coverage.Gap{Cell: c}, report.LangEN); !strings.HasPrefix(r, "visited on 2 of 3 nights, fewer than 3") {
 					t.Fatalf("reason %q", r)
 				}
 			}},
@@ -220,7 +221,7 @@ func TestKeyAreasInTheGapModel(t *testing.T) {
 	if len(ranked) != len(g.Cells)+1 || ranked[0].Area == nil || ranked[1].Cell == nil || ranked[1].Cell.Cell != c {
 		t.Fatalf("ranking starts %+v %+v", ranked[0], ranked[1])
 	}
-	if r := g.Reason(ranked[0]); !strings.HasPrefix(r, "key area Chợ below its requirement of 1 visit a night on 1 of 3 judged nights (met on 2); no incidents") {
+	if r := g.Reason(ranked[0], report.LangEN); !strings.HasPrefix(r, "key area Chợ below its requirement of 1 visit a night on 1 of 3 judged nights (met on 2); no incidents") {
 		t.Fatalf("reason %q", r)
 	}
 

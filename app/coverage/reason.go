@@ -2,55 +2,48 @@ package coverage
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/patrolmap/patrolmap/geo"
 	"github.com/patrolmap/patrolmap/patrol"
 )
 
-// Reason spells out why gp is a gap, with its incident history, in English.
-func (g *Gaps) Reason(gp Gap) string {
+// Reason spells out why gp is a gap, with its incident history, in lang (report.LangVI or
+// report.LangEN; words.go holds the words).
+func (g *Gaps) Reason(gp Gap, lang string) string {
 	if gp.Area != nil {
-		return areaReason(gp.Area)
+		return areaReason(gp.Area, lang)
 	}
-	return cellReason(gp.Cell, g.MinNights, len(g.Nights))
+	return cellReason(gp.Cell, g.MinNights, len(g.Nights), lang)
 }
 
 // incidentPhrase spells out an incident history: "3 incidents (severity 9) in the cell and
 // 1 (severity 2) around it in the last 12 months".
-func incidentPhrase(in, near Incidents, what string) string {
-	plural := func(n int) string {
-		if n == 1 {
-			return "1 incident"
-		}
-		return strconv.Itoa(n) + " incidents"
-	}
+func incidentPhrase(in, near Incidents, what, lang string) string {
 	switch {
 	case in.Count == 0 && near.Count == 0:
-		return "no incidents in or around " + what + " in the last 12 months"
+		return fmt.Sprintf(word(lang, "incidents.none"), what)
 	case near.Count == 0:
-		return fmt.Sprintf("%s (severity %d) in %s in the last 12 months", plural(in.Count), in.Severity, what)
+		return fmt.Sprintf(word(lang, "incidents.in"), count(lang, in.Count, "incident"), in.Severity, what)
 	case in.Count == 0:
-		return fmt.Sprintf("no incidents in %s but %s (severity %d) around it in the last 12 months", what, plural(near.Count), near.Severity)
+		return fmt.Sprintf(word(lang, "incidents.near"), what, count(lang, near.Count, "incident"), near.Severity)
 	}
-	return fmt.Sprintf("%s (severity %d) in %s and %d (severity %d) around it in the last 12 months",
-		plural(in.Count), in.Severity, what, near.Count, near.Severity)
+	return fmt.Sprintf(word(lang, "incidents.both"), count(lang, in.Count, "incident"), in.Severity, what, near.Count, near.Severity)
 }
 
 // cellReason spells out why a cell is a gap.
-func cellReason(c *CellGap, minNights, nights int) string {
+func cellReason(c *CellGap, minNights, nights int, lang string) string {
 	var b strings.Builder
 	if c.Nights == 0 {
-		fmt.Fprintf(&b, "never visited at night in %d %s", nights, plural(nights, "night", "nights"))
+		fmt.Fprintf(&b, word(lang, "cell.never"), count(lang, nights, "night"))
 	} else {
-		fmt.Fprintf(&b, "visited on %d of %d nights, fewer than %d", c.Nights, nights, minNights)
+		fmt.Fprintf(&b, word(lang, "cell.few"), c.Nights, nights, minNights)
 	}
 	b.WriteString("; ")
-	b.WriteString(incidentPhrase(c.In, c.Near, "the cell"))
+	b.WriteString(incidentPhrase(c.In, c.Near, word(lang, "what.cell"), lang))
 	for i, name := range c.KeyAreas {
 		if i == 0 {
-			b.WriteString("; inside key area ")
+			b.WriteString(word(lang, "cell.in_key_area"))
 		} else {
 			b.WriteString(", ")
 		}
@@ -61,39 +54,31 @@ func cellReason(c *CellGap, minNights, nights int) string {
 
 // areaReason spells out why a key area is a gap: the judged nights it missed, and the nights
 // still open (not over, not met yet), which are not counted.
-func areaReason(a *KeyArea) string {
-	req := fmt.Sprintf("%d %s", a.Area.RequiredNightVisits, plural(a.Area.RequiredNightVisits, "visit", "visits"))
+func areaReason(a *KeyArea, lang string) string {
+	req := count(lang, a.Area.RequiredNightVisits, "visit")
 	if a.Area.MinDwellMin > 0 {
-		req += fmt.Sprintf(" of at least %d min", a.Area.MinDwellMin)
+		req += fmt.Sprintf(word(lang, "area.dwell"), a.Area.MinDwellMin)
 	}
-	kind := "key area"
+	kind := word(lang, "kind.key_area")
 	if a.Area.Kind == patrol.KindKeyRoad {
-		kind = "key road"
+		kind = word(lang, "kind.key_road")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s below its requirement of %s a night on %d of %d judged %s (met on %d)",
-		kind, a.Area.Name, req, a.Missed(), a.Judged(), plural(a.Judged(), "night", "nights"), a.Met)
-	b.WriteString(openPhrase(a.OpenNights()))
+	fmt.Fprintf(&b, word(lang, "area.below"), kind, a.Area.Name, req, a.Missed(), a.Judged(), noun(lang, a.Judged(), "night"), a.Met)
+	b.WriteString(openPhrase(a.OpenNights(), lang))
 	b.WriteString("; ")
-	b.WriteString(incidentPhrase(a.In, a.Near, "its cells"))
+	b.WriteString(incidentPhrase(a.In, a.Near, word(lang, "what.area"), lang))
 	return b.String()
 }
 
 // openPhrase says which nights are not counted because they are still open: "; the night of
 // 2024-03-02 is not over and not met yet, not counted" ("" when none is).
-func openPhrase(open []geo.Date) string {
+func openPhrase(open []geo.Date, lang string) string {
 	switch len(open) {
 	case 0:
 		return ""
 	case 1:
-		return fmt.Sprintf("; the night of %s is not over and not met yet, not counted", open[0])
+		return fmt.Sprintf(word(lang, "open.one"), dateText(lang, open[0]))
 	}
-	return fmt.Sprintf("; %d nights (%s to %s) are not over and not met yet, not counted", len(open), open[0], open[len(open)-1])
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return fmt.Sprintf(word(lang, "open.many"), len(open), dateText(lang, open[0]), dateText(lang, open[len(open)-1]))
 }

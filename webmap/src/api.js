@@ -151,8 +151,9 @@ export const api = {
   updateIncident: (id, fields) => request('PUT', idPath('/incidents', id), { body: fields }),
   voidIncident: (id) => request('DELETE', idPath('/incidents', id)),
   coverage: ({ unit, from, to, window }, signal) => getCollection('/coverage', { unit, from, to, window }, signal),
-  gaps: ({ unit, from, to, minNights }, signal) =>
-    getCollection('/gaps', { unit, from, to, min_nights: minNights }, signal),
+  // gaps: each gap's reason comes in lang (vi or en).
+  gaps: ({ unit, from, to, minNights, lang }, signal) =>
+    getCollection('/gaps', { unit, from, to, min_nights: minNights, lang }, signal),
   compliance: ({ unit, from, to }, signal) => getCollection('/compliance', { unit, from, to }, signal),
   tracks: ({ unit, from, to, window, device }, signal) => getCollection('/tracks', { unit, from, to, window, device }, signal),
   // plan: the suggested route; its stop and route names come in lang (vi or en).

@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { legend } from '../legend.js';
 import { createHexLayer } from './hexagons.js';
 import { entry } from '../palette.js';
-import { t, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
+import { t, language, formatNumber, formatFixed, formatLocalDate } from '../i18n.js';
 import { isAreaGap, gapExplanation, areaMet, MIN_NIGHTS } from '../gapwhy.js';
 
 const NEVER = entry('gap.never');
@@ -53,11 +53,12 @@ export function createGapsLayer({ renderer, stack }) {
     name: 'gaps',
     order: 1,
     defaultOn: true,
-    depends: ['unit', 'period'],
+    // lang: the gaps' reasons (in an export, the popup's fallback) come in the page's language.
+    depends: ['unit', 'period', 'lang'],
     renderer,
     stack,
     swatch: { shape: 'box', fill: GAP_TIERS.high.fill, stroke: GAP_TIERS.high.color },
-    fetch: (view, signal) => api.gaps({ ...view.query, minNights: MIN_NIGHTS }, signal),
+    fetch: (view, signal) => api.gaps({ ...view.query, minNights: MIN_NIGHTS, lang: language() }, signal),
     summarize(features) {
       let maxRisk = 0;
       const tiers = new Set();
