@@ -190,7 +190,7 @@ func (s *Server) getPlan(c *gin.Context) {
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="patrolmap-%s-%s.gpx"`, u.Code, p.Night))
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, p.FileName(lang)))
 		c.Data(http.StatusOK, "application/gpx+xml", body)
 		return
 	}

@@ -21,6 +21,8 @@ var words = map[string][2]string{ // [vi, en]
 	"route.length": {"%s km; %d điểm dừng", "%s km; %d stops"},
 	"note.area":    {"Khu vực trọng điểm; lưu lại %d phút", "Key area; stay %d min"},
 	"note.gap":     {"Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", "Coverage gap (H3 cell %s); stay %d min"},
+	// The GPX file's name (ASCII: a unit code is [a-z0-9_-]), from the unit's code and the night.
+	"file.gpx": {"tuyen-tuan-tra-%s-%s.gpx", "patrol-route-%s-%s.gpx"},
 }
 
 // word returns the text of key in lang (report.LangEN for English; Vietnamese otherwise).
@@ -86,4 +88,10 @@ func (p *Plan) LengthText(lang string) string {
 		km = strings.Replace(km, ".", ",", 1)
 	}
 	return fmt.Sprintf(word(lang, "route.length"), km, len(p.Stops)-2)
+}
+
+// FileName returns the name the plan's GPX file is saved under, in lang:
+// "tuyen-tuan-tra-demo-2026-12-07.gpx" / "patrol-route-demo-2026-12-07.gpx".
+func (p *Plan) FileName(lang string) string {
+	return fmt.Sprintf(word(lang, "file.gpx"), p.Gaps.Unit.Code, p.Night)
 }

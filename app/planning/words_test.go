@@ -52,21 +52,24 @@ func TestStopWords(t *testing.T) {
 	}
 }
 
-// TestRouteWords checks the route's name, title and length in both languages, the date as
+// TestRouteWords checks the route's name, title, length and GPX file name in both languages, the date as
 // dd/MM/yyyy and the decimal comma in Vietnamese.
 func TestRouteWords(t *testing.T) {
 	p := &planning.Plan{
 		LookBack: planning.LookBack{Night: geo.Date{Year: 2026, Month: 12, Day: 7}},
-		Gaps:     &coverage.Gaps{Unit: patrol.Unit{Name: "Phường Mẫu"}},
+		Gaps:     &coverage.Gaps{Unit: patrol.Unit{Code: "demo", Name: "Phường Mẫu"}},
 		Stops:    make([]planning.Stop, 14), // the start, 12 stops and the return
 		LengthM:  8140,
 	}
 	for _, tc := range []struct {
-		lang, name, title, length string
+		lang, name, title, length, file string
 	}{
-		{report.LangVI, "Tuyến tuần tra gợi ý đêm 07/12/2026", "Tuyến tuần tra gợi ý Phường Mẫu đêm 07/12/2026", "8,1 km; 12 điểm dừng"},
-		{report.LangEN, "Suggested route, night of 07/12/2026", "Suggested route, Phường Mẫu, night of 07/12/2026", "8.1 km; 12 stops"},
+		{report.LangVI, "Tuyến tuần tra gợi ý đêm 07/12/2026", "Tuyến tuần tra gợi ý Phường Mẫu đêm 07/12/2026", "8,1 km; 12 điểm dừng", "tuyen-tuan-tra-demo-2026-12-07.gpx"},
+		{report.LangEN, "Suggested route, night of 07/12/2026", "Suggested route, Phường Mẫu, night of 07/12/2026", "8.1 km; 12 stops", "patrol-route-demo-2026-12-07.gpx"},
 	} {
+		if got := p.FileName(tc.lang); got != tc.file {
+			t.Errorf("FileName(%s) = %q, want %q", tc.lang, got, tc.file)
+		}
 		if got := p.RouteName(tc.lang); got != tc.name {
 			t.Errorf("RouteName(%s) = %q, want %q", tc.lang, got, tc.name)
 		}

@@ -185,7 +185,8 @@ export function createPlanPanel({ map, getView, canEdit, drawModule, onSaved, on
       renderList(),
     );
     const actions = h('div', { class: 'plan-actions' });
-    const gpx = h('a', { class: 'button', testid: 'plan-gpx', href: planGPXURL({ unit: view.unit.code, night, lang: language() }), download: `tuyen-tuan-tra-${view.unit.code}-${night}.gpx` }, t('plan.gpx'));
+    // The file's name is the server's (Content-Disposition), in the language the link asks for.
+    const gpx = h('a', { class: 'button', testid: 'plan-gpx', href: planGPXURL({ unit: view.unit.code, night, lang: language() }), download: true }, t('plan.gpx'));
     actions.append(gpx);
     if (canEdit) {
       const save = h('button', { type: 'button', class: 'button', testid: 'plan-save' }, t('plan.save', { night: formatLocalDate(night) }));
