@@ -333,6 +333,9 @@ func stopFeature(i int, st planning.Stop, along float64, tonight *planning.Night
 	if st.Snapped {
 		props["snap_m"] = math.Round(st.Snap.DistM)
 	}
+	if st.Road != "" {
+		props["road"] = st.Road // the place in the name, apart from what the name says of it
+	}
 	switch {
 	case st.Gap != nil:
 		props["cell"] = st.Cell.String()

@@ -305,6 +305,9 @@ type Stop struct {
 	Snapped bool
 	OnRoad  bool   // Target is a point of a road inside the cell or area
 	Road    string // the name of the road the target lies on
+	// Unpatrolled is a gap stop's nights without a patrol before the planned night: the whole
+	// look-back, as the plan's gaps are cells never patrolled in it (min_nights 1).
+	Unpatrolled int
 }
 
 // areaPoint is where a stop serves an area: its centroid for a polygon, the middle of a line.

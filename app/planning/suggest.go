@@ -220,7 +220,7 @@ func (p *Plan) targets(start Stop, roads *roadIndex, maxTargets int) ([]Stop, er
 		if err != nil {
 			return nil, err
 		}
-		st := Stop{Kind: StopGap, Point: pt, Target: pt, Cell: gc.Cell, Gap: gc, Prize: gc.Risk, Dwell: geo.GapDwellMin}
+		st := Stop{Kind: StopGap, Point: pt, Target: pt, Cell: gc.Cell, Gap: gc, Prize: gc.Risk, Dwell: geo.GapDwellMin, Unpatrolled: p.Nights}
 		if roads != nil {
 			rp, ok := roads.points[gc.Cell]
 			if !ok {

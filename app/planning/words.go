@@ -10,17 +10,28 @@ import (
 
 // words holds every text a plan carries to people (its stops' names on the map and in the GPX
 // file, the route's name, the GPX descriptions), by key, in Vietnamese and English. The words
-// follow GLOSSARY.md and the web map's own ("Vùng chưa tuần tra" / "Unpatrolled cell" for a gap
-// stop, "Tuyến tuần tra gợi ý đêm …" / "Suggested route, night of …").
+// follow GLOSSARY.md and the web map's own ("Tuyến tuần tra gợi ý đêm …" / "Suggested route,
+// night of …").
 var words = map[string][2]string{ // [vi, en]
-	"start":        {"Điểm xuất phát", "Start"},
-	"gap.road":     {"Vùng chưa tuần tra, %s", "Unpatrolled cell, %s"},
-	"gap.cell":     {"Vùng chưa tuần tra %s", "Unpatrolled cell %s"},
-	"route":        {"Tuyến tuần tra gợi ý đêm %s", "Suggested route, night of %s"},
-	"route.unit":   {"Tuyến tuần tra gợi ý %s đêm %s", "Suggested route, %s, night of %s"},
-	"route.length": {"%s km; %d điểm dừng", "%s km; %d stops"},
-	"note.area":    {"Khu vực trọng điểm; lưu lại %d phút", "Key area; stay %d min"},
-	"note.gap":     {"Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", "Coverage gap (H3 cell %s); stay %d min"},
+	"start": {"Điểm xuất phát", "Start"},
+	// A gap stop is named by its road and what sets it apart: the nights it went unpatrolled and
+	// its incidents of the last 12 months, in it or else around it.
+	"gap.road":       {"%s — %s", "%s — %s"},
+	"gap.cell":       {"Vùng %s (ô H3 %s)", "Cell %s (H3 %s)"},
+	"gap.nights":     {"chưa tuần tra %d đêm", "unpatrolled for %d nights"},
+	"gap.night":      {"chưa tuần tra %d đêm", "unpatrolled for %d night"},
+	"gap.in":         {"%d vụ việc tại đây", "%d incidents here"},
+	"gap.in.one":     {"%d vụ việc tại đây", "%d incident here"},
+	"gap.near":       {"%d vụ việc quanh đây", "%d incidents nearby"},
+	"gap.near.one":   {"%d vụ việc quanh đây", "%d incident nearby"},
+	"gap.kind.empty": {"chưa tuần tra", "unpatrolled"},
+	"route":          {"Tuyến tuần tra gợi ý đêm %s", "Suggested route, night of %s"},
+	"route.unit":     {"Tuyến tuần tra gợi ý %s đêm %s", "Suggested route, %s, night of %s"},
+	"route.length":   {"%s km; %d điểm dừng", "%s km; %d stops"},
+	"note.area":      {"Khu vực trọng điểm; lưu lại %d phút", "Key area; stay %d min"},
+	"note.gap":       {"Vùng chưa được tuần tra (ô H3 %s); lưu lại %d phút", "Coverage gap (H3 cell %s); stay %d min"},
+	"note.gap.why": {"Vùng chưa được tuần tra (ô H3 %s); số đêm chưa tuần tra: %d; vụ việc trong 12 tháng qua: %d trong ô, %d xung quanh; lưu lại %d phút",
+		"Coverage gap (H3 cell %s); nights unpatrolled: %d; incidents in the last 12 months: %d in the cell, %d around it; stay %d min"},
 	// The GPX file's name (ASCII: a unit code is [a-z0-9_-]), from the unit's code and the night.
 	"file.gpx": {"tuyen-tuan-tra-%s-%s.gpx", "patrol-route-%s-%s.gpx"},
 }
@@ -40,7 +51,8 @@ func nightText(d geo.Date) string {
 }
 
 // Name returns what the stop is called on the map and in the GPX file, in lang (report.LangVI
-// or report.LangEN): a key area by its name, a gap by the road it lies on (or its H3 cell).
+// or report.LangEN): a key area by its name, a gap by the road it lies on (or its H3 cell) and
+// its GapKind: "Ngõ 11 Lê Hồng Phong — chưa tuần tra 14 đêm, 2 vụ việc tại đây".
 func (st Stop) Name(lang string) string {
 	switch st.Kind {
 	case StopStart:
@@ -52,9 +64,38 @@ func (st Stop) Name(lang string) string {
 		return st.Area.Area.Name
 	}
 	if st.Road != "" {
-		return fmt.Sprintf(word(lang, "gap.road"), st.Road)
+		return fmt.Sprintf(word(lang, "gap.road"), st.Road, st.GapKind(lang))
 	}
-	return fmt.Sprintf(word(lang, "gap.cell"), st.Cell.String())
+	return fmt.Sprintf(word(lang, "gap.cell"), st.GapKind(lang), st.Cell.String())
+}
+
+// GapKind says what sets a gap stop apart from the others, in lang: the nights it went
+// unpatrolled and its incidents of the last 12 months, in the cell or else around it
+// ("chưa tuần tra 14 đêm, 2 vụ việc tại đây" / "unpatrolled for 14 nights, 2 incidents here").
+func (st Stop) GapKind(lang string) string {
+	var parts []string
+	switch {
+	case st.Unpatrolled == 1:
+		parts = append(parts, fmt.Sprintf(word(lang, "gap.night"), st.Unpatrolled))
+	case st.Unpatrolled > 1:
+		parts = append(parts, fmt.Sprintf(word(lang, "gap.nights"), st.Unpatrolled))
+	}
+	if g := st.Gap; g != nil {
+		switch {
+		case g.In.Count == 1:
+			parts = append(parts, fmt.Sprintf(word(lang, "gap.in.one"), g.In.Count))
+		case g.In.Count > 1:
+			parts = append(parts, fmt.Sprintf(word(lang, "gap.in"), g.In.Count))
+		case g.Near.Count == 1:
+			parts = append(parts, fmt.Sprintf(word(lang, "gap.near.one"), g.Near.Count))
+		case g.Near.Count > 1:
+			parts = append(parts, fmt.Sprintf(word(lang, "gap.near"), g.Near.Count))
+		}
+	}
+	if len(parts) == 0 {
+		return word(lang, "gap.kind.empty")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Note returns the stop's description in the GPX file, in lang: what it is and the stay it is
@@ -65,6 +106,9 @@ func (st Stop) Note(lang string) string {
 		return ""
 	case StopKeyArea:
 		return fmt.Sprintf(word(lang, "note.area"), st.Dwell)
+	}
+	if st.Gap != nil && st.Unpatrolled > 0 {
+		return fmt.Sprintf(word(lang, "note.gap.why"), st.Cell.String(), st.Unpatrolled, st.Gap.In.Count, st.Gap.Near.Count, st.Dwell)
 	}
 	return fmt.Sprintf(word(lang, "note.gap"), st.Cell.String(), st.Dwell)
 }

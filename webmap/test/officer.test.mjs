@@ -42,14 +42,17 @@ test('nightRange selects one night, across month and year ends', () => {
 });
 
 test('neighbouring stops on one road tell how far on the second lies', () => {
-  const stop = (order, kind, name, along) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [105.85, 21.47] },
-    properties: { role: 'stop', order, kind, name, dwell_min: 2, along_m: along } });
+  const stop = (order, kind, name, along, road) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [105.85, 21.47] },
+    properties: { role: 'stop', order, kind, name, road, dwell_min: 2, along_m: along } });
   const plan = { type: 'FeatureCollection', features: [
-    stop(0, 'start', 'Trụ sở', 0), stop(1, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1252),
-    stop(2, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1324), stop(3, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 1460),
-    stop(4, 'gap', 'Vùng chưa tuần tra, Phố Lê Hồng Phong', 2000), stop(5, 'gap', 'Vùng chưa tuần tra, Ngõ 11 Lê Hồng Phong', 2600),
+    stop(0, 'start', 'Trụ sở', 0), stop(1, 'gap', 'Ngõ 11 Lê Hồng Phong — chưa tuần tra 14 đêm, 2 vụ việc tại đây', 1252, 'Ngõ 11 Lê Hồng Phong'),
+    stop(2, 'gap', 'Ngõ 11 Lê Hồng Phong — chưa tuần tra 14 đêm, 10 vụ việc quanh đây', 1324, 'Ngõ 11 Lê Hồng Phong'),
+    stop(3, 'gap', 'Ngõ 11 Lê Hồng Phong — chưa tuần tra 14 đêm', 1460, 'Ngõ 11 Lê Hồng Phong'),
+    stop(4, 'gap', 'Phố Lê Hồng Phong — chưa tuần tra 14 đêm', 2000, 'Phố Lê Hồng Phong'),
+    stop(5, 'gap', 'Ngõ 11 Lê Hồng Phong — chưa tuần tra 14 đêm', 2600, 'Ngõ 11 Lê Hồng Phong'),
     stop(6, 'start', 'Trụ sở', 3000),
   ] };
+  // One road, whatever sets the stops' names apart.
   assert.deepEqual(routeStops(plan).map((s) => s.repeat), [null, null, { after: 1, metres: 70 }, { after: 2, metres: 140 }, null, null]);
   // Without distances the stop still says which it follows.
   const noAlong = markRepeats([{ order: 1, kind: 'gap', name: 'A', along: null }, { order: 2, kind: 'gap', name: 'A', along: null }]);

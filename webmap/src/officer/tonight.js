@@ -4,7 +4,7 @@
 const STATUS_ORDER = { overdue: 0, pending: 1, missed: 2, met: 3 };
 
 // routeStops returns the stops of a plan FeatureCollection (GET /api/v1/plan) in order:
-// {order, name, kind, dwell, along (metres along the route, or null), lat, lon}, each with
+// {order, name, road, kind, dwell, along (metres along the route, or null), lat, lon}, each with
 // repeat (markRepeats); the closing return to the start is left out.
 export function routeStops(plan) {
   const stops = (plan?.features || [])
@@ -12,6 +12,7 @@ export function routeStops(plan) {
     .map((f) => ({
       order: Number(f.properties.order),
       name: String(f.properties.name || ''),
+      road: String(f.properties.road || ''),
       kind: String(f.properties.kind || ''),
       dwell: Number(f.properties.dwell_min) || 0,
       along: Number.isFinite(Number(f.properties.along_m)) && f.properties.along_m !== null ? Number(f.properties.along_m) : null,
@@ -23,14 +24,16 @@ export function routeStops(plan) {
   return markRepeats(stops);
 }
 
-// markRepeats tells apart neighbouring stops that share a name: the server names a gap stop by
-// the road it lies on, so two cells in a row along one lane read alike. A stop named as the
-// stop before it gets repeat = {after: that stop's order, metres: how far on along the route,
-// to 10 m, or null when the plan gives no distances}; every other stop repeat = null.
+// markRepeats says where a stop lies from the one before it when both are at one place: the
+// server names a gap stop by the road it lies on (road) and what sets it apart, so two cells in
+// a row along one lane share a road. A stop at the place of the stop before it (its road, or its
+// name when it has none) gets repeat = {after: that stop's order, metres: how far on along the
+// route, to 10 m, or null when the plan gives no distances}; every other stop repeat = null.
 export function markRepeats(stops) {
+  const place = (s) => s.road || s.name;
   return stops.map((s, i) => {
     const prev = stops[i - 1];
-    if (!prev || s.kind === 'start' || s.name === '' || s.name !== prev.name) return { ...s, repeat: null };
+    if (!prev || s.kind === 'start' || place(s) === '' || place(s) !== place(prev)) return { ...s, repeat: null };
     const metres = s.along !== null && prev.along !== null && s.along > prev.along ? Math.round((s.along - prev.along) / 10) * 10 : null;
     return { ...s, repeat: { after: prev.order, metres: metres || null } };
   });
