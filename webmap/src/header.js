@@ -71,6 +71,9 @@ export function initHeader({ user, units, selected, onUnitChange, onLogout }) {
   const picker = byId('unit-picker');
   const pickerWrap = byId('unit-picker-wrap');
   const unitLabel = byId('unit-name');
+  // On a phone the closed picker shows the unit's whole name on up to two lines over the native
+  // select (which cut it at one line); the select, see-through on top, still opens the list.
+  const pickerText = byId('unit-picker-text');
   clear(picker);
   for (const unit of units) picker.append(h('option', { value: unit.code }, unitName(unit)));
   const several = units.length > 1;
@@ -80,6 +83,8 @@ export function initHeader({ user, units, selected, onUnitChange, onLogout }) {
     picker.value = code;
     const unit = units.find((u) => u.code === code);
     unitLabel.textContent = unit ? unitName(unit) : '';
+    pickerText.textContent = unitLabel.textContent;
+    pickerWrap.title = unitLabel.textContent;
   };
   if (selected) showUnit(selected);
   picker.addEventListener('change', () => {
