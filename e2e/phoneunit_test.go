@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -24,13 +25,6 @@ type pickerLook struct {
 	Shown, Cut, InHeader  bool
 	Lines                 float64
 	TapOpens              bool // a tap on the name reaches the select
-}
-
-// wardView is where a unit's bounding box lies on the map, in page pixels, beside the map and the
-// free part of it under the summary strip.
-type wardView struct {
-	Left, Top, Right, Bottom              float64
-	MapLeft, MapRight, FreeTop, MapBottom float64
 }
 
 // TestPhoneUnitPicker: on a 390×844 phone the unit picker shows the chosen unit's whole name —
@@ -105,4 +99,85 @@ func phonePicker(t *testing.T, b *browser) pickerLook {
 			lines: r.height / parseFloat(getComputedStyle(text).lineHeight), tapOpens: hit === sel};
 	})()`, &p)
 	return p
+}
+
+// wardView is where a unit's bounding box lies on the map, in page pixels, beside the map and the
+// free part of it under the summary strip.
+type wardView struct {
+	Left, Top, Right, Bottom              float64
+	MapLeft, MapRight, FreeTop, MapBottom float64
+}
+
+// wardOnMap reads where unit code's bounding box lies on the map.
+func wardOnMap(t *testing.T, b *browser, code string) wardView {
+	t.Helper()
+	var v wardView
+	b.eval(t, "the ward on the map", `(async () => {
+		const fc = await (await fetch('/api/v1/units')).json();
+		const f = fc.features.find((x) => x.properties.code === `+js(code)+`);
+		const c = f.geometry.coordinates.flat(Infinity);
+		const lon = c.filter((_, i) => i % 2 === 0), lat = c.filter((_, i) => i % 2 === 1);
+		const tl = window.patrolmapTest.point(Math.max(...lat), Math.min(...lon));
+		const br = window.patrolmapTest.point(Math.min(...lat), Math.max(...lon));
+		const m = document.querySelector('[data-testid="map"]').getBoundingClientRect();
+		const strip = document.querySelector('[data-testid="summary-strip"]').getBoundingClientRect();
+		return {left: tl.x, top: tl.y, right: br.x, bottom: br.y, mapLeft: m.left, mapRight: m.right, freeTop: strip.bottom, mapBottom: m.bottom};
+	})()`, &v)
+	return v
+}
+
+// whole reports whether all of the ward's bounding box is on the map.
+func (v wardView) whole() bool {
+	return v.Left >= v.MapLeft-1 && v.Right <= v.MapRight+1 && v.Top >= v.FreeTop-1 && v.Bottom <= v.MapBottom+1
+}
+
+// TestPhoneWardFillsScreen: on a 390×844 phone a ward wider than the screen is high fills the
+// screen around it instead of lying as a band between empty ones: it spans the map's free height
+// under the summary strip, or is shown about twice as wide as the screen (one zoom level past
+// showing all of it, the most a phone zooms in), centred — the demo ward and one four times as
+// wide as high. The gaps tile shows the whole ward again; at 1280×860 the whole ward shows.
+func TestPhoneWardFillsScreen(t *testing.T) {
+	_, b := phoneWithWideUnit(t)
+	fills := func(name string) {
+		t.Helper()
+		v := wardOnMap(t, b, map[bool]string{true: "demo", false: "wide"}[name == "the demo ward"])
+		spans := v.Top <= v.FreeTop+2 && v.Bottom >= v.MapBottom-2
+		twice := v.Right-v.Left >= 1.6*(v.MapRight-v.MapLeft-12)
+		if !spans && !twice {
+			t.Errorf("%s on a phone: the ward lies from y %.0f to %.0f, %.0f px wide, in a map free from y %.0f to %.0f, %.0f px wide: empty bands above and below",
+				name, v.Top, v.Bottom, v.Right-v.Left, v.FreeTop, v.MapBottom, v.MapRight-v.MapLeft)
+		}
+		if mid, mapMid := (v.Left+v.Right)/2, (v.MapLeft+v.MapRight)/2; math.Abs(mid-mapMid) > 3 {
+			t.Errorf("%s on a phone: the ward's middle is at x %.0f, the map's at %.0f", name, mid, mapMid)
+		}
+		t.Logf("%s: %+v", name, v)
+	}
+	fills("the demo ward")
+	b.run(t, "settle", chromedp.Sleep(1000*time.Millisecond))
+	b.screenshot(t, "phone-ward-demo")
+
+	b.run(t, "the gaps tile", chromedp.Click(tid("summary-never")))
+	b.run(t, "settle", chromedp.Sleep(800*time.Millisecond))
+	if v := wardOnMap(t, b, "demo"); !v.whole() {
+		t.Errorf("after the gaps tile the demo ward %+v is not all in view", v)
+	}
+	b.screenshot(t, "phone-ward-demo-whole")
+
+	b.selectValue(t, "unit-picker", "wide")
+	b.ready(t)
+	b.wait(t, "summary", `document.querySelector('[data-testid="summary-strip"]').dataset.state === 'ready'`)
+	fills("a ward four times as wide as high")
+	b.run(t, "settle", chromedp.Sleep(1000*time.Millisecond))
+	b.screenshot(t, "phone-ward-wide")
+
+	b.run(t, "desktop", desktopScreen.emulate(), chromedp.Reload())
+	b.ready(t)
+	if v := wardOnMap(t, b, "demo"); !v.whole() {
+		t.Errorf("1280x860: the demo ward %+v is not all in view", v)
+	}
+	b.run(t, "settle", chromedp.Sleep(1500*time.Millisecond))
+	b.screenshot(t, "desktop-ward-demo")
+	if errs := b.consoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
 }

@@ -7,6 +7,7 @@ import { t, language, onLanguageChange } from './i18n.js';
 import { basemapLayer as configuredBasemap, basemapKind, usableTileURL } from './basemap.js';
 import { fill } from './palette.js';
 import { popupPadding, boxWithin } from './popupspace.js';
+import { fillZoom } from './fit.js';
 
 // PANES lists our panes bottom to top (Leaflet's overlayPane is 400,
 // markerPane 600, tooltipPane 650, popupPane 700).
@@ -119,12 +120,31 @@ export function createMap(container, config = {}) {
     basemapKind: basemapKind(config),
     hexRenderer: L.canvas({ pane: PANES.hexagons.name, padding: 0.3 }),
     trackRenderer: L.canvas({ pane: PANES.tracks.name, padding: 0.3 }),
-    fitGeometry(geometry) {
+    // fitGeometry shows a unit: all of it on a large screen; on a phone it
+    // fills the screen around the unit (fillZoom), so a ward wider than
+    // the phone is tall does not lie as a band between empty ones; with
+    // whole, all of it on a phone too.
+    fitGeometry(geometry, { whole = false } = {}) {
       if (!geometry) return false;
       const bounds = L.geoJSON(geometry).getBounds();
       if (!bounds.isValid()) return false;
       const small = map.getSize().x < 600;
-      map.fitBounds(bounds, { paddingTopLeft: small ? [6, 70] : [24, 80], paddingBottomRight: small ? [6, 6] : [24, 24], maxZoom: 17 });
+      if (whole && small) {
+        map.fitBounds(bounds, { paddingTopLeft: [6, 70], paddingBottomRight: [6, 6], maxZoom: 17 });
+        return true;
+      }
+      if (!small) {
+        map.fitBounds(bounds, { paddingTopLeft: [24, 80], paddingBottomRight: [24, 24], maxZoom: 17 });
+        return true;
+      }
+      const topLeft = L.point(6, 70);
+      const bottomRight = L.point(6, 6);
+      const padding = topLeft.add(bottomRight);
+      const zoom = Math.min(fillZoom(map.getBoundsZoom(bounds, false, padding), map.getBoundsZoom(bounds, true, padding)), 17);
+      // The unit's centre in the middle of the padded screen, as fitBounds places it.
+      const middle = map.project(bounds.getSouthWest(), zoom).add(map.project(bounds.getNorthEast(), zoom)).divideBy(2)
+        .add(bottomRight.subtract(topLeft).divideBy(2));
+      map.setView(map.unproject(middle, zoom), zoom);
       return true;
     },
   };

@@ -207,7 +207,9 @@ export async function startWorkspace({ config, user }) {
     onShow: (name) => {
       const c = controllers.get(name);
       if (c && !c.on) c.setOn(true).then(() => labels.schedule());
-      if (name === 'gaps' || name === 'hotspots') mapView.fitGeometry(view.unitFeature.geometry);
+      // The whole unit, on a phone too: a tile's gaps or hot spots may lie where the first,
+      // screen-filling view of a wide ward does not reach.
+      if (name === 'gaps' || name === 'hotspots') mapView.fitGeometry(view.unitFeature.geometry, { whole: true });
     },
   });
   for (const c of controllers.values()) c.onDrawn = () => labels.schedule();
