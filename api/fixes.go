@@ -63,19 +63,14 @@ func readBody(c *gin.Context) ([]byte, error) {
 // item. A body that is not such a document is a *Problem or *decode.Error; a bad item is a candidate with Invalid
 // set, naming its field. The common shape goes through decodeFixesFast.
 func decodeFixes(body []byte, now time.Time) ([]decode.Candidate, error) {
-	list, ok := decodeFixesFast(body)
+	list, ok := decodeFixesFast(body, now, splitDecodeBytes)
 	if !ok {
 		return decodeFixesGeneral(body, now)
 	}
 	if len(list) > decode.MaxFixesPerRequest {
 		return nil, decode.TooManyFixes("fixes", len(list))
 	}
-	out := make([]decode.Candidate, len(list))
-	for i, ff := range list {
-		out[i] = candidateFromFields(ff, now)
-		out[i].Raw = ff.raw
-	}
-	return out, nil
+	return list, nil
 }
 
 // decodeFixesGeneral is decodeFixes with encoding/json, for every shape and every error.
@@ -119,49 +114,128 @@ func decodeFixesGeneral(body []byte, now time.Time) ([]decode.Candidate, error) 
 	return out, nil
 }
 
-// decodeFixesFast reads the common shape of a batch, {"fixes":[{...},...]}, in one pass without
-// reflection — several times faster than encoding/json on 10,000 fixes. It takes only a strict
-// subset of JSON: the documented keys spelled exactly, strings of printable ASCII without
-// escapes, numbers and null. For anything else (GeoJSON, other keys, escapes, other types, bad
-// syntax) it reports false and decodeFixesGeneral reads the body; for what both accept, both
-// give the same result (FuzzFixesFastMatchesGeneral checks this).
-func decodeFixesFast(body []byte) ([]fixFields, bool) {
-	s := jsonScanner{b: body}
+// splitDecodeBytes is the size of the array of fixes from which decodeFixesFast reads its two
+// halves at once, each on its own goroutine: about 400 fixes, where the second goroutine costs far
+// less than the half of the decode it takes over. The database is idle while a batch is decoded,
+// so the second core is free then (docs/bench/ingest.md).
+const splitDecodeBytes = 64 << 10
+
+// decodeFixesFast reads and validates the common shape of a batch, {"fixes":[{...},...]}, in one
+// pass without reflection — several times faster than encoding/json on 10,000 fixes. It takes
+// only a strict subset of JSON: the documented keys spelled exactly, strings of printable ASCII
+// without escapes, numbers and null. For anything else (GeoJSON, other keys, escapes, other
+// types, bad syntax) it reports false and decodeFixesGeneral reads the body; for what both
+// accept, both give the same result (FuzzFixesFastMatchesGeneral checks this).
+//
+// An array of at least split bytes is cut at an item boundary near its middle (splitFixes) and
+// the two halves are read at once. Both halves are read by the same grammar as the whole, so the
+// answer is the one a single pass gives.
+func decodeFixesFast(body []byte, now time.Time, split int) ([]decode.Candidate, bool) {
+	s := jsonScanner{b: body, now: now}
 	if !s.next('{') {
 		return nil, false
 	}
 	if key, ok := s.text(); !ok || string(key) != "fixes" || !s.next(':') || !s.next('[') {
 		return nil, false
 	}
-	out := make([]fixFields, 0, len(body)/160+1)
-	if !s.next(']') {
-		for {
-			ff, ok := s.fixItem()
-			if !ok {
-				return nil, false
-			}
-			out = append(out, ff)
-			if s.next(',') {
-				continue
-			}
-			if s.next(']') {
-				break
-			}
+	guess := len(body)/160 + 1 // fixes as phones send them take 100–200 bytes
+	if s.next(']') {
+		return []decode.Candidate{}, s.end()
+	}
+	if end, next, ok := splitFixes(body, s.i, split); ok {
+		first := jsonScanner{b: body[:end], i: s.i, now: now}
+		var head []decode.Candidate
+		headOK := make(chan bool, 1)
+		go func() {
+			var ok bool
+			head, ok = first.fixes(make([]decode.Candidate, 0, guess/2+1))
+			headOK <- ok && first.i == len(first.b)
+		}()
+		s.i = next
+		tail, ok := s.fixes(make([]decode.Candidate, 0, guess/2+1))
+		ok = ok && s.next(']') && s.end()
+		if !<-headOK || !ok {
 			return nil, false
 		}
+		return append(append(make([]decode.Candidate, 0, len(head)+len(tail)), head...), tail...), true
 	}
-	if !s.next('}') {
-		return nil, false
+	out, ok := s.fixes(make([]decode.Candidate, 0, guess))
+	return out, ok && s.next(']') && s.end()
+}
+
+// splitFixes finds an item boundary near the middle of the array of fixes that starts at from:
+// the end of an item (just after its '}') and the start of the next (its '{'), with only white
+// space and the comma between them. It finds none when the array is shorter than split bytes or
+// the body holds a backslash (an escape, which only decodeFixesGeneral reads). Quotes open and
+// close strings (there are no escapes), so their count before a place tells whether it lies in a
+// string; a body that is not valid JSON can mislead that count, but then one of the halves
+// does not parse and the whole body goes to decodeFixesGeneral.
+func splitFixes(body []byte, from, split int) (end, next int, ok bool) {
+	if len(body)-from < split || bytes.IndexByte(body, '\\') >= 0 {
+		return 0, 0, false
 	}
-	s.space()
-	return out, s.i == len(s.b)
+	i := from + (len(body)-from)/2
+	inString := bytes.Count(body[from:i], []byte{'"'})%2 == 1
+	for ; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '}' && !inString:
+			j := skipSpace(body, i+1)
+			if j >= len(body) || body[j] != ',' {
+				return 0, 0, false // the last item
+			}
+			j = skipSpace(body, j+1)
+			if j >= len(body) || body[j] != '{' {
+				return 0, 0, false
+			}
+			return i + 1, j, true
+		}
+	}
+	return 0, 0, false
+}
+
+// skipSpace returns the first index from i of b that is not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // jsonScanner reads the subset of JSON decodeFixesFast accepts.
 type jsonScanner struct {
 	b      []byte
 	i      int
+	now    time.Time         // the clock that validates the fixes read
 	idents map[string]string // the device ids read so far, so that each is allocated once
+}
+
+// fixes reads items separated by commas, appending each, validated, to out, up to what follows
+// the last item.
+func (s *jsonScanner) fixes(out []decode.Candidate) ([]decode.Candidate, bool) {
+	for {
+		ff, ok := s.fixItem()
+		if !ok {
+			return out, false
+		}
+		c := candidateFromFields(ff, s.now)
+		c.Raw = ff.raw
+		out = append(out, c)
+		if !s.next(',') {
+			return out, true
+		}
+	}
+}
+
+// end consumes the '}' that closes the document and white space, and reports whether that was
+// all of it.
+func (s *jsonScanner) end() bool {
+	if !s.next('}') {
+		return false
+	}
+	s.space()
+	return s.i == len(s.b)
 }
 
 // maxInternedIdents bounds jsonScanner.idents; a batch naming more devices allocates the rest.
@@ -229,6 +303,24 @@ func (s *jsonScanner) text() ([]byte, bool) {
 		s.i++
 	}
 	return nil, false
+}
+
+// key reads an object key: the bytes up to the next quote, unchecked, since the caller accepts
+// only the documented keys, spelled in plain letters (anything else sends the body to the
+// general decoder).
+func (s *jsonScanner) key() ([]byte, bool) {
+	if !s.next('"') {
+		return nil, false
+	}
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] != '"' { // keys are short: a loop beats bytes.IndexByte
+		s.i++
+	}
+	if s.i == len(s.b) {
+		return nil, false
+	}
+	s.i++
+	return s.b[start : s.i-1], true
 }
 
 // number reads a number as JSON defines it.
@@ -305,6 +397,9 @@ func (s *jsonScanner) float() (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if f, ok := decode.ShortDecimal(v); ok {
+		return f, true
+	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	return f, err == nil
 }
@@ -320,7 +415,7 @@ func (s *jsonScanner) fixItem() (fixFields, bool) {
 	}
 	if !s.next('}') {
 		for {
-			key, ok := s.text()
+			key, ok := s.key()
 			if !ok || !s.next(':') {
 				return ff, false
 			}

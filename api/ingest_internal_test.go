@@ -9,12 +9,14 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,40 +203,109 @@ func FuzzFixesFastMatchesGeneral(f *testing.F) {
 		`{"fixes":[{"device":null,"time":null,"lat":1,"lat":null}]}`,
 		`{"fixes":[{"device":"a","time":"2024-03-01T15:00:00Z","lat":21.47,"lon":105.85,"battery":-0.0e-0}]}`,
 		`{"fixes":[]}`, `{"fixes":[{"lat":1e400}]}`, `{"fixes":[{"device":"\u0041"}]}`, `{"fixes":[{"Lat":1}]}`,
+		// Places that look like a boundary between items but are not one.
+		`{"fixes":[{"device":"a","time":"},{"},{"device":"b","time":"x} , {y"},{"device":"c"}]}`,
+		`{"fixes":[{"device":"a"} , {"device":"b"} ,{"device":"c","lat":1.5}]}`,
+		`{"fixes":[{"device":"a"},{"device":"b"},{"device":"c"},]}`, `{"fixes":[{"device":"a"},{"device":"b"}]} x`,
+		`{"fixes":[{"device":"a"},{"device":"b"},{"device":"c"}],"x":1}`, `{"fixes":[{"device":"a"},{"device":"b"}}]}`,
 	} {
 		f.Add([]byte(b))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		fast, ok := decodeFixesFast(body)
-		if !ok || len(fast) > decode.MaxFixesPerRequest {
+		whole, ok := decodeFixesFast(body, fuzzNow, math.MaxInt)
+		if halves, halvesOK := decodeFixesFast(body, fuzzNow, 1); halvesOK != ok {
+			t.Fatalf("read in two halves: %v, in one pass: %v", halvesOK, ok)
+		} else if ok {
+			sameCandidates(t, halves, whole)
+		}
+		if !ok || len(whole) > decode.MaxFixesPerRequest {
 			return
 		}
 		general, err := decodeFixesGeneral(body, fuzzNow)
 		if err != nil {
 			t.Fatalf("the fast path read what the general decoder refuses (%v)", err)
 		}
-		if len(general) != len(fast) {
-			t.Fatalf("%d items, the general decoder %d", len(fast), len(general))
-		}
-		for i := range fast {
-			a, b := candidateFromFields(fast[i], fuzzNow), general[i]
-			a.Raw = fast[i].raw
-			if a.Ident != b.Ident || (a.Invalid == nil) != (b.Invalid == nil) || string(a.Raw) != string(b.Raw) {
-				t.Fatalf("item %d: fast %+v, general %+v", i, a, b)
-			}
-			if a.Invalid != nil {
-				if *a.Invalid != *b.Invalid {
-					t.Fatalf("item %d: fast %+v, general %+v", i, *a.Invalid, *b.Invalid)
-				}
-				continue
-			}
-			x, y := a.Fix, b.Fix
-			if !x.Time.Equal(y.Time) || !sameFloat(x.Lat, y.Lat) || !sameFloat(x.Lon, y.Lon) || !sameFloat(x.Accuracy, y.Accuracy) ||
-				!sameFloat(x.Speed, y.Speed) || !sameFloat(x.Heading, y.Heading) || !sameFloat(x.Altitude, y.Altitude) || !sameFloat(x.Battery, y.Battery) {
-				t.Fatalf("item %d: fast %+v, general %+v", i, x, y)
-			}
-		}
+		sameCandidates(t, whole, general)
 	})
+}
+
+// TestDecodeFixesInTwoHalves reads a batch as phones and gateways send it, large enough to be cut
+// in two, with the first place that looks like a boundary near the middle inside a string: the
+// two halves give what one pass and encoding/json give.
+func TestDecodeFixesInTwoHalves(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"fixes":[`)
+	for i := range 1000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		tm := fmt.Sprint(1709305200 + i)
+		if i == 500 {
+			tm = `"2024-03-01T15:00:00Z},{"`
+		}
+		fmt.Fprintf(&b, `{"device":"bench-%d","time":%s,"lat":%.6f,"lon":105.845,"accuracy":%d,"speed":null,"heading":%d,"altitude":-0.5,"battery":80}`,
+			i%50, tm, 21.465+float64(i)*4e-6, 5+i%10, (i*7)%360)
+	}
+	b.WriteString("]}\n")
+	body := []byte(b.String())
+	from := len(`{"fixes":[`)
+	end, next, ok := splitFixes(body, from, splitDecodeBytes)
+	if !ok {
+		t.Fatalf("no boundary found in a batch of %d bytes", len(body))
+	}
+	if body[end-1] != '}' || body[next] != '{' || strings.TrimSpace(string(body[end:next])) != "," {
+		t.Fatalf("cut at %q|%q", body[end-20:end], body[next:next+20])
+	}
+	halves, ok := decodeFixesFast(body, fuzzNow, splitDecodeBytes)
+	if !ok {
+		t.Fatal("the fast path refused the batch")
+	}
+	whole, _ := decodeFixesFast(body, fuzzNow, math.MaxInt)
+	sameCandidates(t, halves, whole)
+	general, err := decodeFixesGeneral(body, fuzzNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameCandidates(t, halves, general)
+	if len(halves) != 1000 || halves[500].Invalid == nil || halves[500].Invalid.Field != "time" || halves[999].Fix.Accuracy != 14 {
+		t.Fatalf("read %d items, item 500 %+v, item 999 %+v", len(halves), halves[500], halves[999])
+	}
+	// An error in either half sends the whole body to the general decoder.
+	for _, bad := range []string{strings.Replace(string(body), `"lat":21.465000`, `"lat":x`, 1), strings.Replace(string(body), "]}", ",]}", 1)} {
+		if _, ok := decodeFixesFast([]byte(bad), fuzzNow, splitDecodeBytes); ok {
+			t.Fatalf("the fast path read a body that is not JSON")
+		}
+	}
+	if _, _, ok := splitFixes(body, from, len(body)); ok {
+		t.Fatal("cut an array shorter than the split size")
+	}
+}
+
+// sameCandidates fails unless a and b hold the same candidates: ids, raw items, validity and
+// reasons, and every value of the valid fixes.
+func sameCandidates(t *testing.T, a, b []decode.Candidate) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%d items, against %d", len(a), len(b))
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Ident != y.Ident || (x.Invalid == nil) != (y.Invalid == nil) || string(x.Raw) != string(y.Raw) {
+			t.Fatalf("item %d: %+v, against %+v", i, x, y)
+		}
+		if x.Invalid != nil {
+			if *x.Invalid != *y.Invalid {
+				t.Fatalf("item %d: %+v, against %+v", i, *x.Invalid, *y.Invalid)
+			}
+			continue
+		}
+		f, g := x.Fix, y.Fix
+		if !f.Time.Equal(g.Time) || !sameFloat(f.Lat, g.Lat) || !sameFloat(f.Lon, g.Lon) || !sameFloat(f.Accuracy, g.Accuracy) ||
+			!sameFloat(f.Speed, g.Speed) || !sameFloat(f.Heading, g.Heading) || !sameFloat(f.Altitude, g.Altitude) || !sameFloat(f.Battery, g.Battery) ||
+			math.Signbit(f.Lat) != math.Signbit(g.Lat) || math.Signbit(f.Battery) != math.Signbit(g.Battery) {
+			t.Fatalf("item %d: %+v, against %+v", i, f, g)
+		}
+	}
 }
 
 // checkIncidents validates decoded incidents as storeIncidents does: each is an incident or
@@ -301,5 +372,35 @@ func TestIngestStateIsSet(t *testing.T) {
 	s := New(Config{}, nilBackend{}, nil, discardLogger())
 	if s.ingestState() == nil {
 		t.Fatal("no ingest state for a new server")
+	}
+}
+
+// BenchmarkDecodeFixes reads a batch of 1,000 fixes as gateways send them, in two halves at once
+// (the server's way) and in one pass.
+func BenchmarkDecodeFixes(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`{"fixes":[`)
+	for i := range 1000 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"device":"bench-%d","time":%d,"lat":%.6f,"lon":%.6f,"accuracy":%d,"speed":1.2,"heading":%d,"altitude":30.5,"battery":80}`,
+			i%50, 1709305200+i/50*5, 21.465+float64(i/50)*4e-6, 105.845+float64(i%50)*1e-4, 5+i%10, (i*7)%360)
+	}
+	body.WriteString(`]}`)
+	data := []byte(body.String())
+	for _, split := range []int{splitDecodeBytes, math.MaxInt} {
+		name := "halves"
+		if split == math.MaxInt {
+			name = "one-pass"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if list, ok := decodeFixesFast(data, fuzzNow, split); !ok || len(list) != 1000 {
+					b.Fatal("not read")
+				}
+			}
+		})
 	}
 }

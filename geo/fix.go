@@ -92,7 +92,25 @@ func distanceM(a, b orb.Point) float64 { return orbgeo.DistanceHaversine(a, b) }
 // difference is positive and the implied speed below MaxSpeedKmh.
 func plausible(a, b patrol.Fix) bool {
 	dt := b.Time.Sub(a.Time).Seconds()
-	return dt > 0 && distanceM(a.Point(), b.Point()) < maxSpeedMS*dt
+	if dt <= 0 {
+		return false
+	}
+	limit := maxSpeedMS * dt
+	return surelyNearer(a, b, limit) || distanceM(a.Point(), b.Point()) < limit
+}
+
+// surelyNearer reports, without trigonometry, that the haversine distance of a and b is well
+// below limit metres; false means it may not be. With h the haversine of the central angle,
+// sin²(Δφ/2) + cos φa cos φb sin²(Δλ/2) ≤ (Δφ/2)² + (Δλ/2)², and 2 asin √h ≤ π √h, so the
+// distance is at most π/2 · R · √(Δφ² + Δλ²) (angles in radians). The bound must stay below a
+// millionth less than limit, far more than the rounding of either computation. Consecutive fixes
+// of a patrol are metres apart where the limit is hundreds of metres, so the exact distance is
+// rarely needed.
+func surelyNearer(a, b patrol.Fix, limit float64) bool {
+	const k = math.Pi / 2 * orb.EarthRadius * math.Pi / 180 // metres per degree of the bound
+	dLat, dLon := a.Lat-b.Lat, a.Lon-b.Lon
+	safe := limit * (1 - 1e-6) / k
+	return dLat*dLat+dLon*dLon < safe*safe
 }
 
 // FlagTrack recomputes patrol.FlagLowAccuracy, patrol.FlagJump and patrol.FlagDuplicate on one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,16 +21,24 @@ type partitionCache struct {
 
 var fixPartitions = partitionCache{known: map[string]bool{}}
 
-// ensurePartitions creates the monthly partitions of fix that the times need.
+// ensurePartitions creates the monthly partitions of fix that the times need. A batch's times
+// mostly fall in one month, so a time in the month of the time before costs two comparisons.
 func (s *Store) ensurePartitions(ctx context.Context, times []time.Time) error {
-	months := map[time.Time]bool{}
-	for _, t := range times {
+	var months []time.Time // the first instant of each month, in UTC
+	var lo, hi time.Time   // the month of the time before
+	for i, t := range times {
+		if i > 0 && !t.Before(lo) && t.Before(hi) {
+			continue
+		}
 		u := t.UTC()
-		months[time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)] = true
+		lo = time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
+		hi = lo.AddDate(0, 1, 0)
+		if !slices.ContainsFunc(months, lo.Equal) {
+			months = append(months, lo)
+		}
 	}
-	db := s.pool.Config().ConnConfig.Database + "@" + s.pool.Config().ConnConfig.Host
-	for m := range months {
-		key := db + "/" + m.Format("2006-01")
+	for _, m := range months {
+		key := s.database + "/" + m.Format("2006-01")
 		fixPartitions.mu.Lock()
 		ok := fixPartitions.known[key]
 		fixPartitions.mu.Unlock()

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,8 +82,7 @@ func (s *Store) StoreFixes(ctx context.Context, fixes []patrol.Fix) ([]patrol.St
 	if len(fixes) == 0 {
 		return stored, nil
 	}
-	rows, index := uniqueFixes(fixes)
-	sortByKey(rows, index)
+	rows, index := batchRows(fixes)
 	times := make([]time.Time, len(rows))
 	for i := range rows {
 		times[i] = rows[i].Time
@@ -125,10 +123,14 @@ func (d *deviceDuty) onDuty(t time.Time) bool {
 }
 
 // applyDuty returns the rows to write, with patrol.FlagOffDuty set on the off-duty ones that their
-// unit keeps, and where each came from in rows; outcome marks the off-duty rows that are not
-// written as patrol.FixOffDuty. A FlagOffDuty already set by the caller is kept.
+// unit keeps, and where each came from in rows (nil: all of rows, in place); outcome marks the
+// off-duty rows that are not written as patrol.FixOffDuty. A FlagOffDuty already set by the
+// caller is kept.
 func applyDuty(rows []patrol.Fix, duty map[int]*deviceDuty) (write []patrol.Fix, at []int, outcome []patrol.StoreOutcome) {
 	outcome = make([]patrol.StoreOutcome, len(rows))
+	if len(duty) == 0 {
+		return rows, nil, outcome // no device of the batch has assignments: all on duty
+	}
 	write, at = make([]patrol.Fix, 0, len(rows)), make([]int, 0, len(rows))
 	for i, f := range rows {
 		if d := duty[f.DeviceID]; d != nil && !d.onDuty(f.Time) {
@@ -146,7 +148,11 @@ func applyDuty(rows []patrol.Fix, duty map[int]*deviceDuty) (write []patrol.Fix,
 
 // storedOutcome completes outcome (from applyDuty) with which of the written rows were new.
 func storedOutcome(outcome []patrol.StoreOutcome, at []int, isNew []bool) []patrol.StoreOutcome {
-	for k, i := range at {
+	for k := range isNew {
+		i := k
+		if at != nil {
+			i = at[k]
+		}
 		if isNew[k] {
 			outcome[i] = patrol.FixStored
 		} else {
@@ -262,48 +268,118 @@ func deviceSpans(rows []patrol.Fix) map[int]*span {
 	return spans
 }
 
-// uniqueFixes returns the batch without repeats of a (device, time) key, normalised for storage,
-// and for each input its row in that list (-1 for a repeat). A repeat at another place marks the
-// kept fix with patrol.FlagDuplicate.
-// sortByKey puts rows in (device, time) order and keeps index (input position → row) pointing
-// at the same rows. Concurrent transactions that insert overlapping keys then take their row
-// locks in one order and cannot deadlock each other.
-func sortByKey(rows []patrol.Fix, index []int) {
-	// Sort small (key, position) pairs rather than the 128-byte fixes; the keys are unique (see
-	// uniqueFixes), so the order is total and needs no stable sort.
-	type keyAt struct {
-		key fixKey
-		at  int
+// batchRows returns the batch as StoreFixes writes it: in (device, time) order, without repeats
+// of a (device, time) key, normalised for storage; and for each input its row in that list (-1
+// for a repeat). Of the fixes that share a key the first one sent is kept, and marked with
+// patrol.FlagDuplicate when another lies at a different place. The order makes concurrent
+// writers of overlapping keys take their row locks in one order, so that they cannot deadlock
+// each other, and puts each device's fixes in one run in time order for flagFixes.
+func batchRows(fixes []patrol.Fix) ([]patrol.Fix, []int) {
+	order := keyOrder(fixes)
+	rows := make([]patrol.Fix, 0, len(fixes))
+	index := make([]int, len(fixes))
+	for k, o := range order {
+		f := fixes[o.at]
+		if k > 0 && o.key == order[k-1].key {
+			index[o.at] = -1
+			kept := &rows[len(rows)-1]
+			if round7(kept.Lat) != round7(f.Lat) || round7(kept.Lon) != round7(f.Lon) {
+				kept.Flags |= patrol.FlagDuplicate
+			}
+			continue
+		}
+		if f.Time = f.Time.UTC(); f.Time.Nanosecond()%1000 != 0 {
+			f.Time = f.Time.Truncate(time.Microsecond)
+		}
+		if f.Source == "" {
+			f.Source = "api"
+		}
+		f.Flags &= patrol.FlagOffDuty | patrol.FlagsReported
+		index[o.at] = len(rows)
+		rows = append(rows, f)
 	}
-	order := make([]keyAt, len(rows))
+	return rows, index
+}
+
+// keyAt is a fix's key and its position in the batch.
+type keyAt struct {
+	key fixKey
+	at  int
+}
+
+// keyOrder returns the keys of fixes in (device, time, position) order. A batch holds few
+// devices and each device's fixes mostly in time order, so the keys are placed device by device
+// in one pass (a counting sort, which keeps the batch's order within a device) and only a
+// device whose fixes are out of time order is sorted: a fraction of the cost of sorting the
+// whole batch.
+func keyOrder(fixes []patrol.Fix) []keyAt {
+	order := make([]keyAt, len(fixes))
 	sorted := true
-	for i, f := range rows {
-		order[i] = keyAt{keyOf(f), i}
+	for i, f := range fixes {
+		order[i] = keyAt{fixKey{f.DeviceID, f.Time.UnixMicro()}, i}
 		if i > 0 && !keyLess(order[i-1].key, order[i].key) {
 			sorted = false
 		}
 	}
 	if sorted {
-		return
+		return order
 	}
-	slices.SortFunc(order, func(a, b keyAt) int {
-		if keyLess(a.key, b.key) {
-			return -1
+	// Each device's slot, in the order devices first appear, and how many fixes it has.
+	slotOf := map[int]int{}
+	slot := make([]int32, len(fixes))
+	var devices []int
+	var count []int
+	for i, f := range fixes {
+		k, ok := slotOf[f.DeviceID]
+		if !ok {
+			k = len(devices)
+			slotOf[f.DeviceID] = k
+			devices, count = append(devices, f.DeviceID), append(count, 0)
 		}
+		slot[i] = int32(k)
+		count[k]++
+	}
+	// Where each slot's run starts, devices in ascending order.
+	bySlot := make([]int, len(devices))
+	for k := range bySlot {
+		bySlot[k] = k
+	}
+	slices.SortFunc(bySlot, func(a, b int) int { return devices[a] - devices[b] })
+	start := make([]int, len(devices))
+	n := 0
+	for _, k := range bySlot {
+		start[k] = n
+		n += count[k]
+	}
+	placed := make([]keyAt, len(fixes))
+	next := slices.Clone(start)
+	for i, k := range slot {
+		placed[next[k]] = order[i]
+		next[k]++
+	}
+	for k := range devices {
+		run := placed[start[k] : start[k]+count[k]]
+		if !slices.IsSortedFunc(run, func(a, b keyAt) int { return cmpMicros(a.key.micros, b.key.micros) }) {
+			slices.SortFunc(run, func(a, b keyAt) int {
+				if c := cmpMicros(a.key.micros, b.key.micros); c != 0 {
+					return c
+				}
+				return a.at - b.at
+			})
+		}
+	}
+	return placed
+}
+
+// cmpMicros compares two times in microseconds.
+func cmpMicros(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
 		return 1
-	})
-	moved := make([]patrol.Fix, len(rows))
-	newPos := make([]int, len(rows))
-	for to, o := range order {
-		moved[to] = rows[o.at]
-		newPos[o.at] = to
 	}
-	copy(rows, moved)
-	for i, r := range index {
-		if r >= 0 {
-			index[i] = newPos[r]
-		}
-	}
+	return 0
 }
 
 // keyLess orders fix keys by device, then time.
@@ -312,31 +388,6 @@ func keyLess(a, b fixKey) bool {
 		return a.device < b.device
 	}
 	return a.micros < b.micros
-}
-
-func uniqueFixes(fixes []patrol.Fix) ([]patrol.Fix, []int) {
-	rows := make([]patrol.Fix, 0, len(fixes))
-	index := make([]int, len(fixes))
-	seen := make(map[fixKey]int, len(fixes))
-	for i, f := range fixes {
-		f.Time = f.Time.UTC().Truncate(time.Microsecond)
-		if f.Source == "" {
-			f.Source = "api"
-		}
-		f.Flags &= patrol.FlagOffDuty | patrol.FlagsReported
-		k := keyOf(f)
-		if r, ok := seen[k]; ok {
-			index[i] = -1
-			if round7(rows[r].Lat) != round7(f.Lat) || round7(rows[r].Lon) != round7(f.Lon) {
-				rows[r].Flags |= patrol.FlagDuplicate
-			}
-			continue
-		}
-		seen[k] = len(rows)
-		index[i] = len(rows)
-		rows = append(rows, f)
-	}
-	return rows, index
 }
 
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
@@ -495,23 +546,24 @@ func (h history) scanExisting(rows pgx.Rows) error {
 	return nil
 }
 
-// flagFixes sets FlagLowAccuracy and FlagJump on rows (unique keys), judging each device's fixes
-// in time order after prev[device], its latest unflagged stored fix before them.
+// flagFixes sets FlagLowAccuracy and FlagJump on rows, which are in (device, time) order with
+// unique keys (batchRows), judging each device's run of fixes after prev[device], its latest
+// unflagged stored fix before them.
 func flagFixes(rows []patrol.Fix, prev map[int]patrol.Fix) {
-	byDevice := map[int][]int{}
-	for i, f := range rows {
-		byDevice[f.DeviceID] = append(byDevice[f.DeviceID], i)
-	}
 	var track []patrol.Fix
-	for d, list := range byDevice {
-		sort.Slice(list, func(a, b int) bool { return rows[list[a]].Time.Before(rows[list[b]].Time) })
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].DeviceID == rows[i].DeviceID {
+			j++
+		}
+		run := rows[i:j]
+		i = j
 		track = track[:0]
-		p, hasPrev := prev[d]
+		p, hasPrev := prev[run[0].DeviceID]
 		if hasPrev {
 			track = append(track, p)
 		}
-		for _, i := range list {
-			f := rows[i]
+		for _, f := range run {
 			acc := f.Accuracy
 			if math.IsNaN(acc) {
 				acc = 0
@@ -519,13 +571,12 @@ func flagFixes(rows []patrol.Fix, prev map[int]patrol.Fix) {
 			track = append(track, patrol.Fix{Time: f.Time, Lat: f.Lat, Lon: f.Lon, Accuracy: acc, Speed: f.Speed})
 		}
 		geo.FlagTrack(track)
-		off := 0
 		if hasPrev {
-			off = 1
+			track = track[1:]
 		}
 		const computed = patrol.FlagLowAccuracy | patrol.FlagJump
-		for k, i := range list {
-			rows[i].Flags = rows[i].Flags&^computed | track[k+off].Flags&computed
+		for k := range run {
+			run[k].Flags = run[k].Flags&^computed | track[k].Flags&computed
 		}
 	}
 }
@@ -611,8 +662,9 @@ func copyFixes(ctx context.Context, conn interface{ Conn() *pgx.Conn }, rows []p
 // copyFixSQL is the COPY that encodeCopyBinary's stream feeds.
 var copyFixSQL = "COPY fix (" + strings.Join(fixColumns, ", ") + ") FROM STDIN WITH (FORMAT binary)"
 
-// pgEpoch is where PostgreSQL's binary timestamps count microseconds from.
-var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// pgEpochMicros is where PostgreSQL's binary timestamps count microseconds from, 2000-01-01 UTC,
+// in Unix microseconds.
+const pgEpochMicros = 946684800 * 1e6
 
 // encodeCopyBinary writes the rows marked in which as PostgreSQL's binary COPY format for
 // fixColumns: int4, int4, timestamptz, geometry (EWKB with SRID 4326), four real that may be
@@ -656,7 +708,7 @@ func encodeCopyBinary(rows []patrol.Fix, which []bool) []byte {
 		field(4)
 		b = binary.BigEndian.AppendUint32(b, uint32(int32(f.DeviceID)))
 		field(8)
-		b = binary.BigEndian.AppendUint64(b, uint64(f.Time.Sub(pgEpoch).Microseconds()))
+		b = binary.BigEndian.AppendUint64(b, uint64(f.Time.UnixMicro()-pgEpochMicros))
 		// EWKB point: little endian, type Point with the SRID flag, SRID, x, y.
 		field(25)
 		b = append(b, 1)

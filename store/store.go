@@ -27,6 +27,9 @@ type Store struct {
 	callers *ttlcache.Cache[[sha256.Size]byte, patrol.Caller]
 	// duties remembers what StoreFixes read of devices' assignments (duties.go, dutyTTL).
 	duties *dutyCache
+	// database names the database (name@host), for what is remembered per database
+	// (fixPartitions).
+	database string
 }
 
 // Options tune a Store; the zero value is sensible.
@@ -57,7 +60,8 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: ttlcache.New[[sha256.Size]byte, patrol.Caller](callerTTL, 10000), duties: ttlcache.New[int, *deviceDuty](dutyTTL, 100000)}
+	s := &Store{pool: pool, tails: newDeviceTails(100000), callers: ttlcache.New[[sha256.Size]byte, patrol.Caller](callerTTL, 10000), duties: ttlcache.New[int, *deviceDuty](dutyTTL, 100000),
+		database: cfg.ConnConfig.Database + "@" + cfg.ConnConfig.Host}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {

@@ -84,6 +84,9 @@ func EpochTime(s string) (time.Time, bool) {
 // strconv.ParseFloat also takes but no tracker means: NaN, infinities, hex floats, underscores.
 func ParseNumber(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
+	if f, ok := ShortDecimal(s); ok {
+		return f, true
+	}
 	if s == "" || len(s) > 40 {
 		return 0, false
 	}
