@@ -451,7 +451,7 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 	// count), never visited: risk 9 + 1.
 	gp, ok := byKey[p.cell.String()]
 	if !ok || gp.Rank != 1 || math.Abs(gp.Risk-10) > 1e-9 ||
-		gp.Reason != "never visited at night in 3 nights; 2 incidents (severity 9) in the cell in the last 12 months" {
+		gp.Reason != "never visited at night in 3 nights; 2 incidents (total severity 9) in the cell in the last 12 months" {
 		t.Errorf("P = %+v, want rank 1, risk 10", gp)
 	}
 	ga, ok := byKey[fmt.Sprint("area", area.ID)]
@@ -464,7 +464,7 @@ func TestComplianceAndGapsHandBuilt(t *testing.T) {
 	disk, _ := h3.GridDisk(p.cell, 1)
 	for _, n := range disk {
 		if g, ok := byKey[n.String()]; ok && n != p.cell {
-			if math.Abs(g.Risk-5.5) > 1e-9 || !strings.Contains(g.Reason, "no incidents in the cell but 2 incidents (severity 9) around it") {
+			if math.Abs(g.Risk-5.5) > 1e-9 || !strings.Contains(g.Reason, "no incidents in the cell but 2 incidents (total severity 9) around it") {
 				t.Errorf("neighbour %s of P = %+v, want risk 5.5", n, g)
 			}
 		}

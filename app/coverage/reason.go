@@ -17,8 +17,8 @@ func (g *Gaps) Reason(gp Gap, lang string) string {
 	return cellReason(gp.Cell, g.MinNights, len(g.Nights), lang)
 }
 
-// incidentPhrase spells out an incident history: "3 incidents (severity 9) in the cell and
-// 1 (severity 2) around it in the last 12 months".
+// incidentPhrase spells out an incident history: "3 incidents (total severity 9) in the cell and
+// 1 (total severity 2) around it in the last 12 months".
 func incidentPhrase(in, near Incidents, what, lang string) string {
 	switch {
 	case in.Count == 0 && near.Count == 0:

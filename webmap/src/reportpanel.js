@@ -31,6 +31,13 @@ export function reportURL(query, format) {
   return `/api/v1/report?${params}`;
 }
 
+// reportFileName names the PDF a report downloads as, in the report's own
+// language (query.lang), for its inclusive period range.
+export function reportFileName(query, range) {
+  const words = reportMessages[query.lang] || reportMessages.vi;
+  return `${words['report.file']}-${query.unit}-${range.from}-${range.to}.pdf`;
+}
+
 // shortHash shows the start and end of a SHA-256, enough to compare by eye.
 export function shortHash(hex) {
   const s = String(hex || '');
@@ -217,7 +224,7 @@ export function createReportPanel({ container, getView, canArchive }) {
     const q = validRange(range) ? query() : null;
     const actions = h('div', { class: 'report-actions' }, previewButton,
       q ? h('a', { class: 'button', href: reportURL(q, 'html'), target: '_blank', rel: 'noopener', testid: 'report-html' }, t('report.openPage')) : null,
-      q ? h('a', { class: 'button', href: reportURL(q, 'pdf'), download: `bao-cao-${q.unit}-${range.from}-${range.to}.pdf`, testid: 'report-pdf' }, t('report.pdf')) : null);
+      q ? h('a', { class: 'button', href: reportURL(q, 'pdf'), download: reportFileName(q, range), testid: 'report-pdf' }, t('report.pdf')) : null);
     if (canArchive()) {
       const archiveButton = h('button', { type: 'button', class: 'button', testid: 'report-archive', disabled: busy || !validRange(range) }, busy ? t('report.archiving') : t('report.archive'));
       archiveButton.addEventListener('click', runArchive);

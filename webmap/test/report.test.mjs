@@ -7,7 +7,7 @@ import { reportMessages } from '../src/reportmessages.js';
 
 // reportpanel.js imports the DOM helpers; load it only for its pure exports.
 globalThis.document ??= { createElement: () => ({}) };
-const { reportQuery, reportURL, shortHash, lastDayOf } = await import('../src/reportpanel.js');
+const { reportQuery, reportURL, reportFileName, shortHash, lastDayOf } = await import('../src/reportpanel.js');
 
 test('reportQuery makes "đến hết ngày" inclusive: to is the day after the last day', () => {
   assert.deepEqual(reportQuery('demo', { from: '2028-02-01', to: '2028-02-29' }, 'vi'),
@@ -19,6 +19,12 @@ test('reportURL asks for the page or the PDF', () => {
   const q = { unit: 'demo', from: '2026-11-01', to: '2026-12-01', lang: 'vi' };
   assert.equal(reportURL(q, 'html'), '/api/v1/report?unit=demo&from=2026-11-01&to=2026-12-01&lang=vi');
   assert.equal(reportURL(q, 'pdf'), '/api/v1/report?unit=demo&from=2026-11-01&to=2026-12-01&lang=vi&format=pdf');
+});
+
+test('reportFileName names the PDF in the report\'s own language', () => {
+  const range = { from: '2026-11-01', to: '2026-11-30' };
+  assert.equal(reportFileName({ unit: 'demo', lang: 'vi' }, range), 'bao-cao-demo-2026-11-01-2026-11-30.pdf');
+  assert.equal(reportFileName({ unit: 'demo', lang: 'en' }, range), 'report-demo-2026-11-01-2026-11-30.pdf');
 });
 
 test('lastDayOf reads the last included day of an archived period', () => {
