@@ -138,28 +138,35 @@ func decodeFixesFast(body []byte, now time.Time, split int) ([]decode.Candidate,
 	if key, ok := s.text(); !ok || string(key) != "fixes" || !s.next(':') || !s.next('[') {
 		return nil, false
 	}
-	guess := len(body)/160 + 1 // fixes as phones send them take 100–200 bytes
 	if s.next(']') {
 		return []decode.Candidate{}, s.end()
 	}
+	// Every item opens with a '{' and the strings seldom hold one, so counting them sizes the
+	// list exactly (at worst too large), without growing it as it is read.
+	items := func(b []byte) int { return bytes.Count(b, []byte{'{'}) }
 	if end, next, ok := splitFixes(body, s.i, split); ok {
+		nHead := items(body[s.i:end])
+		all := make([]decode.Candidate, nHead+items(body[next:]))
 		first := jsonScanner{b: body[:end], i: s.i, now: now}
 		var head []decode.Candidate
 		headOK := make(chan bool, 1)
 		go func() {
 			var ok bool
-			head, ok = first.fixes(make([]decode.Candidate, 0, guess/2+1))
+			head, ok = first.fixes(all[:0:nHead])
 			headOK <- ok && first.i == len(first.b)
 		}()
 		s.i = next
-		tail, ok := s.fixes(make([]decode.Candidate, 0, guess/2+1))
+		tail, ok := s.fixes(all[nHead:nHead])
 		ok = ok && s.next(']') && s.end()
 		if !<-headOK || !ok {
 			return nil, false
 		}
-		return append(append(make([]decode.Candidate, 0, len(head)+len(tail)), head...), tail...), true
+		if len(head) == nHead {
+			return all[:nHead+len(tail)], true // the tail follows the head in place
+		}
+		return append(head, tail...), true
 	}
-	out, ok := s.fixes(make([]decode.Candidate, 0, guess))
+	out, ok := s.fixes(make([]decode.Candidate, 0, items(body[s.i:])))
 	return out, ok && s.next(']') && s.end()
 }
 
