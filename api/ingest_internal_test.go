@@ -233,21 +233,12 @@ func FuzzFixesFastMatchesGeneral(f *testing.F) {
 // in two, with the first place that looks like a boundary near the middle inside a string: the
 // two halves give what one pass and encoding/json give.
 func TestDecodeFixesInTwoHalves(t *testing.T) {
-	var b strings.Builder
-	b.WriteString(`{"fixes":[`)
-	for i := range 1000 {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		tm := fmt.Sprint(1709305200 + i)
+	body := gatewayBatch(1000, ", ", func(i int) string {
 		if i == 500 {
-			tm = `"2024-03-01T15:00:00Z},{"`
+			return `"2024-03-01T15:00:00Z},{"`
 		}
-		fmt.Fprintf(&b, `{"device":"bench-%d","time":%s,"lat":%.6f,"lon":105.845,"accuracy":%d,"speed":null,"heading":%d,"altitude":-0.5,"battery":80}`,
-			i%50, tm, 21.465+float64(i)*4e-6, 5+i%10, (i*7)%360)
-	}
-	b.WriteString("]}\n")
-	body := []byte(b.String())
+		return fmt.Sprint(1709305200 + i)
+	})
 	from := len(`{"fixes":[`)
 	end, next, ok := splitFixes(body, from, splitDecodeBytes)
 	if !ok {
@@ -279,6 +270,22 @@ func TestDecodeFixesInTwoHalves(t *testing.T) {
 	if _, _, ok := splitFixes(body, from, len(body)); ok {
 		t.Fatal("cut an array shorter than the split size")
 	}
+}
+
+// gatewayBatch writes a batch of n fixes of 50 devices, interleaved, as a gateway sends it: the
+// items joined by sep, item i's time as timeOf writes it.
+func gatewayBatch(n int, sep string, timeOf func(i int) string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"fixes":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		fmt.Fprintf(&b, `{"device":"bench-%d","time":%s,"lat":%.6f,"lon":%.6f,"accuracy":%d,"speed":null,"heading":%d,"altitude":-0.5,"battery":80}`,
+			i%50, timeOf(i), 21.465+float64(i/50)*4e-6, 105.845+float64(i%50)*1e-4, 5+i%10, (i*7)%360)
+	}
+	b.WriteString("]}\n")
+	return []byte(b.String())
 }
 
 // sameCandidates fails unless a and b hold the same candidates: ids, raw items, validity and
@@ -378,17 +385,7 @@ func TestIngestStateIsSet(t *testing.T) {
 // BenchmarkDecodeFixes reads a batch of 1,000 fixes as gateways send them, in two halves at once
 // (the server's way) and in one pass.
 func BenchmarkDecodeFixes(b *testing.B) {
-	var body strings.Builder
-	body.WriteString(`{"fixes":[`)
-	for i := range 1000 {
-		if i > 0 {
-			body.WriteByte(',')
-		}
-		fmt.Fprintf(&body, `{"device":"bench-%d","time":%d,"lat":%.6f,"lon":%.6f,"accuracy":%d,"speed":1.2,"heading":%d,"altitude":30.5,"battery":80}`,
-			i%50, 1709305200+i/50*5, 21.465+float64(i/50)*4e-6, 105.845+float64(i%50)*1e-4, 5+i%10, (i*7)%360)
-	}
-	body.WriteString(`]}`)
-	data := []byte(body.String())
+	data := gatewayBatch(1000, ",", func(i int) string { return fmt.Sprint(1709305200 + i/50*5) })
 	for _, split := range []int{splitDecodeBytes, math.MaxInt} {
 		name := "halves"
 		if split == math.MaxInt {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -359,9 +360,9 @@ func keyOrder(fixes []patrol.Fix) []keyAt {
 	}
 	for k := range devices {
 		run := placed[start[k] : start[k]+count[k]]
-		if !slices.IsSortedFunc(run, func(a, b keyAt) int { return cmpMicros(a.key.micros, b.key.micros) }) {
+		if !slices.IsSortedFunc(run, func(a, b keyAt) int { return cmp.Compare(a.key.micros, b.key.micros) }) {
 			slices.SortFunc(run, func(a, b keyAt) int {
-				if c := cmpMicros(a.key.micros, b.key.micros); c != 0 {
+				if c := cmp.Compare(a.key.micros, b.key.micros); c != 0 {
 					return c
 				}
 				return a.at - b.at
@@ -369,17 +370,6 @@ func keyOrder(fixes []patrol.Fix) []keyAt {
 		}
 	}
 	return placed
-}
-
-// cmpMicros compares two times in microseconds.
-func cmpMicros(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // keyLess orders fix keys by device, then time.
