@@ -16,6 +16,19 @@ const (
 // ValidLang reports whether s is a report language.
 func ValidLang(s string) bool { return s == LangVI || s == LangEN }
 
+// Words is a table of texts by key, each in Vietnamese and English ([vi, en]): how the use cases
+// that word their answers (gap reasons, plan stops) keep one source per concept.
+type Words map[string][2]string
+
+// In returns the text of key in lang: English for LangEN, Vietnamese otherwise; "" for a key the
+// table lacks.
+func (w Words) In(lang, key string) string {
+	if lang == LangEN {
+		return w[key][1]
+	}
+	return w[key][0]
+}
+
 // messages holds every text of the report that is not data, by key and language. The words
 // follow GLOSSARY.md.
 var messages = map[string][2]string{ // [vi, en]

@@ -11,7 +11,7 @@ import (
 // words holds every text a gap's reason says to people (GET /api/v1/gaps' reason), by key, in
 // Vietnamese and English. The words follow GLOSSARY.md. Incident severities are sums over the
 // incidents counted ("tổng mức độ nghiêm trọng").
-var words = map[string][2]string{ // [vi, en]
+var words = report.Words{ // [vi, en]
 	"cell.never":       {"chưa được tuần tra ban đêm lần nào trong %s", "never visited at night in %s"},
 	"cell.few":         {"được tuần tra %d trên %d đêm, ít hơn %d", "visited on %d of %d nights, fewer than %d"},
 	"cell.in_key_area": {"; thuộc khu vực trọng điểm ", "; inside key area "},
@@ -37,13 +37,7 @@ var words = map[string][2]string{ // [vi, en]
 }
 
 // word returns the text of key in lang (report.LangEN for English; Vietnamese otherwise).
-func word(lang, key string) string {
-	w := words[key]
-	if lang == report.LangEN {
-		return w[1]
-	}
-	return w[0]
-}
+func word(lang, key string) string { return words.In(lang, key) }
 
 // noun returns the noun one ("night", "incident", "visit") in lang for n of them.
 func noun(lang string, n int, one string) string {

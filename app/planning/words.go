@@ -12,7 +12,7 @@ import (
 // file, the route's name, the GPX descriptions), by key, in Vietnamese and English. The words
 // follow GLOSSARY.md and the web map's own ("Tuyến tuần tra gợi ý đêm …" / "Suggested route,
 // night of …").
-var words = map[string][2]string{ // [vi, en]
+var words = report.Words{ // [vi, en]
 	"start": {"Điểm xuất phát", "Start"},
 	// A gap stop is named by its road and what sets it apart: the nights it went unpatrolled and
 	// its incidents of the last 12 months, in it or else around it.
@@ -37,13 +37,7 @@ var words = map[string][2]string{ // [vi, en]
 }
 
 // word returns the text of key in lang (report.LangEN for English; Vietnamese otherwise).
-func word(lang, key string) string {
-	w := words[key]
-	if lang == report.LangEN {
-		return w[1]
-	}
-	return w[0]
-}
+func word(lang, key string) string { return words.In(lang, key) }
 
 // nightText writes a night's date as people read it: dd/MM/yyyy in both languages.
 func nightText(d geo.Date) string {
